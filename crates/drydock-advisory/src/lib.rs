@@ -1,0 +1,1 @@
+//! drydock-advisory (in progress).

@@ -1,0 +1,1 @@
+//! drydock-cvss (in progress).

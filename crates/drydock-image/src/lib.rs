@@ -1,0 +1,1 @@
+//! drydock-image (in progress).

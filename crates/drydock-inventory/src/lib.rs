@@ -1,0 +1,1 @@
+//! drydock-inventory (in progress).

@@ -1,0 +1,1 @@
+//! drydock-report (in progress).

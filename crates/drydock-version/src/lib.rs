@@ -1,0 +1,1 @@
+//! drydock-version (in progress).

@@ -1,0 +1,59 @@
+//! Raw flags, as clap parses them. Commands turn these into settings in `cmd::*`.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+
+/// drydock: find known vulnerabilities in container images and project directories, and run
+/// the workflow around them (CI gates, accepted risks, reports).
+#[derive(Debug, Parser)]
+#[command(name = "drydock", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// More log output (-v info, -vv debug, -vvv trace). `RUST_LOG` overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compare versions and test range membership, per ecosystem.
+    #[command(subcommand)]
+    Version(cmd::version::VersionCommand),
+    /// Score a CVSS vector (v2, v3.0, v3.1, v4.0), optionally for an environment.
+    Cvss(cmd::cvss::CvssArgs),
+    /// Build, update and inspect the vulnerability database.
+    #[command(subcommand)]
+    Db(cmd::db::DbCommand),
+}
+
+pub fn init_logging(g: &GlobalArgs) {
+    use tracing_subscriber::EnvFilter;
+    let level = if g.quiet {
+        "error"
+    } else {
+        match g.verbose {
+            0 => "warn",
+            1 => "info",
+            2 => "debug",
+            _ => "trace",
+        }
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .init();
+}
