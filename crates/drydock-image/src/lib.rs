@@ -1,1 +1,439 @@
-//! drydock-image (in progress).
+//! Reading container images and walking their layers.
+//!
+//! A target is detected, not flagged ([`open`]):
+//! - a docker-archive (`docker save` output, plain or gzip/zstd-compressed as a whole),
+//! - an OCI image layout directory (`index.json` + `blobs/`), nested indexes and several
+//!   platforms included (picked by [`OpenOptions::platform`] and `LAYOUT:TAG` against the
+//!   `org.opencontainers.image.ref.name` annotation),
+//! - an OCI archive (a tar of a layout, as `skopeo copy … oci-archive:` writes),
+//! - a root filesystem tarball (as distributions publish them) or a directory.
+//!
+//! [`Target::scan`] walks the layers (in parallel), checks every blob against its sha256
+//! digest and every uncompressed layer against its `diff_id`, applies whiteouts (`.wh.NAME`)
+//! and opaque directories (`.wh..wh..opq`), and hands only the files a [`FileVisitor`] wants to
+//! it; everything else is streamed past, never copied. Symlinks and hard links at wanted paths
+//! are resolved inside the image root, never outside it. Entries that climb out of the root
+//! (`../../etc/passwd`) and layers that expand past [`Limits::max_layer_size`] are errors.
+//!
+//! ```no_run
+//! use drydock_image::{open, EntryKind, FileMeta, FileVisitor, OpenOptions};
+//!
+//! struct OsRelease;
+//! impl FileVisitor for OsRelease {
+//!     type Output = String;
+//!     fn wants(&self, path: &str, _meta: &FileMeta) -> bool {
+//!         path == "etc/os-release" || path == "usr/lib/os-release"
+//!     }
+//!     fn visit(&self, _path: &str, _meta: &FileMeta, content: &[u8]) -> String {
+//!         String::from_utf8_lossy(content).into_owned()
+//!     }
+//! }
+//!
+//! let target = open("alpine.tar", &OpenOptions::default())?;
+//! let scan = target.scan(&OsRelease)?;
+//! for f in &scan.files {
+//!     println!("{} (layer {}): {}", f.path, f.layer, f.output);
+//! }
+//! # Ok::<(), drydock_image::ImageError>(())
+//! ```
+
+mod digest;
+mod dir;
+mod error;
+mod merge;
+mod platform;
+mod source;
+mod store;
+mod walk;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub use digest::Digest;
+pub use error::{ImageError, Result};
+pub use platform::Platform;
+
+use merge::Node;
+use store::BlobStore;
+use walk::{Expect, LayerWalk};
+
+/// Bounds that keep hostile input from exhausting memory or disk.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Uncompressed bytes one layer (or a compressed archive) may expand to.
+    pub max_layer_size: u64,
+    /// Largest file handed to a visitor; bigger wanted files are skipped with a warning.
+    pub max_file_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_layer_size: 32 << 30,
+            max_file_size: 512 << 20,
+        }
+    }
+}
+
+/// How to open a target.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    pub platform: Platform,
+    /// Whether the platform was asked for: then a single-platform image of another platform is
+    /// an error instead of being taken as the only choice.
+    pub platform_explicit: bool,
+    pub limits: Limits,
+}
+
+/// What kind of entry a path is in a layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryKind {
+    File,
+    Symlink,
+    Hardlink,
+}
+
+/// What a visitor knows about a file before deciding to read it.
+#[derive(Debug, Clone, Copy)]
+pub struct FileMeta {
+    pub size: u64,
+    pub mode: u32,
+    pub kind: EntryKind,
+}
+
+impl FileMeta {
+    pub fn is_executable(&self) -> bool {
+        self.mode & 0o111 != 0
+    }
+}
+
+/// Consumes the files of a target. `wants` is called for every file, symlink and hard link of
+/// every layer (keep it cheap: it decides on the path and metadata alone); `visit` gets the
+/// content of each wanted file, under the wanted path (a link's own path for links).
+pub trait FileVisitor: Sync {
+    type Output: Send;
+    fn wants(&self, path: &str, meta: &FileMeta) -> bool;
+    /// `meta` is the wanted entry's own (for a link: the link's kind and mode, the target's size).
+    fn visit(&self, path: &str, meta: &FileMeta, content: &[u8]) -> Self::Output;
+    /// Directories of a rootfs directory target not to descend into.
+    fn skip_dir(&self, _path: &str) -> bool {
+        false
+    }
+}
+
+/// A problem with one file that did not stop the walk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkWarning {
+    pub path: String,
+    pub message: String,
+}
+
+/// The kind of target that was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageKind {
+    DockerArchive,
+    OciLayout,
+    OciArchive,
+    RootfsTar,
+}
+
+impl ImageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageKind::DockerArchive => "docker-archive",
+            ImageKind::OciLayout => "oci-layout",
+            ImageKind::OciArchive => "oci-archive",
+            ImageKind::RootfsTar => "rootfs-tarball",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct LayerRef {
+    blob: String,
+    expect: Expect,
+    media_type: Option<String>,
+    created_by: Option<String>,
+}
+
+/// An image read from an archive or layout, ready to walk.
+#[derive(Debug)]
+pub struct Image {
+    /// A name for reports: the first repo tag, the ref name, or the path.
+    pub name: String,
+    pub kind: ImageKind,
+    pub repo_tags: Vec<String>,
+    pub manifest_digest: Option<Digest>,
+    pub config_digest: Option<Digest>,
+    /// `os/arch[/variant]` from the image config.
+    pub platform: Option<String>,
+    pub created: Option<String>,
+    layers: Vec<LayerRef>,
+    store: BlobStore,
+}
+
+/// A target: an image, or a directory (a checkout or an unpacked root filesystem).
+#[derive(Debug)]
+pub enum Target {
+    Image(Image),
+    Dir(PathBuf),
+}
+
+/// One layer as walked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerInfo {
+    pub index: usize,
+    /// The blob digest (compressed, as the manifest names it); the diff_id for a rootfs tarball.
+    pub digest: Option<Digest>,
+    /// The sha256 of the uncompressed layer tar, as the config's `rootfs.diff_ids` lists it.
+    pub diff_id: Option<Digest>,
+    pub media_type: Option<String>,
+    pub created_by: Option<String>,
+    /// Uncompressed size in bytes.
+    pub size: u64,
+}
+
+/// A wanted file visible in the merged image, with what the visitor made of it.
+#[derive(Debug)]
+pub struct FoundFile<O> {
+    pub path: String,
+    /// Index into [`Scan::layers`] of the layer that wrote the file.
+    pub layer: usize,
+    pub output: O,
+}
+
+/// The outcome of walking a target.
+#[derive(Debug)]
+pub struct Scan<O> {
+    /// Visible wanted files, sorted by path.
+    pub files: Vec<FoundFile<O>>,
+    pub layers: Vec<LayerInfo>,
+    pub warnings: Vec<WalkWarning>,
+}
+
+/// Opens a target: a path to an archive, layout or directory, or `LAYOUT:TAG`.
+pub fn open(target: &str, opts: &OpenOptions) -> Result<Target> {
+    let t = source::open(target, opts)?;
+    Ok(t)
+}
+
+impl Target {
+    /// A display name: the image name, or the directory path.
+    pub fn name(&self) -> String {
+        match self {
+            Target::Image(i) => i.name.clone(),
+            Target::Dir(p) => p.display().to_string(),
+        }
+    }
+
+    /// Walks the target with `visitor` (see the crate docs), using default limits.
+    pub fn scan<V: FileVisitor>(&self, visitor: &V) -> Result<Scan<V::Output>> {
+        self.scan_with(visitor, &Limits::default())
+    }
+
+    pub fn scan_with<V: FileVisitor>(
+        &self,
+        visitor: &V,
+        limits: &Limits,
+    ) -> Result<Scan<V::Output>> {
+        match self {
+            Target::Image(img) => img.scan_with(visitor, limits),
+            Target::Dir(root) => dir::scan(root, visitor, limits),
+        }
+    }
+}
+
+impl Image {
+    pub fn layer_count(&self) -> usize {
+        self.layers.len()
+    }
+
+    fn walk_one<V: FileVisitor>(
+        &self,
+        i: usize,
+        visitor: &V,
+        limits: &Limits,
+        capture: Option<&BTreeMap<String, Vec<(String, FileMeta)>>>,
+    ) -> Result<LayerWalk<V::Output>> {
+        let layer = &self.layers[i];
+        let reader = self.store.open(&layer.blob)?;
+        let name = layer
+            .expect
+            .blob
+            .as_ref()
+            .or(layer.expect.diff_id.as_ref())
+            .map_or_else(|| self.name.clone(), |d| d.to_string());
+        walk::walk_layer(reader, &name, &layer.expect, limits, visitor, capture)
+    }
+
+    pub fn scan_with<V: FileVisitor>(
+        &self,
+        visitor: &V,
+        limits: &Limits,
+    ) -> Result<Scan<V::Output>> {
+        let n = self.layers.len();
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |p| p.get())
+            .min(n)
+            .max(1);
+        let next = AtomicUsize::new(0);
+        let results: Mutex<Vec<Option<Result<LayerWalk<V::Output>>>>> =
+            Mutex::new((0..n).map(|_| None).collect());
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            break;
+                        }
+                        let r = self.walk_one(i, visitor, limits, None);
+                        let failed = r.is_err();
+                        results
+                            .lock()
+                            .expect("no thread panics while holding the lock")[i] = Some(r);
+                        if failed {
+                            // Stop handing out work; the first error in layer order is reported.
+                            next.store(n, Ordering::Relaxed);
+                        }
+                    }
+                });
+            }
+        });
+        let mut walks = Vec::with_capacity(n);
+        for r in results.into_inner().expect("threads joined") {
+            match r {
+                Some(Ok(w)) => walks.push(w),
+                Some(Err(e)) => return Err(e),
+                None => {} // skipped after an earlier failure: unreachable without an Err above
+            }
+        }
+        if walks.len() != n {
+            return Err(ImageError::Malformed {
+                path: self.name.clone(),
+                reason: "a layer walk did not finish".into(),
+            });
+        }
+        let layers: Vec<LayerInfo> = walks
+            .iter()
+            .zip(&self.layers)
+            .enumerate()
+            .map(|(i, (w, l))| LayerInfo {
+                index: i,
+                digest: Some(w.blob_digest.clone()),
+                diff_id: Some(w.diff_id.clone()),
+                media_type: l.media_type.clone(),
+                created_by: l.created_by.clone(),
+                size: w.size,
+            })
+            .collect();
+        finish(walks, layers, |layer, capture| {
+            self.walk_one(layer, visitor, limits, Some(capture))
+                .map(|w| w.files)
+        })
+    }
+}
+
+/// Merges walked layers, resolves wanted links (reading their targets in a second pass where
+/// the target was not read the first time), and collects the visible wanted files.
+pub(crate) fn finish<O, F>(
+    walks: Vec<LayerWalk<O>>,
+    layers: Vec<LayerInfo>,
+    mut capture: F,
+) -> Result<Scan<O>>
+where
+    F: FnMut(usize, &BTreeMap<String, Vec<(String, FileMeta)>>) -> Result<Vec<(String, O)>>,
+{
+    let mut warnings: Vec<WalkWarning> = walks
+        .iter()
+        .flat_map(|w| w.warnings.iter().cloned())
+        .collect();
+    let wanted_links: Vec<(usize, String, FileMeta)> = walks
+        .iter()
+        .enumerate()
+        .flat_map(|(i, w)| w.wanted_links.iter().map(move |(p, m)| (i, p.clone(), *m)))
+        .collect();
+    let (mut tree, _walks) = merge::merge(walks);
+    // layer → target path → link paths to visit with the target's content.
+    let mut captures: BTreeMap<usize, BTreeMap<String, Vec<(String, FileMeta)>>> = BTreeMap::new();
+    let mut link_layer: BTreeMap<String, usize> = BTreeMap::new();
+    for (layer, path, meta) in wanted_links {
+        let target = match tree.get(&path) {
+            Some(Node::Symlink { layer: l, .. }) if *l == layer => merge::resolve(&tree, &path)
+                .ok_or_else(|| ImageError::SymlinkLoop { path: path.clone() })?,
+            Some(Node::Hardlink { layer: l, target }) if *l == layer => {
+                merge::resolve(&tree, target)
+                    .ok_or_else(|| ImageError::SymlinkLoop { path: path.clone() })?
+            }
+            _ => continue, // replaced or deleted by a later layer
+        };
+        match tree.get(&target) {
+            Some(Node::File {
+                output: Some(_), ..
+            }) => {} // read in its own right already
+            Some(Node::File {
+                layer: l,
+                output: None,
+            })
+            | Some(Node::Other { layer: l }) => {
+                captures
+                    .entry(*l)
+                    .or_default()
+                    .entry(target)
+                    .or_default()
+                    .push((path.clone(), meta));
+                link_layer.insert(path, layer);
+            }
+            Some(Node::Hardlink {
+                layer: l,
+                target: t2,
+            }) => {
+                captures
+                    .entry(*l)
+                    .or_default()
+                    .entry(t2.clone())
+                    .or_default()
+                    .push((path.clone(), meta));
+                link_layer.insert(path, layer);
+            }
+            Some(Node::Symlink { .. }) => return Err(ImageError::SymlinkLoop { path }),
+            None => warnings.push(WalkWarning {
+                path,
+                message: format!("dangling link to `{target}`"),
+            }),
+        }
+    }
+    for (layer, wanted) in &captures {
+        for (path, output) in capture(*layer, wanted)? {
+            let l = link_layer.get(&path).copied().unwrap_or(*layer);
+            tree.insert(
+                path,
+                Node::File {
+                    layer: l,
+                    output: Some(output),
+                },
+            );
+        }
+    }
+    let files = tree
+        .into_iter()
+        .filter_map(|(path, node)| match node {
+            Node::File {
+                layer,
+                output: Some(output),
+            } => Some(FoundFile {
+                path,
+                layer,
+                output,
+            }),
+            _ => None,
+        })
+        .collect();
+    Ok(Scan {
+        files,
+        layers,
+        warnings,
+    })
+}

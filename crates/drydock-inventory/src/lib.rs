@@ -1,1 +1,240 @@
-//! drydock-inventory (in progress).
+//! What is installed in a target: the OS and its packages, found by analyzers running over
+//! [`drydock_image`]'s layer walk.
+//!
+//! Analyzers are one explicit list ([`analyzers`]); each declares the paths it wants
+//! ([`Analyzer::wants`], decided on path and metadata alone) and turns one file's content into
+//! packages ([`Analyzer::analyze`]). The layer walk reads only wanted files, once, even when
+//! several analyzers want them. Packages carry their location (layer `diff_id` and path);
+//! whiteouts in later layers remove what earlier layers installed.
+//!
+//! A malformed OS package database (dpkg, apk, rpm) is an error: an inventory without the
+//! OS packages would look clean and be wrong. A malformed language file (a lockfile, a
+//! `package.json`) is a [`ScanWarning`] naming the file and the reason; the scan goes on
+//! (callers make warnings fatal with `--strict`).
+//!
+//! ```no_run
+//! use drydock_image::{open, OpenOptions};
+//! use drydock_inventory::{inventory, Mode};
+//!
+//! let target = open("alpine.tar", &OpenOptions::default())?;
+//! let result = inventory(&target, Mode::Image, &Default::default())?;
+//! for p in &result.inventory.packages {
+//!     println!("{} {} {}", p.ecosystem, p.name, p.version);
+//! }
+//! # Ok::<(), drydock_inventory::InventoryError>(())
+//! ```
+
+mod apk;
+mod dpkg;
+mod lang;
+mod os;
+mod rpm;
+
+use drydock_image::{FileMeta, FileVisitor, LayerInfo, Limits, Target};
+use drydock_package::{Inventory, Location, Package, ScanWarning};
+
+pub use os::detect_os;
+
+/// What kind of target is being inventoried: analyzers differ (lockfiles are read in a
+/// checkout; installed-package metadata everywhere).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A container image: installed packages, binaries.
+    Image,
+    /// A directory: a project checkout (lockfiles and manifests) or an unpacked rootfs.
+    Fs,
+}
+
+/// What one analyzer made of one file.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Analysis {
+    pub packages: Vec<Package>,
+    /// Facts about the OS (from os-release and friends).
+    pub os: Option<os::OsFacts>,
+    /// Problems that did not stop this file's analysis (a nested jar past the bound, …).
+    pub warnings: Vec<String>,
+}
+
+/// Why an analyzer could not read a file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnalyzeError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("line {line}: {reason}")]
+    AtLine { line: usize, reason: String },
+}
+
+impl AnalyzeError {
+    pub fn malformed(reason: impl Into<String>) -> Self {
+        AnalyzeError::Malformed(reason.into())
+    }
+}
+
+/// One analyzer: a package database or file format.
+pub trait Analyzer: Send + Sync {
+    /// A short name for warnings and errors (`dpkg`, `npm-lock`, …).
+    fn name(&self) -> &'static str;
+    /// Whether this analyzer reads the file at `path` (relative to the target root, no
+    /// leading `/`). Called for every file of every layer: decide on the path and `meta` alone.
+    fn wants(&self, path: &str, meta: &FileMeta, mode: Mode) -> bool;
+    /// Turns one file into packages. Packages without locations get the file's.
+    fn analyze(&self, path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError>;
+    /// Whether an unreadable file is fatal (OS package databases) or a warning.
+    fn fatal(&self) -> bool {
+        false
+    }
+}
+
+/// Every analyzer drydock runs, in one explicit list.
+pub fn analyzers() -> Vec<Box<dyn Analyzer>> {
+    let mut v: Vec<Box<dyn Analyzer>> = vec![
+        Box::new(os::OsReleaseAnalyzer),
+        Box::new(dpkg::DpkgAnalyzer),
+        Box::new(apk::ApkAnalyzer),
+        Box::new(rpm::RpmAnalyzer),
+    ];
+    v.extend(lang::analyzers());
+    v
+}
+
+/// An OS package database that could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InventoryError {
+    #[error(transparent)]
+    Image(#[from] drydock_image::ImageError),
+    #[error("{analyzer} database `{path}`{}: {reason}", layer.as_ref().map(|l| format!(" (layer `{l}`)")).unwrap_or_default())]
+    Database {
+        analyzer: &'static str,
+        path: String,
+        layer: Option<String>,
+        reason: AnalyzeError,
+    },
+}
+
+/// Options for [`inventory`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub limits: Limits,
+}
+
+/// An inventory with the layers it came from.
+#[derive(Debug)]
+pub struct InventoryResult {
+    pub inventory: Inventory,
+    pub layers: Vec<LayerInfo>,
+}
+
+type FileOutcome = Vec<(usize, Result<Analysis, AnalyzeError>)>;
+
+struct Visitor<'a> {
+    analyzers: &'a [Box<dyn Analyzer>],
+    mode: Mode,
+}
+
+impl FileVisitor for Visitor<'_> {
+    type Output = FileOutcome;
+
+    fn wants(&self, path: &str, meta: &FileMeta) -> bool {
+        self.analyzers
+            .iter()
+            .any(|a| a.wants(path, meta, self.mode))
+    }
+
+    fn visit(&self, path: &str, meta: &FileMeta, content: &[u8]) -> FileOutcome {
+        self.analyzers
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.wants(path, meta, self.mode))
+            .map(|(i, a)| (i, a.analyze(path, content)))
+            .collect()
+    }
+
+    fn skip_dir(&self, path: &str) -> bool {
+        lang::skip_dir(path, self.mode)
+    }
+}
+
+/// Inventories a target with every analyzer.
+pub fn inventory(
+    target: &Target,
+    mode: Mode,
+    opts: &Options,
+) -> Result<InventoryResult, InventoryError> {
+    let list = analyzers();
+    inventory_with(target, mode, opts, &list)
+}
+
+/// Inventories a target with the given analyzers.
+pub fn inventory_with(
+    target: &Target,
+    mode: Mode,
+    opts: &Options,
+    analyzers: &[Box<dyn Analyzer>],
+) -> Result<InventoryResult, InventoryError> {
+    let visitor = Visitor { analyzers, mode };
+    let scan = target.scan_with(&visitor, &opts.limits)?;
+    let mut inv = Inventory::default();
+    let mut os_facts = Vec::new();
+    for w in scan.warnings {
+        inv.warnings.push(ScanWarning {
+            path: w.path,
+            layer: None,
+            source: "layer-walk".into(),
+            message: w.message,
+        });
+    }
+    for file in scan.files {
+        let layer_id = scan
+            .layers
+            .get(file.layer)
+            .and_then(|l| l.diff_id.as_ref())
+            .map(|d| d.to_string());
+        for (i, outcome) in file.output {
+            let analyzer = &analyzers[i];
+            match outcome {
+                Ok(analysis) => {
+                    for mut p in analysis.packages {
+                        if p.locations.is_empty() {
+                            p.locations
+                                .push(Location::new(layer_id.clone(), file.path.clone()));
+                        }
+                        inv.packages.push(p);
+                    }
+                    if let Some(f) = analysis.os {
+                        os_facts.push((file.path.clone(), f));
+                    }
+                    for message in analysis.warnings {
+                        inv.warnings.push(ScanWarning {
+                            path: file.path.clone(),
+                            layer: layer_id.clone(),
+                            source: analyzer.name().into(),
+                            message,
+                        });
+                    }
+                }
+                Err(reason) if analyzer.fatal() => {
+                    return Err(InventoryError::Database {
+                        analyzer: analyzer.name(),
+                        path: file.path,
+                        layer: layer_id,
+                        reason,
+                    });
+                }
+                Err(reason) => inv.warnings.push(ScanWarning {
+                    path: file.path.clone(),
+                    layer: layer_id.clone(),
+                    source: analyzer.name().into(),
+                    message: reason.to_string(),
+                }),
+            }
+        }
+    }
+    inv.os = detect_os(&os_facts);
+    inv.normalize();
+    Ok(InventoryResult {
+        inventory: inv,
+        layers: scan.layers,
+    })
+}

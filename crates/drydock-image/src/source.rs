@@ -1,0 +1,478 @@
+//! Detecting what a target is and reading its manifests: docker-archive, OCI layout, OCI
+//! archive, rootfs tarball, rootfs directory.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use oci_spec::image::{ImageConfiguration, ImageIndex, ImageManifest, MediaType};
+use serde::Deserialize;
+
+use crate::digest::Digest;
+use crate::error::{ImageError, Result};
+use crate::store::{self, BlobStore};
+use crate::walk::{Compression, Expect};
+use crate::{Image, ImageKind, LayerRef, OpenOptions, Target};
+
+const REF_NAME: &str = "org.opencontainers.image.ref.name";
+
+/// Opens a target given as a path, `LAYOUT:TAG`, or `ARCHIVE:TAG`.
+pub(crate) fn open(target: &str, opts: &OpenOptions) -> Result<Target> {
+    let path = Path::new(target);
+    if path.exists() {
+        return open_path(path, None, opts);
+    }
+    // `LAYOUT:TAG` / `ARCHIVE:TAG`: the part before the last colon must exist.
+    if let Some((p, tag)) = target.rsplit_once(':') {
+        if !tag.is_empty() && !tag.contains('/') && Path::new(p).exists() {
+            return open_path(Path::new(p), Some(tag), opts);
+        }
+    }
+    Err(ImageError::NotAnImage {
+        path: path.to_path_buf(),
+        reason: "no such file or directory (registry references are not supported yet)".into(),
+    })
+}
+
+fn open_path(path: &Path, tag: Option<&str>, opts: &OpenOptions) -> Result<Target> {
+    let meta = std::fs::metadata(path).map_err(|e| ImageError::io(path, e))?;
+    if meta.is_dir() {
+        if path.join("index.json").is_file() {
+            let store = BlobStore::Dir(path.to_path_buf());
+            return open_oci(store, path, ImageKind::OciLayout, tag, opts).map(Target::Image);
+        }
+        if tag.is_some() {
+            return Err(ImageError::NotAnImage {
+                path: path.to_path_buf(),
+                reason: "a tag was given but the directory is not an OCI layout (no index.json)"
+                    .into(),
+            });
+        }
+        return Ok(Target::Dir(path.to_path_buf()));
+    }
+    // A file: an archive, possibly compressed as a whole.
+    let compression = store::sniff_file(path)?;
+    let (tar_path, temp) = match compression {
+        Compression::None => (path.to_path_buf(), None),
+        c => {
+            let t = store::decompress_to_temp(path, c, opts.limits.max_layer_size)?;
+            (t.to_path_buf(), Some(Arc::new(t)))
+        }
+    };
+    let members = store::index_tar(&tar_path).map_err(|e| match e {
+        ImageError::Corrupt { what, reason, .. } => ImageError::Corrupt {
+            what,
+            name: path.display().to_string(),
+            reason,
+        },
+        other => other,
+    })?;
+    let store = BlobStore::Tar {
+        path: tar_path,
+        members: Arc::new(members),
+        _temp: temp,
+    };
+    if store.contains("manifest.json") {
+        open_docker_archive(store, path, tag).map(Target::Image)
+    } else if store.contains("index.json") && store.contains("oci-layout") {
+        open_oci(store, path, ImageKind::OciArchive, tag, opts).map(Target::Image)
+    } else {
+        if tag.is_some() {
+            return Err(ImageError::NotAnImage {
+                path: path.to_path_buf(),
+                reason: "a tag was given but the archive holds no image manifest".into(),
+            });
+        }
+        // A root filesystem tarball: the archive itself is the only layer.
+        let name = path.display().to_string();
+        Ok(Target::Image(Image {
+            name: name.clone(),
+            kind: ImageKind::RootfsTar,
+            repo_tags: Vec::new(),
+            manifest_digest: None,
+            config_digest: None,
+            platform: None,
+            created: None,
+            layers: vec![LayerRef {
+                blob: String::new(),
+                expect: Expect::default(),
+                media_type: None,
+                created_by: None,
+            }],
+            store: WholeFile(store).into_store(),
+        }))
+    }
+}
+
+/// The rootfs tarball is read whole: a store whose only blob (named "") is the entire file.
+struct WholeFile(BlobStore);
+impl WholeFile {
+    fn into_store(self) -> BlobStore {
+        match self.0 {
+            BlobStore::Tar { path, _temp, .. } => {
+                let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+                let mut m = std::collections::HashMap::new();
+                m.insert(String::new(), (0, len));
+                BlobStore::Tar {
+                    path,
+                    members: Arc::new(m),
+                    _temp,
+                }
+            }
+            dir => dir,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct DockerManifestEntry {
+    #[serde(rename = "Config")]
+    config: String,
+    #[serde(rename = "RepoTags", default)]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "Layers")]
+    layers: Vec<String>,
+}
+
+fn malformed(path: &Path, what: &str, e: impl std::fmt::Display) -> ImageError {
+    ImageError::Malformed {
+        path: format!("{}: {what}", path.display()),
+        reason: e.to_string(),
+    }
+}
+
+fn open_docker_archive(store: BlobStore, path: &Path, tag: Option<&str>) -> Result<Image> {
+    let raw = store.read_small("manifest.json")?;
+    let entries: Vec<DockerManifestEntry> =
+        serde_json::from_slice(&raw).map_err(|e| malformed(path, "manifest.json", e))?;
+    let entry = match tag {
+        None => entries.first(),
+        Some(t) => entries.iter().find(|e| {
+            e.repo_tags
+                .iter()
+                .flatten()
+                .any(|rt| rt == t || rt.rsplit_once(':').is_some_and(|(_, x)| x == t))
+        }),
+    };
+    let Some(entry) = entry else {
+        let available: Vec<String> = entries
+            .iter()
+            .flat_map(|e| e.repo_tags.clone().unwrap_or_default())
+            .collect();
+        return match tag {
+            Some(t) => Err(ImageError::NoSuchTag {
+                path: path.to_path_buf(),
+                tag: t.to_string(),
+                available: available.join(", "),
+            }),
+            None => Err(malformed(path, "manifest.json", "lists no image")),
+        };
+    };
+    let config_name = entry.config.trim_start_matches("./").to_string();
+    if !store.contains(&config_name) {
+        return Err(ImageError::MissingBlob {
+            path: path.to_path_buf(),
+            digest: config_name,
+        });
+    }
+    let config_bytes = store.read_small(&config_name)?;
+    // The config's name is its digest in both docker save layouts; check it when it is one.
+    let config_digest = Digest::of(&config_bytes);
+    let named_hex = config_name
+        .trim_start_matches("blobs/sha256/")
+        .trim_end_matches(".json")
+        .to_string();
+    if named_hex.len() == 64
+        && named_hex.bytes().all(|b| b.is_ascii_hexdigit())
+        && named_hex.as_str() != config_digest.hex()
+    {
+        return Err(ImageError::DigestMismatch {
+            what: "image config",
+            name: config_name,
+            expected: format!("sha256:{named_hex}"),
+            actual: config_digest.to_string(),
+        });
+    }
+    let config: ImageConfiguration =
+        serde_json::from_slice(&config_bytes).map_err(|e| malformed(path, &config_name, e))?;
+    let diff_ids = config.rootfs().diff_ids();
+    if diff_ids.len() != entry.layers.len() {
+        return Err(malformed(
+            path,
+            "manifest.json",
+            format!(
+                "{} layers but the config lists {} diff_ids",
+                entry.layers.len(),
+                diff_ids.len()
+            ),
+        ));
+    }
+    let history = layer_history(&config);
+    let mut layers = Vec::new();
+    for (i, (layer, diff_id)) in entry.layers.iter().zip(diff_ids).enumerate() {
+        let name = layer.trim_start_matches("./").to_string();
+        let diff_id = Digest::parse(diff_id)?;
+        if !store.contains(&name) {
+            return Err(ImageError::MissingBlob {
+                path: path.to_path_buf(),
+                digest: format!("{diff_id} ({name})"),
+            });
+        }
+        // Newer `docker save` stores layers as blobs/sha256/<digest>: verify that name too.
+        let blob = name
+            .strip_prefix("blobs/sha256/")
+            .map(|hex| Digest::parse(&format!("sha256:{hex}")))
+            .transpose()?;
+        layers.push(LayerRef {
+            blob: name,
+            expect: Expect {
+                blob,
+                diff_id: Some(diff_id),
+            },
+            media_type: None,
+            created_by: history.get(i).cloned().flatten(),
+        });
+    }
+    let repo_tags = entry.repo_tags.clone().unwrap_or_default();
+    Ok(Image {
+        name: repo_tags
+            .first()
+            .cloned()
+            .unwrap_or_else(|| path.display().to_string()),
+        kind: ImageKind::DockerArchive,
+        repo_tags,
+        manifest_digest: None,
+        config_digest: Some(config_digest),
+        platform: Some(config_platform(&config)),
+        created: config.created().clone(),
+        layers,
+        store,
+    })
+}
+
+fn config_platform(config: &ImageConfiguration) -> String {
+    let mut s = format!("{}/{}", config.os(), config.architecture());
+    if let Some(v) = config.variant() {
+        s.push('/');
+        s.push_str(v);
+    }
+    s
+}
+
+/// `created_by` for each non-empty layer, in order.
+fn layer_history(config: &ImageConfiguration) -> Vec<Option<String>> {
+    config
+        .history()
+        .iter()
+        .flatten()
+        .filter(|h| !h.empty_layer().unwrap_or(false))
+        .map(|h| h.created_by().clone())
+        .collect()
+}
+
+fn is_index(mt: &MediaType) -> bool {
+    matches!(mt, MediaType::ImageIndex)
+        || mt.to_string() == "application/vnd.docker.distribution.manifest.list.v2+json"
+}
+
+struct Candidate {
+    digest: Digest,
+    platform: Option<(String, String, Option<String>)>,
+    ref_name: Option<String>,
+}
+
+fn open_oci(
+    store: BlobStore,
+    path: &Path,
+    kind: ImageKind,
+    tag: Option<&str>,
+    opts: &OpenOptions,
+) -> Result<Image> {
+    let index_bytes = store.read_small("index.json")?;
+    let index: ImageIndex =
+        serde_json::from_slice(&index_bytes).map_err(|e| malformed(path, "index.json", e))?;
+    let mut candidates = Vec::new();
+    collect_manifests(&store, path, &index, None, &mut candidates, 0)?;
+    if let Some(t) = tag {
+        let available: Vec<String> = candidates
+            .iter()
+            .filter_map(|c| c.ref_name.clone())
+            .collect();
+        candidates.retain(|c| {
+            c.ref_name.as_deref() == Some(t)
+                || c.ref_name
+                    .as_deref()
+                    .and_then(|r| r.rsplit_once(':'))
+                    .is_some_and(|(_, x)| x == t)
+        });
+        if candidates.is_empty() {
+            return Err(ImageError::NoSuchTag {
+                path: path.to_path_buf(),
+                tag: t.to_string(),
+                available: available.join(", "),
+            });
+        }
+    }
+    // Attestation manifests (`unknown/unknown`) are not images.
+    candidates.retain(|c| {
+        c.platform
+            .as_ref()
+            .is_none_or(|(os, arch, _)| os != "unknown" && arch != "unknown")
+    });
+    let want = &opts.platform;
+    let chosen = if candidates.len() == 1
+        && (candidates[0].platform.is_none() || !opts.platform_explicit)
+    {
+        candidates.pop()
+    } else {
+        let pos = candidates.iter().position(|c| match &c.platform {
+            Some((os, arch, variant)) => want.matches(os, arch, variant.as_deref()),
+            None => false,
+        });
+        match pos {
+            Some(i) => Some(candidates.swap_remove(i)),
+            None if candidates.iter().all(|c| c.platform.is_none()) && candidates.len() == 1 => {
+                candidates.pop()
+            }
+            None => None,
+        }
+    };
+    let available: Vec<String> = candidates
+        .iter()
+        .map(|c| match &c.platform {
+            Some((o, a, Some(v))) => format!("{o}/{a}/{v}"),
+            Some((o, a, None)) => format!("{o}/{a}"),
+            None => format!("{} (no platform)", c.digest),
+        })
+        .collect();
+    let Some(chosen) = chosen else {
+        return Err(ImageError::NoPlatform {
+            path: path.to_path_buf(),
+            wanted: want.to_string(),
+            available: available.join(", "),
+        });
+    };
+    let manifest_bytes = store.read_verified(&chosen.digest, "manifest")?;
+    let manifest: ImageManifest = serde_json::from_slice(&manifest_bytes)
+        .map_err(|e| malformed(path, chosen.digest.as_str(), e))?;
+    let config_digest = Digest::parse(&manifest.config().digest().to_string())?;
+    let config_bytes = store.read_verified(&config_digest, "image config")?;
+    let config: ImageConfiguration = serde_json::from_slice(&config_bytes)
+        .map_err(|e| malformed(path, config_digest.as_str(), e))?;
+    if opts.platform_explicit
+        && !want.matches(
+            &config.os().to_string(),
+            &config.architecture().to_string(),
+            config.variant().as_deref(),
+        )
+    {
+        return Err(ImageError::NoPlatform {
+            path: path.to_path_buf(),
+            wanted: want.to_string(),
+            available: config_platform(&config),
+        });
+    }
+    let diff_ids = config.rootfs().diff_ids();
+    if diff_ids.len() != manifest.layers().len() {
+        return Err(malformed(
+            path,
+            chosen.digest.as_str(),
+            format!(
+                "{} layers but the config lists {} diff_ids",
+                manifest.layers().len(),
+                diff_ids.len()
+            ),
+        ));
+    }
+    let history = layer_history(&config);
+    let mut layers = Vec::new();
+    for (i, (desc, diff_id)) in manifest.layers().iter().zip(diff_ids).enumerate() {
+        let digest = Digest::parse(&desc.digest().to_string())?;
+        let blob = format!("blobs/sha256/{}", digest.hex());
+        if !store.contains(&blob) {
+            return Err(ImageError::MissingBlob {
+                path: path.to_path_buf(),
+                digest: digest.to_string(),
+            });
+        }
+        layers.push(LayerRef {
+            blob,
+            expect: Expect {
+                blob: Some(digest),
+                diff_id: Some(Digest::parse(diff_id)?),
+            },
+            media_type: Some(desc.media_type().to_string()),
+            created_by: history.get(i).cloned().flatten(),
+        });
+    }
+    let name = chosen
+        .ref_name
+        .clone()
+        .map(|r| {
+            if r.contains(':') || r.contains('/') {
+                r
+            } else {
+                format!("{}:{r}", path.display())
+            }
+        })
+        .unwrap_or_else(|| path.display().to_string());
+    Ok(Image {
+        name,
+        kind,
+        repo_tags: chosen.ref_name.into_iter().collect(),
+        manifest_digest: Some(chosen.digest),
+        config_digest: Some(config_digest),
+        platform: Some(config_platform(&config)),
+        created: config.created().clone(),
+        layers,
+        store,
+    })
+}
+
+fn collect_manifests(
+    store: &BlobStore,
+    path: &Path,
+    index: &ImageIndex,
+    inherited_ref: Option<&str>,
+    out: &mut Vec<Candidate>,
+    depth: usize,
+) -> Result<()> {
+    if depth > 4 {
+        return Err(malformed(
+            path,
+            "index.json",
+            "indexes nested more than 4 deep",
+        ));
+    }
+    for desc in index.manifests() {
+        let digest = Digest::parse(&desc.digest().to_string())?;
+        let ref_name = desc
+            .annotations()
+            .as_ref()
+            .and_then(|a| {
+                a.get(REF_NAME)
+                    .or_else(|| a.get("io.containerd.image.name"))
+            })
+            .cloned()
+            .or_else(|| inherited_ref.map(str::to_string));
+        if is_index(desc.media_type()) {
+            let bytes = store.read_verified(&digest, "index")?;
+            let nested: ImageIndex =
+                serde_json::from_slice(&bytes).map_err(|e| malformed(path, digest.as_str(), e))?;
+            collect_manifests(store, path, &nested, ref_name.as_deref(), out, depth + 1)?;
+        } else {
+            let platform = desc.platform().as_ref().map(|p| {
+                (
+                    p.os().to_string(),
+                    p.architecture().to_string(),
+                    p.variant().clone(),
+                )
+            });
+            out.push(Candidate {
+                digest,
+                platform,
+                ref_name,
+            });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,357 @@
+//! Streaming one layer: verify digests, decompress, sanitise paths, collect whiteouts, and read
+//! only the files the visitor wants.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{self, BufRead, BufReader, Read};
+
+use crate::digest::{Digest, HashingReader, LimitReader, is_limit_exceeded};
+use crate::error::{ImageError, Result};
+use crate::{EntryKind, FileMeta, FileVisitor, Limits, WalkWarning};
+
+/// Compression of a blob, sniffed from its first bytes (media types lie often enough).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Compression {
+    None,
+    Gzip,
+    Zstd,
+}
+
+impl Compression {
+    pub fn sniff(head: &[u8]) -> Compression {
+        if head.starts_with(&[0x1f, 0x8b]) {
+            Compression::Gzip
+        } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        }
+    }
+}
+
+/// What one layer holds, as far as the merge needs it.
+#[derive(Debug)]
+pub(crate) struct LayerWalk<O> {
+    pub files: Vec<(String, O)>,
+    pub symlinks: BTreeMap<String, String>,
+    pub hardlinks: BTreeMap<String, String>,
+    /// Wanted paths that are links: resolved after the merge.
+    pub wanted_links: Vec<(String, FileMeta)>,
+    pub whiteouts: Vec<String>,
+    pub opaque_dirs: Vec<String>,
+    /// Every path this layer writes (files, dirs, links, devices), whiteouts excluded.
+    pub paths: HashSet<String>,
+    pub blob_digest: Digest,
+    pub diff_id: Digest,
+    pub size: u64,
+    pub warnings: Vec<WalkWarning>,
+}
+
+/// Expected digests of a layer blob; `None` where the format records none.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Expect {
+    pub blob: Option<Digest>,
+    pub diff_id: Option<Digest>,
+}
+
+/// Cleans a tar entry name into an image-root-relative path: leading `/` and `./` dropped, `.`
+/// components dropped. A `..` component is an attack (or a broken builder) and an error.
+pub(crate) fn sanitize(raw: &[u8], layer: &str) -> Result<String> {
+    let s = String::from_utf8_lossy(raw);
+    let mut out = String::with_capacity(s.len());
+    for comp in s.split('/') {
+        match comp {
+            "" | "." => {}
+            ".." => {
+                return Err(ImageError::PathTraversal {
+                    layer: layer.to_string(),
+                    entry: s.into_owned(),
+                });
+            }
+            c => {
+                if !out.is_empty() {
+                    out.push('/');
+                }
+                out.push_str(c);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn split_parent(path: &str) -> (&str, &str) {
+    match path.rsplit_once('/') {
+        Some((d, n)) => (d, n),
+        None => ("", path),
+    }
+}
+
+fn join(dir: &str, name: &str) -> String {
+    if dir.is_empty() {
+        name.to_string()
+    } else {
+        format!("{dir}/{name}")
+    }
+}
+
+/// Reads a layer blob from `raw`, calling `visitor` for wanted files. `capture`, when set,
+/// switches to the second-pass mode: only those paths are read, and each is visited under the
+/// link names mapped to it.
+pub(crate) fn walk_layer<R: Read, V: FileVisitor>(
+    raw: R,
+    name: &str,
+    expect: &Expect,
+    limits: &Limits,
+    visitor: &V,
+    capture: Option<&BTreeMap<String, Vec<(String, FileMeta)>>>,
+) -> Result<LayerWalk<V::Output>> {
+    let corrupt = |reason: String| ImageError::Corrupt {
+        what: "layer",
+        name: name.to_string(),
+        reason,
+    };
+    let mut raw = HashingReader::new(raw, true);
+    let mut walk = LayerWalk {
+        files: Vec::new(),
+        symlinks: BTreeMap::new(),
+        hardlinks: BTreeMap::new(),
+        wanted_links: Vec::new(),
+        whiteouts: Vec::new(),
+        opaque_dirs: Vec::new(),
+        paths: HashSet::new(),
+        blob_digest: Digest::of(b""),
+        diff_id: Digest::of(b""),
+        size: 0,
+        warnings: Vec::new(),
+    };
+    let compression;
+    let uncompressed;
+    {
+        let mut buf = BufReader::with_capacity(256 * 1024, &mut raw);
+        let head = buf.fill_buf().map_err(|e| corrupt(e.to_string()))?;
+        compression = Compression::sniff(head);
+        let decoder: Box<dyn Read + '_> = match compression {
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buf)),
+            Compression::Zstd => {
+                Box::new(zstd::Decoder::with_buffer(buf).map_err(|e| corrupt(e.to_string()))?)
+            }
+            Compression::None => Box::new(buf),
+        };
+        let mut unc = HashingReader::new(decoder, compression != Compression::None);
+        let res = read_tar(
+            LimitReader::new(&mut unc, limits.max_layer_size),
+            name,
+            limits,
+            visitor,
+            capture,
+            &mut walk,
+        );
+        if let Err(e) = res {
+            return Err(match e {
+                WalkFailure::Image(e) => e,
+                WalkFailure::Io(e) if is_limit_exceeded(&e) => ImageError::TooLarge {
+                    layer: name.to_string(),
+                    limit: limits.max_layer_size,
+                },
+                WalkFailure::Io(e) => corrupt(e.to_string()),
+            });
+        }
+        uncompressed = unc.finish();
+    }
+    // Whatever follows the compressed stream still belongs to the blob and its digest.
+    io::copy(&mut raw, &mut io::sink()).map_err(|e| corrupt(e.to_string()))?;
+    let (blob_digest, _) = raw.finish();
+    let blob_digest = blob_digest.expect("blob hashing is always on");
+    let diff_id = match compression {
+        Compression::None => blob_digest.clone(),
+        _ => uncompressed
+            .0
+            .expect("uncompressed hashing is on for compressed layers"),
+    };
+    if let Some(exp) = &expect.blob {
+        if *exp != blob_digest {
+            return Err(ImageError::DigestMismatch {
+                what: "layer blob",
+                name: name.to_string(),
+                expected: exp.to_string(),
+                actual: blob_digest.to_string(),
+            });
+        }
+    }
+    if let Some(exp) = &expect.diff_id {
+        if *exp != diff_id {
+            return Err(ImageError::DigestMismatch {
+                what: "layer (diff_id)",
+                name: name.to_string(),
+                expected: exp.to_string(),
+                actual: diff_id.to_string(),
+            });
+        }
+    }
+    walk.blob_digest = blob_digest;
+    walk.diff_id = diff_id;
+    walk.size = uncompressed.1;
+    Ok(walk)
+}
+
+enum WalkFailure {
+    Image(ImageError),
+    Io(io::Error),
+}
+
+impl From<io::Error> for WalkFailure {
+    fn from(e: io::Error) -> Self {
+        WalkFailure::Io(e)
+    }
+}
+impl From<ImageError> for WalkFailure {
+    fn from(e: ImageError) -> Self {
+        WalkFailure::Image(e)
+    }
+}
+
+fn read_tar<R: Read, V: FileVisitor>(
+    reader: R,
+    name: &str,
+    limits: &Limits,
+    visitor: &V,
+    capture: Option<&BTreeMap<String, Vec<(String, FileMeta)>>>,
+    walk: &mut LayerWalk<V::Output>,
+) -> std::result::Result<(), WalkFailure> {
+    let mut archive = tar::Archive::new(reader);
+    let mut content = Vec::new();
+    let mut saw_entry = false;
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        saw_entry = true;
+        let path = sanitize(&entry.path_bytes(), name)?;
+        if path.is_empty() {
+            continue;
+        }
+        let header = entry.header();
+        let mode = header.mode().unwrap_or(0o644);
+        let etype = header.entry_type();
+        let (dir, base) = split_parent(&path);
+        if let Some(hidden) = base.strip_prefix(".wh.") {
+            if capture.is_none() {
+                if hidden == ".wh..opq" {
+                    walk.opaque_dirs.push(dir.to_string());
+                } else if !hidden.is_empty() {
+                    walk.whiteouts.push(join(dir, hidden));
+                }
+            }
+            continue;
+        }
+        if let Some(capture) = capture {
+            // Second pass: only the link targets asked for.
+            if etype.is_file() || etype == tar::EntryType::Continuous {
+                if let Some(aliases) = capture.get(&path) {
+                    content.clear();
+                    (&mut entry)
+                        .take(limits.max_file_size + 1)
+                        .read_to_end(&mut content)?;
+                    if content.len() as u64 <= limits.max_file_size {
+                        for (alias, meta) in aliases {
+                            let meta = FileMeta {
+                                size: content.len() as u64,
+                                ..*meta
+                            };
+                            walk.files
+                                .push((alias.clone(), visitor.visit(alias, &meta, &content)));
+                        }
+                    }
+                }
+            }
+            continue;
+        }
+        walk.paths.insert(path.clone());
+        match etype {
+            t if t.is_file() || t == tar::EntryType::Continuous => {
+                let size = entry.size();
+                let meta = FileMeta {
+                    size,
+                    mode,
+                    kind: EntryKind::File,
+                };
+                if visitor.wants(&path, &meta) {
+                    if size > limits.max_file_size {
+                        walk.warnings.push(WalkWarning {
+                            path: path.clone(),
+                            message: format!("skipped: {size} bytes is over the {} byte bound for analysed files", limits.max_file_size),
+                        });
+                        continue;
+                    }
+                    content.clear();
+                    entry.read_to_end(&mut content)?;
+                    let out = visitor.visit(&path, &meta, &content);
+                    walk.files.push((path, out));
+                }
+            }
+            tar::EntryType::Symlink => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| String::from_utf8_lossy(&b).into_owned())
+                    .unwrap_or_default();
+                let meta = FileMeta {
+                    size: 0,
+                    mode,
+                    kind: EntryKind::Symlink,
+                };
+                if visitor.wants(&path, &meta) {
+                    walk.wanted_links.push((path.clone(), meta));
+                }
+                walk.symlinks.insert(path, target);
+            }
+            tar::EntryType::Link => {
+                let target = entry
+                    .link_name_bytes()
+                    .map(|b| b.into_owned())
+                    .unwrap_or_default();
+                let target = sanitize(&target, name)?;
+                let meta = FileMeta {
+                    size: 0,
+                    mode,
+                    kind: EntryKind::Hardlink,
+                };
+                if visitor.wants(&path, &meta) {
+                    walk.wanted_links.push((path.clone(), meta));
+                }
+                walk.hardlinks.insert(path, target);
+            }
+            _ => {}
+        }
+    }
+    if !saw_entry && capture.is_none() {
+        walk.warnings.push(WalkWarning {
+            path: String::new(),
+            message: "layer holds no entries".into(),
+        });
+    }
+    // Read to the end so the digests cover the whole stream (tar stops at its end marker).
+    io::copy(&mut archive.into_inner(), &mut io::sink())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_paths() {
+        assert_eq!(
+            sanitize(b"./etc/os-release", "l").ok().as_deref(),
+            Some("etc/os-release")
+        );
+        assert_eq!(
+            sanitize(b"/usr//lib/./x", "l").ok().as_deref(),
+            Some("usr/lib/x")
+        );
+        assert!(matches!(
+            sanitize(b"../../etc/passwd", "l"),
+            Err(ImageError::PathTraversal { .. })
+        ));
+        assert!(matches!(
+            sanitize(b"usr/../../x", "l"),
+            Err(ImageError::PathTraversal { .. })
+        ));
+    }
+}
