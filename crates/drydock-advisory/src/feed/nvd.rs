@@ -1,0 +1,196 @@
+//! NVD CVE API 2.0 pages (`{"vulnerabilities": [{"cve": {…}}], "timestamp": …}`), as the API
+//! returns them: CVSS v2/v3.0/v3.1/v4.0 vectors with their sources, CWEs, dates, description.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::{Sink, Skip, SkipReason};
+use crate::model::{Advisory, Reference, Severity, SeverityKind};
+
+const SOURCE: &str = "nvd";
+
+#[derive(Debug, Deserialize)]
+struct RawPage {
+    timestamp: Option<String>,
+    vulnerabilities: Vec<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCve {
+    id: String,
+    published: Option<String>,
+    last_modified: Option<String>,
+    vuln_status: Option<String>,
+    #[serde(default)]
+    descriptions: Vec<RawText>,
+    #[serde(default)]
+    metrics: RawMetrics,
+    #[serde(default)]
+    weaknesses: Vec<RawWeakness>,
+    #[serde(default)]
+    references: Vec<RawReference>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawText {
+    lang: String,
+    value: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RawMetrics {
+    #[serde(default, rename = "cvssMetricV2")]
+    v2: Vec<RawMetric>,
+    #[serde(default, rename = "cvssMetricV30")]
+    v30: Vec<RawMetric>,
+    #[serde(default, rename = "cvssMetricV31")]
+    v31: Vec<RawMetric>,
+    #[serde(default, rename = "cvssMetricV40")]
+    v40: Vec<RawMetric>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawMetric {
+    source: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    cvss_data: RawCvssData,
+    /// v2 states the severity beside `cvssData`, v3/v4 inside it.
+    base_severity: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCvssData {
+    vector_string: String,
+    base_score: Option<f64>,
+    base_severity: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawWeakness {
+    #[serde(default)]
+    description: Vec<RawText>,
+}
+
+#[derive(Debug, Deserialize)]
+struct RawReference {
+    url: String,
+    #[serde(default)]
+    tags: Vec<String>,
+}
+
+pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
+    let location = path.display().to_string();
+    let page: RawPage = match std::fs::read(path)
+        .map_err(|e| (SkipReason::Unreadable, e.to_string()))
+        .and_then(|b| {
+            serde_json::from_slice(&b)
+                .map_err(|e| (SkipReason::Malformed, format!("not an NVD API 2.0 page: {e}")))
+        }) {
+        Ok(p) => p,
+        Err((reason, detail)) => {
+            return sink.skip(Skip {
+                source: SOURCE.into(),
+                location,
+                reason,
+                detail,
+            });
+        }
+    };
+    if let Some(t) = &page.timestamp {
+        sink.feed_time(SOURCE, t);
+    }
+    for (i, v) in page.vulnerabilities.into_iter().enumerate() {
+        let cve = v.get("cve").cloned().unwrap_or(serde_json::Value::Null);
+        let raw: RawCve = match serde_json::from_value(cve) {
+            Ok(r) => r,
+            Err(e) => {
+                sink.skip(Skip {
+                    source: SOURCE.into(),
+                    location: format!("{location} vulnerabilities[{i}]"),
+                    reason: SkipReason::Malformed,
+                    detail: e.to_string(),
+                });
+                continue;
+            }
+        };
+        if raw.vuln_status.as_deref() == Some("Rejected") {
+            sink.skip(Skip {
+                source: SOURCE.into(),
+                location: format!("{location} {}", raw.id),
+                reason: SkipReason::Rejected,
+                detail: "NVD status `Rejected`".into(),
+            });
+            continue;
+        }
+        sink.nvd(convert(raw));
+    }
+}
+
+fn convert(raw: RawCve) -> Advisory {
+    let mut severities = Vec::new();
+    for (kind, metrics) in [
+        (SeverityKind::CvssV4, &raw.metrics.v40),
+        (SeverityKind::CvssV3, &raw.metrics.v31),
+        (SeverityKind::CvssV3, &raw.metrics.v30),
+        (SeverityKind::CvssV2, &raw.metrics.v2),
+    ] {
+        for m in metrics {
+            severities.push(Severity {
+                kind,
+                value: m.cvss_data.vector_string.clone(),
+                score: m.cvss_data.base_score,
+                level: m
+                    .cvss_data
+                    .base_severity
+                    .clone()
+                    .or_else(|| m.base_severity.clone()),
+                source: m.source.clone().unwrap_or_else(|| SOURCE.into()),
+                primary: m.kind.as_deref().map(|k| k == "Primary"),
+            });
+        }
+    }
+    let mut cwes: Vec<String> = raw
+        .weaknesses
+        .iter()
+        .flat_map(|w| &w.description)
+        .map(|d| d.value.clone())
+        .filter(|v| v.starts_with("CWE-"))
+        .collect();
+    cwes.sort();
+    cwes.dedup();
+    let description = raw
+        .descriptions
+        .iter()
+        .find(|d| d.lang == "en")
+        .or(raw.descriptions.first())
+        .map(|d| d.value.clone());
+    let mut references: Vec<Reference> = raw
+        .references
+        .into_iter()
+        .map(|r| Reference {
+            kind: r.tags.join(", "),
+            url: r.url,
+        })
+        .collect();
+    // NVD lists most URLs twice, once per source.
+    let mut seen = std::collections::HashSet::new();
+    references.retain(|r| seen.insert(r.url.clone()));
+    Advisory {
+        id: raw.id,
+        source: SOURCE.into(),
+        aliases: Vec::new(),
+        summary: None,
+        details: description,
+        severities,
+        references,
+        published: raw.published,
+        modified: raw.last_modified,
+        cwes,
+        informational: None,
+    }
+}
