@@ -295,9 +295,10 @@ impl Sink for Writer<'_> {
             .stats(&skip.source)
             .skipped
             .entry(skip.reason)
-            .or_default() += 1;
+            .or_default() += skip.count;
         if skip.reason.is_warning() {
-            tracing::warn!("{skip}");
+            // Returned in the report: the caller decides how to show them.
+            tracing::debug!("{skip}");
             self.warnings.push(skip);
         } else {
             tracing::debug!("{skip}");

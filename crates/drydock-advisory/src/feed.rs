@@ -105,6 +105,9 @@ pub struct Skip {
     pub reason: SkipReason,
     /// What exactly was wrong, values in backticks.
     pub detail: String,
+    /// How many records (or record parts, for GIT ranges) this one skip stands for: a secdb
+    /// version that does not parse drops every id listed under it.
+    pub count: u64,
 }
 
 impl std::fmt::Display for Skip {

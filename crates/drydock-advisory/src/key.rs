@@ -1,6 +1,7 @@
 //! Feed keys: which slice of the DB a package is looked up in.
 
 use drydock_package::{Ecosystem, Os, OsFamily};
+use drydock_version::Scheme;
 use serde::{Deserialize, Serialize};
 
 /// The ecosystem a package lives in, as the DB indexes it.
@@ -87,6 +88,21 @@ impl FeedKey {
         FeedKey::distro(&family, &release)
     }
 
+    /// The version scheme that orders this key's versions (`None` for ecosystems drydock
+    /// cannot order). A `SEMVER` range is ordered by [`Scheme::Semver`] whatever the key.
+    pub fn scheme(&self) -> Option<Scheme> {
+        if !self.is_distro() {
+            return Scheme::for_osv_ecosystem(&self.ecosystem);
+        }
+        Some(match self.ecosystem.as_str() {
+            "alpine" | "wolfi" | "chainguard" => Scheme::Apk,
+            "debian" | "ubuntu" | "ubuntu-pro" => Scheme::Dpkg,
+            "redhat" | "centos" | "rocky" | "alma" | "fedora" | "amazon" | "oracle" | "suse"
+            | "cbl-mariner" | "azurelinux" | "photon" | "mageia" | "openeuler" => Scheme::Rpm,
+            _ => return None,
+        })
+    }
+
     /// Language keys have no release.
     pub fn is_distro(&self) -> bool {
         !self.release.is_empty() || matches!(self.ecosystem.as_str(), "wolfi" | "chainguard")
@@ -159,5 +175,8 @@ mod tests {
         );
         let pypi = FeedKey::language("PyPI");
         assert_eq!(normalize_package(&pypi, "Zope.Interface"), "zope-interface");
+        assert_eq!(pypi.scheme(), Some(Scheme::Pep440));
+        assert_eq!(FeedKey::distro("alpine", "3.10").scheme(), Some(Scheme::Apk));
+        assert_eq!(FeedKey::from_osv("Debian:12").scheme(), Some(Scheme::Dpkg));
     }
 }

@@ -155,12 +155,39 @@ impl Event {
     }
 }
 
+impl From<&Event> for drydock_version::RangeEvent {
+    fn from(e: &Event) -> Self {
+        use drydock_version::RangeEvent as R;
+        match e {
+            Event::Introduced(v) => R::Introduced(v.clone()),
+            Event::Fixed(v) => R::Fixed(v.clone()),
+            Event::LastAffected(v) => R::LastAffected(v.clone()),
+            Event::Limit(v) => R::Limit(v.clone()),
+        }
+    }
+}
+
 /// A range: its type and its events in feed order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Range {
     #[serde(rename = "type")]
     pub kind: RangeKind,
     pub events: Vec<Event>,
+}
+
+impl Range {
+    /// The events as `drydock_version::in_osv_range` takes them.
+    pub fn range_events(&self) -> Vec<drydock_version::RangeEvent> {
+        self.events.iter().map(Into::into).collect()
+    }
+
+    /// The scheme that orders this range's versions under `key`.
+    pub fn scheme(&self, key: &FeedKey) -> Option<drydock_version::Scheme> {
+        match self.kind {
+            RangeKind::Semver => Some(drydock_version::Scheme::Semver),
+            RangeKind::Ecosystem => key.scheme(),
+        }
+    }
 }
 
 /// Where a package stands for an advisory, as distribution trackers say it. Language (OSV)

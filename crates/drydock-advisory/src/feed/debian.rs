@@ -88,6 +88,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                 location,
                 reason: SkipReason::Unreadable,
                 detail: e.to_string(),
+                count: 1,
             });
         }
     };
@@ -107,6 +108,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
             location,
             reason: SkipReason::Malformed,
             detail: format!("Debian tracker JSON ends in error (packages read before it are kept): {e}"),
+            count: 1,
         });
     }
 }
@@ -154,6 +156,7 @@ fn package(
                     location: loc,
                     reason: SkipReason::Malformed,
                     detail: e.to_string(),
+                    count: 1,
                 });
                 continue;
             }
@@ -167,6 +170,7 @@ fn package(
                     location: format!("{loc} {codename}"),
                     reason,
                     detail,
+                    count: 1,
                 }),
             }
         }

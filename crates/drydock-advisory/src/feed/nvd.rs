@@ -98,6 +98,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                 location,
                 reason,
                 detail,
+                count: 1,
             });
         }
     };
@@ -114,6 +115,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                     location: format!("{location} vulnerabilities[{i}]"),
                     reason: SkipReason::Malformed,
                     detail: e.to_string(),
+                    count: 1,
                 });
                 continue;
             }
@@ -124,6 +126,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                 location: format!("{location} {}", raw.id),
                 reason: SkipReason::Rejected,
                 detail: "NVD status `Rejected`".into(),
+                count: 1,
             });
             continue;
         }

@@ -71,6 +71,7 @@ pub(crate) fn read_zip(source: &str, path: &Path, sink: &mut dyn Sink) {
                 location: path.display().to_string(),
                 reason: SkipReason::Unreadable,
                 detail: e.to_string(),
+                count: 1,
             });
         }
     };
@@ -85,6 +86,7 @@ pub(crate) fn read_zip(source: &str, path: &Path, sink: &mut dyn Sink) {
                 location: path.display().to_string(),
                 reason: SkipReason::CorruptArchive,
                 detail: format!("not a readable zip archive: {e}"),
+                count: 1,
             });
         }
     };
@@ -109,6 +111,7 @@ pub(crate) fn read_zip(source: &str, path: &Path, sink: &mut dyn Sink) {
                     location: format!("{}!#{i}", path.display()),
                     reason: SkipReason::CorruptArchive,
                     detail: e.to_string(),
+                    count: 1,
                 });
                 continue;
             }
@@ -120,6 +123,7 @@ pub(crate) fn read_zip(source: &str, path: &Path, sink: &mut dyn Sink) {
                 location,
                 reason: SkipReason::CorruptArchive,
                 detail: e.to_string(),
+                count: 1,
             });
             continue;
         }
@@ -147,6 +151,7 @@ fn read_file(source: &str, path: &Path, sink: &mut dyn Sink) {
             location: path.display().to_string(),
             reason: SkipReason::Unreadable,
             detail: e.to_string(),
+            count: 1,
         }),
     }
 }
@@ -213,6 +218,7 @@ pub(crate) fn read_record(source: &str, location: &str, bytes: &[u8], sink: &mut
                 location: location.into(),
                 reason: SkipReason::Malformed,
                 detail: format!("not an OSV record: {e}"),
+                count: 1,
             });
         }
     };
@@ -223,6 +229,7 @@ pub(crate) fn read_record(source: &str, location: &str, bytes: &[u8], sink: &mut
             location,
             reason: SkipReason::Withdrawn,
             detail: format!("withdrawn `{when}`"),
+            count: 1,
         });
     }
     match convert(source, &location, raw, sink) {
@@ -238,6 +245,7 @@ pub(crate) fn read_record(source: &str, location: &str, bytes: &[u8], sink: &mut
             location,
             reason,
             detail,
+            count: 1,
         }),
     }
 }
@@ -285,6 +293,7 @@ fn convert(
                 location: location.into(),
                 reason: SkipReason::NoPackage,
                 detail: "an `affected` entry names no package".into(),
+                count: 1,
             });
             continue;
         };
@@ -305,6 +314,7 @@ fn convert(
                         location: location.into(),
                         reason: SkipReason::GitRange,
                         detail: format!("GIT range of `{}`", pkg.name),
+                        count: 1,
                     });
                     continue;
                 }

@@ -52,6 +52,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                 location: path.display().to_string(),
                 reason: SkipReason::Unreadable,
                 detail: e.to_string(),
+                count: 1,
             });
         }
     };
@@ -63,6 +64,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                 location: path.display().to_string(),
                 reason: SkipReason::Malformed,
                 detail: format!("not a secdb document: {e}"),
+                count: 1,
             });
         }
     };
@@ -92,6 +94,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                         location,
                         reason: SkipReason::Malformed,
                         detail: "secfixes entry is not a list of ids".into(),
+                        count: 1,
                     });
                     continue;
                 }
@@ -104,6 +107,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                         location,
                         reason: SkipReason::InvalidVersion,
                         detail: format!("version `{version}` of `{name}`: {why}"),
+                        count: ids.len() as u64,
                     });
                     continue;
                 }
@@ -115,6 +119,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                         location: location.clone(),
                         reason: SkipReason::Malformed,
                         detail: format!("no id in `{entry}`"),
+                        count: 1,
                     });
                     continue;
                 };
