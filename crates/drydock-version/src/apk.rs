@@ -12,6 +12,9 @@
 //! - `~hash` (a commit hash) is accepted and does not take part in the order;
 //! - `-rN` is the package release.
 //!
+//! One quirk is kept because apk-tools 2 has it: after a number that starts with `0` comes an
+//! implicit empty number, so `1.0_rc1` sorts *after* `1.0` (while `1.1_rc1` sorts before `1.1`).
+//!
 //! apk-tools accepts a few odd spellings (an empty string, a version starting with a letter) and
 //! falls back to string order for invalid ones; drydock refuses everything outside the grammar
 //! above.
@@ -302,7 +305,9 @@ mod tests {
 1.0_p10-r0 > 1.0_p9-r0
 0.1.0_alpha_pre2 < 0.1.0_alpha
 1.0.0_pre20191002222144-r0 < 1.0.0_pre20210530193627-r0
-1.0_rc1 < 1.0
+1.1_rc1 < 1.1
+1.0_rc1 > 1.0
+1.0.0_rc1 > 1.0.0
 1.0_alpha < 1.0_beta
 1.0_beta < 1.0_pre
 1.0_pre < 1.0_rc
