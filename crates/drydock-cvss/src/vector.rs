@@ -161,14 +161,6 @@ impl Vector {
         mut metrics: Vec<(usize, &'static str, String)>,
     ) -> Result<Self, CvssError> {
         metrics.sort_by_key(|(i, _, _)| *i);
-        for (name, group) in metric::table(version) {
-            if *group == Group::Base && !metrics.iter().any(|(_, n, _)| n == name) {
-                return Err(CvssError::Missing {
-                    metric: (*name).to_owned(),
-                    version,
-                });
-            }
-        }
         let text = render(version, &metrics);
         let inner = match version {
             Version::V2 => Inner::V2(text.parse().map_err(|e| from_lib(e, version))?),
@@ -177,6 +169,15 @@ impl Vector {
             }
             Version::V4_0 => Inner::V4(text.parse().map_err(|e| from_lib(e, version))?),
         };
+        // Values first (the library names the metric), then completeness.
+        for (name, group) in metric::table(version) {
+            if *group == Group::Base && !metrics.iter().any(|(_, n, _)| n == name) {
+                return Err(CvssError::Missing {
+                    metric: (*name).to_owned(),
+                    version,
+                });
+            }
+        }
         Ok(Self {
             version,
             metrics,
@@ -384,6 +385,28 @@ mod tests {
                 CvssError::Malformed(String::new()),
             ),
             ("AV:N/AC", CvssError::Malformed("AC".into())),
+            (
+                "CVSS:3.1/AV:Q/AC:L",
+                CvssError::InvalidValue {
+                    metric: "AV".into(),
+                    value: "Q".into(),
+                    version: Version::V3_1,
+                },
+            ),
+            (
+                "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N",
+                CvssError::Missing {
+                    metric: "SA".into(),
+                    version: Version::V4_0,
+                },
+            ),
+            (
+                "AV:N/AC:L/Au:N/C:P/I:P",
+                CvssError::Missing {
+                    metric: "A".into(),
+                    version: Version::V2,
+                },
+            ),
             (
                 "CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
                 CvssError::InvalidValue {
