@@ -27,6 +27,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// List the packages of an image or directory (an SBOM), with their layers.
+    Sbom(cmd::sbom::SbomArgs),
     /// Compare versions and test range membership, per ecosystem.
     #[command(subcommand)]
     Version(cmd::version::VersionCommand),

@@ -2,14 +2,19 @@
 
 pub mod cvss;
 pub mod db;
+mod output;
+mod report;
+pub mod sbom;
+mod target;
 pub mod version;
 
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 
-pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Sbom(a) => sbom::run(a, platform_explicit),
         Command::Version(c) => version::run(c),
         Command::Cvss(a) => cvss::run(a),
         Command::Db(c) => db::run(c),

@@ -2,6 +2,8 @@
 
 mod cvss;
 mod db;
+mod fixtures;
+mod sbom;
 mod version;
 
 use std::path::PathBuf;
@@ -20,4 +22,43 @@ pub fn shared() -> PathBuf {
         Some(p) => PathBuf::from(p),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
     }
+}
+
+fn ci() -> bool {
+    std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false")
+}
+
+/// A reference the test needs: in CI its absence fails the test; locally the test is skipped
+/// with a note.
+pub fn require<T>(what: &str, found: Option<T>) -> Option<T> {
+    if found.is_none() {
+        assert!(
+            !ci(),
+            "{what} is missing (CI must install it: see .ci/setup.sh)"
+        );
+        eprintln!("note: skipping, {what} is missing");
+    }
+    found
+}
+
+/// A peer scanner (`trivy`, `syft`, `cargo-audit`) from `DRYDOCK_PEERS` (default
+/// `/work/cache/peers`, where `../shared/peers/install.sh` puts them on a developer machine).
+pub fn peer(name: &str) -> Option<PathBuf> {
+    let dir = std::env::var_os("DRYDOCK_PEERS")
+        .map_or_else(|| PathBuf::from("/work/cache/peers"), PathBuf::from);
+    let p = dir.join(name);
+    require(&format!("peer `{name}`"), p.is_file().then_some(p))
+}
+
+/// The corpus built by `../shared/corpus/build-images.sh` (`DRYDOCK_CORPUS`, default
+/// `/work/cache/corpus`): the directory holding `debian-app/`.
+pub fn corpus() -> Option<PathBuf> {
+    let dir = std::env::var_os("DRYDOCK_CORPUS")
+        .map_or_else(|| PathBuf::from("/work/cache/corpus"), PathBuf::from);
+    require(
+        "the corpus image",
+        dir.join("debian-app/oci/index.json")
+            .is_file()
+            .then_some(dir),
+    )
 }

@@ -1,0 +1,110 @@
+//! `--format` / `--output`: which report formats go where.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use drydock_report::{Format, Report, WriteOptions};
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Report format: table, json, sarif, cyclonedx, spdx-json, csv, markdown, html, junit.
+    /// Repeat for several, each optionally to its own file: `--format json=out.json --format table`.
+    #[arg(long = "format", short = 'f', value_name = "FORMAT[=FILE]")]
+    pub formats: Vec<String>,
+    /// Write the report to FILE instead of stdout (for a `--format` without its own `=FILE`).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// One resolved output.
+#[derive(Debug)]
+pub struct Sink {
+    pub format: Format,
+    pub path: Option<PathBuf>,
+}
+
+impl OutputArgs {
+    /// Resolves the flags; `allowed` limits the formats a command supports.
+    pub fn sinks(&self, allowed: &[Format]) -> anyhow::Result<Vec<Sink>> {
+        let mut sinks = Vec::new();
+        for spec in &self.formats {
+            let (name, path) = match spec.split_once('=') {
+                Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
+                Some((n, _)) => anyhow::bail!("`--format {n}=` needs a file name after `=`"),
+                None => (spec.as_str(), None),
+            };
+            let format: Format = name.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
+            if !allowed.contains(&format) {
+                let names: Vec<String> = allowed.iter().map(|f| f.to_string()).collect();
+                anyhow::bail!(
+                    "format `{name}` is not available here (use one of: {})",
+                    names.join(", ")
+                );
+            }
+            sinks.push(Sink { format, path });
+        }
+        if sinks.is_empty() {
+            sinks.push(Sink {
+                format: Format::Table,
+                path: None,
+            });
+        }
+        let to_stdout = sinks.iter().filter(|s| s.path.is_none()).count();
+        if let Some(out) = &self.output {
+            if to_stdout > 1 {
+                anyhow::bail!(
+                    "`--output` names one file but {to_stdout} formats have no `=FILE` of their own"
+                );
+            }
+            if let Some(s) = sinks.iter_mut().find(|s| s.path.is_none()) {
+                s.path = Some(out.clone());
+            }
+        } else if to_stdout > 1 {
+            anyhow::bail!(
+                "{to_stdout} formats would all go to stdout: give each but one a file (`--format json=out.json`)"
+            );
+        }
+        Ok(sinks)
+    }
+}
+
+/// Colours on a terminal, off with `NO_COLOR` or when stdout is not a tty.
+pub fn color_for(sink: &Sink) -> bool {
+    sink.path.is_none()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+/// Writes the report to every sink.
+pub fn write_all(report: &Report, sinks: &[Sink], show_suppressed: bool) -> anyhow::Result<()> {
+    for sink in sinks {
+        let opts = WriteOptions {
+            color: color_for(sink),
+            show_suppressed,
+        };
+        match &sink.path {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot create `{}`", path.display()))?;
+                let mut w = std::io::BufWriter::new(file);
+                drydock_report::write(report, sink.format, &opts, &mut w)?;
+                w.flush()
+                    .with_context(|| format!("cannot write `{}`", path.display()))?;
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut w = std::io::BufWriter::new(stdout.lock());
+                drydock_report::write(report, sink.format, &opts, &mut w)?;
+                if let Err(e) = w.flush() {
+                    // A closed pipe (`| head`) is not an error worth a message.
+                    if e.kind() != std::io::ErrorKind::BrokenPipe {
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}

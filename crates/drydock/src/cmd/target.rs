@@ -1,0 +1,139 @@
+//! Flags shared by the commands that read a target (`image`, `fs`, `sbom`), and opening it.
+
+use anyhow::Context;
+use clap::Args;
+use drydock_image::{Limits, OpenOptions, Platform, Target};
+use drydock_inventory::{InventoryResult, Mode};
+use drydock_package::ScanWarning;
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// What to scan: a docker-archive (`docker save` output, .tar or .tar.gz), an OCI layout
+    /// directory (`LAYOUT` or `LAYOUT:TAG`), an OCI archive, a root filesystem tarball, or a
+    /// directory.
+    #[arg(value_name = "TARGET")]
+    pub target: String,
+    /// The platform to pick from a multi-platform image, as `os/arch[/variant]`.
+    #[arg(
+        long,
+        value_name = "OS/ARCH",
+        default_value = "linux/amd64",
+        env = "DRYDOCK_PLATFORM"
+    )]
+    pub platform: String,
+    /// The most a layer may expand to when decompressed (decompression-bomb bound), e.g. `32GiB`, `500MB`.
+    #[arg(long, value_name = "SIZE", default_value = "32GiB", value_parser = parse_size)]
+    pub max_layer_size: u64,
+    /// Files larger than this are not analysed (a warning says so).
+    #[arg(long, value_name = "SIZE", default_value = "512MiB", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Treat warnings (a malformed lockfile, a skipped file) as errors.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Parses `123`, `10KB`, `5MiB`, `32GiB`, `1G` (binary multiples for `K/M/G`, `Ki/Mi/Gi`,
+/// decimal for `KB/MB/GB`).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().map_err(|_| format!("invalid size `{s}`"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kib" => 1 << 10,
+        "m" | "mib" => 1 << 20,
+        "g" | "gib" => 1 << 30,
+        "t" | "tib" => 1 << 40,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
+        _ => {
+            return Err(format!(
+                "invalid size unit in `{s}` (use B, KiB, MiB, GiB, KB, MB, GB)"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size `{s}` is too large"))
+}
+
+impl TargetArgs {
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_layer_size: self.max_layer_size,
+            max_file_size: self.max_file_size,
+        }
+    }
+
+    pub fn open(&self, platform_explicit: bool) -> anyhow::Result<Target> {
+        let platform: Platform = self.platform.parse()?;
+        let opts = OpenOptions {
+            platform,
+            platform_explicit,
+            limits: self.limits(),
+        };
+        Ok(drydock_image::open(&self.target, &opts)?)
+    }
+}
+
+/// Which analyzers run, from what the command is and what the target turned out to be.
+pub fn mode_for(target: &Target) -> Mode {
+    match target {
+        Target::Image(_) => Mode::Image,
+        Target::Dir(_) => Mode::Fs,
+    }
+}
+
+/// Opens and inventories the target; with `--strict`, warnings are errors.
+pub fn inventory(
+    args: &TargetArgs,
+    platform_explicit: bool,
+) -> anyhow::Result<(Target, InventoryResult)> {
+    let target = args.open(platform_explicit)?;
+    let opts = drydock_inventory::Options {
+        limits: args.limits(),
+    };
+    let result = drydock_inventory::inventory(&target, mode_for(&target), &opts)
+        .with_context(|| format!("reading `{}`", args.target))?;
+    if args.strict {
+        if let Some(w) = result.inventory.warnings.first() {
+            anyhow::bail!(
+                "{} (--strict; {} warning(s) in all)",
+                w,
+                result.inventory.warnings.len()
+            );
+        }
+    }
+    for w in &result.inventory.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok((target, result))
+}
+
+/// The report's description of the target.
+pub fn target_kind(target: &Target) -> &'static str {
+    match target {
+        Target::Image(i) => i.kind.as_str(),
+        Target::Dir(_) => "directory",
+    }
+}
+
+pub fn warnings_of(result: &InventoryResult) -> Vec<ScanWarning> {
+    result.inventory.warnings.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("10MB"), Ok(10_000_000));
+        assert_eq!(parse_size("7"), Ok(7));
+        assert!(parse_size("12XB").is_err());
+        assert!(parse_size("99999999999TiB").is_err());
+    }
+}
