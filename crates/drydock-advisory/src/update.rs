@@ -221,7 +221,8 @@ impl<'a> Fetcher<'a> {
         };
         // OSV: the list, then one zip per ecosystem.
         self.get(&format!("{osv}ecosystems.txt"), "osv/ecosystems.txt")?;
-        let listed = std::fs::read_to_string(self.dir.join("osv/ecosystems.txt")).unwrap_or_default();
+        let listed =
+            std::fs::read_to_string(self.dir.join("osv/ecosystems.txt")).unwrap_or_default();
         for eco in osv_ecosystems(&listed) {
             let rel = format!("osv/{eco}/all.zip");
             self.get(&format!("{osv}{}/all.zip", encode_segment(&eco)), &rel)?;
@@ -555,7 +556,8 @@ fn retry_after(headers: &ureq::http::HeaderMap) -> Option<Duration> {
         Ok(secs) => Duration::from_secs(secs),
         Err(_) => {
             let at = httpdate::parse_http_date(v).ok()?;
-            at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO)
+            at.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
         }
     };
     Some(wait.min(Duration::from_secs(300)))
@@ -589,7 +591,9 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
         h.insert(
             "retry-after",
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("valid header"),
+            "Wed, 21 Oct 2015 07:28:00 GMT"
+                .parse()
+                .expect("valid header"),
         );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
     }
