@@ -406,7 +406,11 @@ impl<'a> Fetcher<'a> {
                 self.bar.set_length(len);
             }
             let body = resp.into_body().into_with_config().limit(8 << 30).reader();
-            match self.save_body(url, &path, body) {
+            // The copy carries the server's modification time: it is the feed's timestamp.
+            let modified = last_modified
+                .as_deref()
+                .and_then(|d| httpdate::parse_http_date(d).ok());
+            match self.save_body(url, &path, body, modified) {
                 Ok(n) => {
                     self.report.bytes += n;
                     self.report.downloaded.push(rel.into());
@@ -437,7 +441,13 @@ impl<'a> Fetcher<'a> {
     }
 
     /// Streams a body to a temp file beside `path`, then renames it over `path`.
-    fn save_body(&self, url: &str, path: &Path, mut body: impl Read) -> Result<u64, SaveError> {
+    fn save_body(
+        &self,
+        url: &str,
+        path: &Path,
+        mut body: impl Read,
+        modified: Option<SystemTime>,
+    ) -> Result<u64, SaveError> {
         let io = |p: &Path| {
             let (url, p) = (url.to_string(), p.to_path_buf());
             move |source| {
@@ -466,6 +476,9 @@ impl<'a> Fetcher<'a> {
             file.write_all(&buf[..n]).map_err(io(&tmp))?;
             total += n as u64;
             self.bar.set_position(total);
+        }
+        if let Some(t) = modified {
+            file.set_modified(t).map_err(io(&tmp))?;
         }
         file.sync_all().map_err(io(&tmp))?;
         drop(file);
