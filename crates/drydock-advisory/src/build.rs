@@ -249,11 +249,10 @@ impl Writer<'_> {
 
     fn stats(&mut self, source: &str) -> &mut SourceStats {
         if !self.sources.contains_key(source) {
-            self.sources.insert(source.to_string(), SourceStats::default());
+            self.sources
+                .insert(source.to_string(), SourceStats::default());
         }
-        self.sources
-            .get_mut(source)
-            .expect("inserted just above")
+        self.sources.get_mut(source).expect("inserted just above")
     }
 
     fn fail(&mut self, e: rusqlite::Error) {
@@ -379,7 +378,13 @@ impl AliasSets {
 
 /// The id a group is reported under: the lowest CVE, else the lowest GHSA, else the lowest id.
 pub(crate) fn canonical(group: &[String]) -> String {
-    let pick = |prefix: &str| group.iter().filter(|i| i.starts_with(prefix)).min().cloned();
+    let pick = |prefix: &str| {
+        group
+            .iter()
+            .filter(|i| i.starts_with(prefix))
+            .min()
+            .cloned()
+    };
     pick("CVE-")
         .or_else(|| pick("GHSA-"))
         .or_else(|| group.iter().min().cloned())

@@ -89,7 +89,12 @@ impl Db {
             .map_err(self.qerr())
     }
 
-    fn json<T: DeserializeOwned>(&self, what: &'static str, id: &str, s: &str) -> Result<T, DbError> {
+    fn json<T: DeserializeOwned>(
+        &self,
+        what: &'static str,
+        id: &str,
+        s: &str,
+    ) -> Result<T, DbError> {
         serde_json::from_str(s).map_err(|source| DbError::Corrupt {
             path: self.path.clone(),
             what,
@@ -184,8 +189,12 @@ impl Db {
                 ranges: self.json("ranges", &id, &ranges)?,
                 versions: self.json("versions", &id, &versions)?,
                 fixed: self.json("fixed", &id, &fixed)?,
-                ecosystem_specific: es.map(|s| self.json("ecosystem_specific", &id, &s)).transpose()?,
-                database_specific: ds.map(|s| self.json("database_specific", &id, &s)).transpose()?,
+                ecosystem_specific: es
+                    .map(|s| self.json("ecosystem_specific", &id, &s))
+                    .transpose()?,
+                database_specific: ds
+                    .map(|s| self.json("database_specific", &id, &s))
+                    .transpose()?,
                 informational: info.as_deref().map(Informational::parse),
                 advisory_id: id,
                 source,

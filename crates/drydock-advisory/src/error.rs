@@ -48,7 +48,9 @@ pub enum DbError {
         #[source]
         source: std::io::Error,
     },
-    #[error("no feed found under `{path}` (expected `osv/`, `alpine-secdb/`, `debian/`, `nvd/` or one of them)")]
+    #[error(
+        "no feed found under `{path}` (expected `osv/`, `alpine-secdb/`, `debian/`, `nvd/` or one of them)"
+    )]
     NoFeeds { path: PathBuf },
     #[error("cannot determine a cache directory: set `DRYDOCK_DB`, `XDG_CACHE_HOME` or `HOME`")]
     NoCacheDir,

@@ -181,7 +181,8 @@ impl Layout {
                 .parent()
                 .map(file_name)
                 .unwrap_or_else(|| "unknown".into());
-            self.osv_zips.push((format!("osv:{eco}"), file.to_path_buf()));
+            self.osv_zips
+                .push((format!("osv:{eco}"), file.to_path_buf()));
             return;
         }
         match sniff_json(file) {
@@ -189,7 +190,8 @@ impl Layout {
             Some(Kind::Secdb) => self.secdb.push(file.to_path_buf()),
             Some(Kind::Osv) => {
                 let dir = file.parent().map(file_name).unwrap_or_default();
-                self.osv_zips.push((format!("osv:{dir}"), file.to_path_buf()));
+                self.osv_zips
+                    .push((format!("osv:{dir}"), file.to_path_buf()));
             }
             _ => self.debian.push(file.to_path_buf()),
         }

@@ -144,7 +144,10 @@ mod tests {
             FeedKey::from_osv("Alpine:v3.18"),
             FeedKey::distro("alpine", "3.18")
         );
-        assert_eq!(FeedKey::from_osv("Debian:12"), FeedKey::distro("debian", "12"));
+        assert_eq!(
+            FeedKey::from_osv("Debian:12"),
+            FeedKey::distro("debian", "12")
+        );
         assert_eq!(
             FeedKey::from_osv("Ubuntu:22.04:LTS"),
             FeedKey::distro("ubuntu", "22.04")
@@ -153,8 +156,14 @@ mod tests {
             FeedKey::from_osv("Ubuntu:Pro:18.04:LTS"),
             FeedKey::distro("ubuntu-pro", "18.04")
         );
-        assert_eq!(FeedKey::from_osv("Rocky Linux:9"), FeedKey::distro("rocky", "9"));
-        assert_eq!(FeedKey::from_osv("AlmaLinux:8"), FeedKey::distro("alma", "8"));
+        assert_eq!(
+            FeedKey::from_osv("Rocky Linux:9"),
+            FeedKey::distro("rocky", "9")
+        );
+        assert_eq!(
+            FeedKey::from_osv("AlmaLinux:8"),
+            FeedKey::distro("alma", "8")
+        );
         assert_eq!(FeedKey::from_osv("Wolfi"), FeedKey::distro("wolfi", ""));
         assert!(FeedKey::from_osv("Wolfi").is_distro());
         assert!(!FeedKey::from_osv("crates.io").is_distro());
@@ -176,7 +185,10 @@ mod tests {
         let pypi = FeedKey::language("PyPI");
         assert_eq!(normalize_package(&pypi, "Zope.Interface"), "zope-interface");
         assert_eq!(pypi.scheme(), Some(Scheme::Pep440));
-        assert_eq!(FeedKey::distro("alpine", "3.10").scheme(), Some(Scheme::Apk));
+        assert_eq!(
+            FeedKey::distro("alpine", "3.10").scheme(),
+            Some(Scheme::Apk)
+        );
         assert_eq!(FeedKey::from_osv("Debian:12").scheme(), Some(Scheme::Dpkg));
     }
 }

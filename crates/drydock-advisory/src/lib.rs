@@ -61,8 +61,8 @@ use std::time::Duration;
 pub use build::{BuildReport, SourceStats, build};
 pub use db::{Db, DbStatus};
 pub use error::{DbError, FetchError};
-pub use feed::{Layout, Skip, SkipReason};
 pub use feed::debian::release_number as debian_release_number;
+pub use feed::{Layout, Skip, SkipReason};
 pub use key::{FeedKey, normalize_package};
 pub use model::{
     Advisory, Affected, AliasGroup, Event, Informational, Range, RangeKind, Reference, Severity,

@@ -221,7 +221,8 @@ impl<'a> Fetcher<'a> {
         };
         // OSV: the list, then one zip per ecosystem.
         self.get(&format!("{osv}ecosystems.txt"), "osv/ecosystems.txt")?;
-        let listed = std::fs::read_to_string(self.dir.join("osv/ecosystems.txt")).unwrap_or_default();
+        let listed =
+            std::fs::read_to_string(self.dir.join("osv/ecosystems.txt")).unwrap_or_default();
         for eco in osv_ecosystems(&listed) {
             let rel = format!("osv/{eco}/all.zip");
             self.get(&format!("{osv}{}/all.zip", encode_segment(&eco)), &rel)?;
@@ -405,7 +406,11 @@ impl<'a> Fetcher<'a> {
                 self.bar.set_length(len);
             }
             let body = resp.into_body().into_with_config().limit(8 << 30).reader();
-            match self.save_body(url, &path, body) {
+            // The copy carries the server's modification time: it is the feed's timestamp.
+            let modified = last_modified
+                .as_deref()
+                .and_then(|d| httpdate::parse_http_date(d).ok());
+            match self.save_body(url, &path, body, modified) {
                 Ok(n) => {
                     self.report.bytes += n;
                     self.report.downloaded.push(rel.into());
@@ -436,7 +441,13 @@ impl<'a> Fetcher<'a> {
     }
 
     /// Streams a body to a temp file beside `path`, then renames it over `path`.
-    fn save_body(&self, url: &str, path: &Path, mut body: impl Read) -> Result<u64, SaveError> {
+    fn save_body(
+        &self,
+        url: &str,
+        path: &Path,
+        mut body: impl Read,
+        modified: Option<SystemTime>,
+    ) -> Result<u64, SaveError> {
         let io = |p: &Path| {
             let (url, p) = (url.to_string(), p.to_path_buf());
             move |source| {
@@ -465,6 +476,9 @@ impl<'a> Fetcher<'a> {
             file.write_all(&buf[..n]).map_err(io(&tmp))?;
             total += n as u64;
             self.bar.set_position(total);
+        }
+        if let Some(t) = modified {
+            file.set_modified(t).map_err(io(&tmp))?;
         }
         file.sync_all().map_err(io(&tmp))?;
         drop(file);
@@ -555,7 +569,8 @@ fn retry_after(headers: &ureq::http::HeaderMap) -> Option<Duration> {
         Ok(secs) => Duration::from_secs(secs),
         Err(_) => {
             let at = httpdate::parse_http_date(v).ok()?;
-            at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO)
+            at.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
         }
     };
     Some(wait.min(Duration::from_secs(300)))
@@ -589,7 +604,9 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
         h.insert(
             "retry-after",
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().expect("valid header"),
+            "Wed, 21 Oct 2015 07:28:00 GMT"
+                .parse()
+                .expect("valid header"),
         );
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
     }

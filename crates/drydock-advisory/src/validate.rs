@@ -24,7 +24,10 @@ fn basic(version: &str) -> Result<(), String> {
     if version.is_empty() {
         return Err("empty version".into());
     }
-    if let Some(c) = version.chars().find(|c| c.is_whitespace() || c.is_control()) {
+    if let Some(c) = version
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control())
+    {
         return Err(format!("contains {c:?}"));
     }
     Ok(())

@@ -1,1 +1,167 @@
-//! drydock-report (in progress).
+//! Reports: the serde [`Report`] model and one writer per output format.
+//!
+//! The CLI builds a [`Report`] (targets with their layers, packages and the policy
+//! [`Decision`](drydock_policy::Decision)s about their findings) and hands it to [`write`] with a
+//! [`Format`]:
+//!
+//! | format | what |
+//! | --- | --- |
+//! | `table` | human output for a terminal, grouped by target, severity colours when asked |
+//! | `json` | the [`Report`] itself; schema in `docs/json-schema.md`, versioned by [`SCHEMA_VERSION`] |
+//! | `sarif` | SARIF 2.1.0 for code-scanning tools (GitHub) |
+//! | `cyclonedx` | CycloneDX 1.6 JSON: components, and vulnerabilities for scans |
+//! | `spdx-json` | SPDX 2.3 JSON: packages and relationships |
+//! | `csv` | one row per reported finding |
+//! | `markdown` | a findings table per target, for tracker issues |
+//! | `html` | one self-contained page (inline CSS, no scripts) |
+//! | `junit` | JUnit XML for CI test views: a test case per package, failed by its findings |
+//!
+//! Writers never invent times: `created_at` is the only time in any output, and everything
+//! whose order shows is sorted ([`Report::normalize`]), so equal scans give equal bytes.
+//!
+//! ```
+//! use drydock_report::{Format, Report, ReportKind, TargetReport, WriteOptions, write};
+//! let mut report = Report::new(ReportKind::Sbom, "2026-11-23T10:00:00Z");
+//! report.targets.push(TargetReport::new("alpine:3.7", "docker-archive"));
+//! let mut out = Vec::new();
+//! write(&report, "json".parse::<Format>().unwrap(), &WriteOptions::default(), &mut out).unwrap();
+//! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 1"));
+//! ```
+
+mod json;
+mod model;
+mod table;
+
+pub use model::{
+    Gate, LayerSummary, PackageEntry, Report, ReportKind, SCHEMA_VERSION, TargetReport, Tool,
+    finding_order, is_reported, short_digest,
+};
+
+/// An output format, as `--format` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Table,
+    Json,
+    Sarif,
+    CycloneDx,
+    SpdxJson,
+    Csv,
+    Markdown,
+    Html,
+    Junit,
+}
+
+impl Format {
+    pub const ALL: [Format; 9] = [
+        Format::Table,
+        Format::Json,
+        Format::Sarif,
+        Format::CycloneDx,
+        Format::SpdxJson,
+        Format::Csv,
+        Format::Markdown,
+        Format::Html,
+        Format::Junit,
+    ];
+
+    /// The name `--format` takes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Json => "json",
+            Format::Sarif => "sarif",
+            Format::CycloneDx => "cyclonedx",
+            Format::SpdxJson => "spdx-json",
+            Format::Csv => "csv",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Junit => "junit",
+        }
+    }
+
+    /// Whether the format is meant for a terminal (colour may apply).
+    pub fn is_human(self) -> bool {
+        self == Format::Table
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The text did not name a format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, spdx-json, csv, markdown, html, junit)"
+)]
+pub struct UnknownFormat(pub String);
+
+impl std::str::FromStr for Format {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let lower = s.trim().to_ascii_lowercase();
+        Format::ALL
+            .into_iter()
+            .find(|f| f.as_str() == lower)
+            .ok_or_else(|| UnknownFormat(s.to_string()))
+    }
+}
+
+/// How to write: choices the CLI makes for the reader.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WriteOptions {
+    /// ANSI colours in `table` (the CLI turns them off with `NO_COLOR` or when not a tty).
+    pub color: bool,
+    /// Show filtered and suppressed findings (with their reason) in human formats (`table`,
+    /// `markdown`, `html`). Machine formats always keep them where the format can say so.
+    pub show_suppressed: bool,
+}
+
+/// Writing a report failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    #[error("writing the `{format}` report: {source}")]
+    Io {
+        format: Format,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("serializing the `{format}` report: {source}")]
+    Json {
+        format: Format,
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Writes `report` in `format` to `out`. The report is sorted first ([`Report::normalize`] on a
+/// copy), so callers need not sort.
+pub fn write(
+    report: &Report,
+    format: Format,
+    opts: &WriteOptions,
+    out: &mut dyn std::io::Write,
+) -> Result<(), ReportError> {
+    let mut sorted = report.clone();
+    sorted.normalize();
+    let report = &sorted;
+    let io = |source| ReportError::Io { format, source };
+    let mut buf: Vec<u8> = Vec::new();
+    match format {
+        Format::Json => {
+            json::write(report, &mut buf).map_err(|source| ReportError::Json { format, source })?
+        }
+        Format::Table => table::write(report, opts, &mut buf).map_err(io)?,
+        other => {
+            return Err(ReportError::Io {
+                format: other,
+                source: std::io::Error::other("not implemented yet"),
+            });
+        }
+    }
+    out.write_all(&buf).map_err(io)?;
+    out.flush().map_err(io)
+}

@@ -107,7 +107,9 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
             source: SOURCE.into(),
             location,
             reason: SkipReason::Malformed,
-            detail: format!("Debian tracker JSON ends in error (packages read before it are kept): {e}"),
+            detail: format!(
+                "Debian tracker JSON ends in error (packages read before it are kept): {e}"
+            ),
             count: 1,
         });
     }

@@ -88,8 +88,12 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
     let page: RawPage = match std::fs::read(path)
         .map_err(|e| (SkipReason::Unreadable, e.to_string()))
         .and_then(|b| {
-            serde_json::from_slice(&b)
-                .map_err(|e| (SkipReason::Malformed, format!("not an NVD API 2.0 page: {e}")))
+            serde_json::from_slice(&b).map_err(|e| {
+                (
+                    SkipReason::Malformed,
+                    format!("not an NVD API 2.0 page: {e}"),
+                )
+            })
         }) {
         Ok(p) => p,
         Err((reason, detail)) => {

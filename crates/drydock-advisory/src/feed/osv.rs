@@ -330,7 +330,11 @@ fn convert(
                 let event = event(&ev).ok_or_else(|| {
                     (
                         SkipReason::Malformed,
-                        format!("range event `{}` of `{}`", Value::from(ev.into_iter().collect::<serde_json::Map<_, _>>()), pkg.name),
+                        format!(
+                            "range event `{}` of `{}`",
+                            Value::from(ev.into_iter().collect::<serde_json::Map<_, _>>()),
+                            pkg.name
+                        ),
                     )
                 })?;
                 let v = event.version();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Subcommand};
-use drydock_advisory::update::{self, Upstream, UpdateOptions};
+use drydock_advisory::update::{self, UpdateOptions, Upstream};
 use drydock_advisory::{BuildReport, Db, SourceStats};
 
 #[derive(Debug, Subcommand)]
@@ -137,7 +137,11 @@ fn status(a: StatusArgs) -> anyhow::Result<ExitCode> {
     let age = db.age()?;
     println!("path:           {}", s.path.display());
     println!("schema version: {}", s.schema_version);
-    println!("built:          {} ({} ago)", s.built_at_rfc3339, human_age(age));
+    println!(
+        "built:          {} ({} ago)",
+        s.built_at_rfc3339,
+        human_age(age)
+    );
     println!("built by:       drydock {}", s.built_by);
     println!("size:           {}", human_bytes(s.size_bytes));
     print_sources(&s.sources);
@@ -173,7 +177,10 @@ fn print_build(r: &BuildReport, json: bool) {
             println!("  {w}");
         }
         if r.warnings.len() > SHOWN {
-            println!("  … and {} more (run with -v to log all)", r.warnings.len() - SHOWN);
+            println!(
+                "  … and {} more (run with -v to log all)",
+                r.warnings.len() - SHOWN
+            );
         }
     }
 }

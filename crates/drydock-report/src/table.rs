@@ -1,0 +1,411 @@
+//! `table`: human output for a terminal.
+//!
+//! Box-drawn tables by hand rather than `comfy-table`: the layout is fixed (no wrapping, one
+//! line per row) and the few lines here cost less to build than the dependency. Cell text from
+//! feeds is stripped of control characters, so an advisory title cannot move the cursor or
+//! change colours of the terminal it is printed to.
+
+use std::io::{self, Write};
+
+use drydock_match::Severity;
+use unicode_width::UnicodeWidthStr;
+
+use crate::WriteOptions;
+use crate::model::{Report, ReportKind, TargetReport, short_digest};
+
+/// Titles longer than this are cut with `…` (the JSON keeps them whole).
+const TITLE_WIDTH: usize = 60;
+
+pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut Vec<u8>) -> io::Result<()> {
+    let paint = Paint { on: opts.color };
+    for (i, t) in report.targets.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        heading(t, &paint, out)?;
+        match report.kind {
+            ReportKind::Sbom => packages(t, out)?,
+            ReportKind::Vulnerability => findings(t, opts, &paint, out)?,
+        }
+    }
+    if report.targets.is_empty() {
+        writeln!(out, "No targets.")?;
+    }
+    if !report.policy_notices.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.bold("Ignore-file notices"))?;
+        for n in &report.policy_notices {
+            let kind = crate::model::serde_name(&n.kind);
+            writeln!(
+                out,
+                "  {} {} ({}): {}",
+                paint.color(YELLOW, &kind),
+                clean(&n.id),
+                clean(&n.source),
+                clean(&n.message)
+            )?;
+        }
+    }
+    if !report.errors.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.bold("Scan warnings"))?;
+        for w in &report.errors {
+            writeln!(out, "  {}", clean(&w.to_string()))?;
+        }
+    }
+    if let Some(gate) = &report.gate {
+        writeln!(out)?;
+        let threshold = gate
+            .fail_on
+            .map_or_else(String::new, |s| format!(" at or above {s}"));
+        let noun = if gate.counted == 1 {
+            "finding"
+        } else {
+            "findings"
+        };
+        if gate.failed {
+            writeln!(
+                out,
+                "Gate: {} ({} {noun}{threshold})",
+                paint.color(RED_BOLD, "FAILED"),
+                gate.counted
+            )?;
+        } else {
+            writeln!(
+                out,
+                "Gate: {} ({} {noun}{threshold})",
+                paint.color(GREEN, "passed"),
+                gate.counted
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn heading(t: &TargetReport, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> {
+    let mut about = vec![t.kind.clone()];
+    if let Some(os) = &t.os {
+        about.push(format!("{} {}", os.family, os.version));
+    }
+    if let Some(p) = &t.platform {
+        about.push(p.clone());
+    }
+    let line = format!("{} ({})", clean(&t.name), clean(&about.join(", ")));
+    writeln!(out, "{}", paint.bold(&line))?;
+    writeln!(out, "{}", "=".repeat(line.width()))?;
+    if let Some(d) = &t.digest {
+        writeln!(out, "Digest: {}", clean(d))?;
+    }
+    Ok(())
+}
+
+fn packages(t: &TargetReport, out: &mut Vec<u8>) -> io::Result<()> {
+    writeln!(out, "Packages: {}", t.packages.len())?;
+    if t.packages.is_empty() {
+        return Ok(());
+    }
+    writeln!(out)?;
+    let mut table = Table::new(&["Ecosystem", "Name", "Version", "Source", "Layer", "Path"]);
+    for p in &t.packages {
+        let pkg = &p.package;
+        let source = match &pkg.source {
+            Some(s) => match &s.version {
+                Some(v) => format!("{} {}", s.name, v),
+                None => s.name.clone(),
+            },
+            None => String::new(),
+        };
+        let first = pkg.locations.first();
+        let layer = first
+            .and_then(|l| l.layer.as_deref())
+            .map(|d| short_digest(d).to_string())
+            .unwrap_or_default();
+        let mut path = first.map(|l| l.path.clone()).unwrap_or_default();
+        if pkg.locations.len() > 1 {
+            path.push_str(&format!(" (+{} more)", pkg.locations.len() - 1));
+        }
+        table.row(vec![
+            Cell::plain(pkg.ecosystem.as_str()),
+            Cell::plain(&pkg.name),
+            Cell::plain(&pkg.version),
+            Cell::plain(&source),
+            Cell::plain(&layer),
+            Cell::plain(&path),
+        ]);
+    }
+    table.render(&Paint { on: false }, out)
+}
+
+fn findings(
+    t: &TargetReport,
+    opts: &WriteOptions,
+    paint: &Paint,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    let counts = t.severity_counts();
+    let total: usize = counts.values().sum();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(s, n)| {
+            let text = format!("{s}: {n}");
+            if *n > 0 {
+                paint.color(severity_color(*s), &text)
+            } else {
+                text
+            }
+        })
+        .collect();
+    writeln!(out, "Total: {total} ({})", parts.join(", "))?;
+    let reported: Vec<_> = t.reported().collect();
+    if !reported.is_empty() {
+        writeln!(out)?;
+        let mut table = Table::new(&[
+            "Package",
+            "Vulnerability",
+            "Severity",
+            "Status",
+            "Installed",
+            "Fixed",
+            "Title",
+        ]);
+        for d in reported {
+            let f = &d.finding;
+            table.row(vec![
+                Cell::plain(&f.package),
+                Cell::plain(&f.id),
+                Cell::colored(f.severity.as_str(), severity_color(f.severity)),
+                Cell::plain(f.status.as_str()),
+                Cell::plain(&f.installed),
+                Cell::plain(f.fixed.as_deref().unwrap_or("")),
+                Cell::plain(&truncate(f.title.as_deref().unwrap_or(""), TITLE_WIDTH)),
+            ]);
+        }
+        table.render(paint, out)?;
+    }
+    let hidden: Vec<_> = t
+        .findings
+        .iter()
+        .filter(|d| !crate::is_reported(d))
+        .collect();
+    if !hidden.is_empty() {
+        writeln!(out)?;
+        if opts.show_suppressed {
+            writeln!(out, "Suppressed and filtered: {}", hidden.len())?;
+            writeln!(out)?;
+            let mut table = Table::new(&[
+                "Package",
+                "Vulnerability",
+                "Severity",
+                "Verdict",
+                "Reason",
+                "Expires",
+            ]);
+            for d in hidden {
+                let f = &d.finding;
+                let mut reason = d.reason.clone().unwrap_or_default();
+                if let Some(by) = &d.suppressed_by {
+                    reason = if reason.is_empty() {
+                        by.clone()
+                    } else {
+                        format!("{reason} ({by})")
+                    };
+                }
+                table.row(vec![
+                    Cell::plain(&f.package),
+                    Cell::plain(&f.id),
+                    Cell::colored(f.severity.as_str(), severity_color(f.severity)),
+                    Cell::plain(&crate::model::serde_name(&d.verdict)),
+                    Cell::plain(&reason),
+                    Cell::plain(d.expires.as_deref().unwrap_or("")),
+                ]);
+            }
+            table.render(paint, out)?;
+        } else {
+            let n = hidden.len();
+            let noun = if n == 1 { "finding" } else { "findings" };
+            writeln!(
+                out,
+                "{n} suppressed or filtered {noun} not shown (--show-suppressed shows them)."
+            )?;
+        }
+    }
+    if !t.notices.is_empty() {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "Warnings (advisories that are not vulnerabilities): {}",
+            t.notices.len()
+        )?;
+        writeln!(out)?;
+        let mut table = Table::new(&["Package", "Installed", "Advisory", "Kind", "Title"]);
+        for n in &t.notices {
+            table.row(vec![
+                Cell::plain(&n.package),
+                Cell::plain(&n.installed),
+                Cell::plain(&n.id),
+                Cell::colored(&n.kind, YELLOW),
+                Cell::plain(&truncate(n.title.as_deref().unwrap_or(""), TITLE_WIDTH)),
+            ]);
+        }
+        table.render(paint, out)?;
+    }
+    Ok(())
+}
+
+const RED_BOLD: &str = "1;31";
+const RED: &str = "31";
+const YELLOW: &str = "33";
+const BLUE: &str = "34";
+const GREEN: &str = "32";
+const DIM: &str = "2";
+
+fn severity_color(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => RED_BOLD,
+        Severity::High => RED,
+        Severity::Medium => YELLOW,
+        Severity::Low => BLUE,
+        Severity::Unknown => DIM,
+    }
+}
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn color(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn bold(&self, text: &str) -> String {
+        self.color("1", text)
+    }
+}
+
+/// Replaces control characters (escape sequences, newlines, tabs) with spaces.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    let s = clean(s);
+    if s.width() <= max {
+        return s;
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if w + cw + 1 > max {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+struct Cell {
+    text: String,
+    color: Option<&'static str>,
+}
+
+impl Cell {
+    fn plain(text: &str) -> Cell {
+        Cell {
+            text: clean(text),
+            color: None,
+        }
+    }
+
+    fn colored(text: &str, color: &'static str) -> Cell {
+        Cell {
+            text: clean(text),
+            color: Some(color),
+        }
+    }
+}
+
+struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn new(headers: &[&str]) -> Table {
+        Table {
+            headers: headers.iter().map(|h| h.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn row(&mut self, cells: Vec<Cell>) {
+        self.rows.push(cells);
+    }
+
+    fn render(&self, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> {
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        for row in &self.rows {
+            for (w, c) in widths.iter_mut().zip(row) {
+                *w = (*w).max(c.text.width());
+            }
+        }
+        let rule = |l: &str, m: &str, r: &str| {
+            let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
+            format!("{l}{}{r}", parts.join(m))
+        };
+        writeln!(out, "{}", rule("┌", "┬", "┐"))?;
+        let header: Vec<String> = self
+            .headers
+            .iter()
+            .zip(&widths)
+            .map(|(h, w)| format!(" {} ", pad(&paint.bold(h), h.width(), *w)))
+            .collect();
+        writeln!(out, "│{}│", header.join("│"))?;
+        writeln!(out, "{}", rule("├", "┼", "┤"))?;
+        for row in &self.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| {
+                    let shown = match c.color {
+                        Some(code) => paint.color(code, &c.text),
+                        None => c.text.clone(),
+                    };
+                    format!(" {} ", pad(&shown, c.text.width(), *w))
+                })
+                .collect();
+            writeln!(out, "│{}│", cells.join("│"))?;
+        }
+        writeln!(out, "{}", rule("└", "┴", "┘"))
+    }
+}
+
+/// Pads `shown` (which may hold escape codes) to `width` columns given its visible width.
+fn pad(shown: &str, visible: usize, width: usize) -> String {
+    format!("{shown}{}", " ".repeat(width.saturating_sub(visible)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(clean("a\x1b[2Jb\nc"), "a [2Jb c");
+    }
+
+    #[test]
+    fn truncate_counts_columns() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+    }
+}
