@@ -27,6 +27,10 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Scan a container image (archive, OCI layout or archive, rootfs tarball) for vulnerabilities.
+    Image(cmd::scan::ScanArgs),
+    /// Scan a directory (a project checkout or an unpacked root filesystem) for vulnerabilities.
+    Fs(cmd::scan::ScanArgs),
     /// List the packages of an image or directory (an SBOM), with their layers.
     Sbom(cmd::sbom::SbomArgs),
     /// Compare versions and test range membership, per ecosystem.

@@ -5,6 +5,7 @@ pub mod db;
 mod output;
 mod report;
 pub mod sbom;
+pub mod scan;
 mod target;
 pub mod version;
 
@@ -15,6 +16,8 @@ use crate::cli::{Cli, Command};
 pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Sbom(a) => sbom::run(a, platform_explicit),
+        Command::Image(a) => scan::run(a, scan::Kind::Image, platform_explicit),
+        Command::Fs(a) => scan::run(a, scan::Kind::Fs, platform_explicit),
         Command::Version(c) => version::run(c),
         Command::Cvss(a) => cvss::run(a),
         Command::Db(c) => db::run(c),

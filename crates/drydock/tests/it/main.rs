@@ -4,6 +4,7 @@ mod cvss;
 mod db;
 mod fixtures;
 mod sbom;
+mod scan;
 mod version;
 
 use std::path::PathBuf;

@@ -1,0 +1,191 @@
+//! `drydock image` / `drydock fs`: findings on real images with a DB built from the shared
+//! feeds, the CI gate, formats, and errors.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use crate::{drydock, shared};
+
+/// A DB built once per test run from `../shared/data/advisories` with `drydock db build`.
+pub fn db() -> &'static Path {
+    static DB: OnceLock<PathBuf> = OnceLock::new();
+    DB.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("drydock-it-db-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let path = dir.join("drydock.db");
+        let out = drydock()
+            .args(["db", "build", "--feeds"])
+            .arg(shared().join("data/advisories"))
+            .arg("--db")
+            .arg(&path)
+            .output()
+            .expect("run drydock db build");
+        assert!(out.status.success(), "db build failed: {}", String::from_utf8_lossy(&out.stderr));
+        path
+    })
+}
+
+fn scan(cmd: &str, target: &Path, extra: &[&str]) -> std::process::Output {
+    drydock()
+        .arg(cmd)
+        .arg(target)
+        .arg("--db")
+        .arg(db())
+        .args(extra)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run drydock")
+}
+
+fn scan_json(target: &Path, extra: &[&str]) -> serde_json::Value {
+    let out = scan("image", target, &[&["--format", "json"], extra].concat());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn alpine373() -> PathBuf {
+    shared().join("data/images/alpine-3.7.3-minirootfs.tar.gz")
+}
+
+/// Issue 6, must-show 1: exactly CVE-2019-14697 for musl and musl-utils, with NVD's CVSS.
+#[test]
+fn alpine_373_has_exactly_cve_2019_14697() {
+    let report = scan_json(&alpine373(), &[]);
+    let findings = report["targets"][0]["findings"].as_array().expect("findings");
+    let got: Vec<(String, String)> = findings
+        .iter()
+        .map(|f| (f["package"].as_str().unwrap_or_default().to_string(), f["id"].as_str().unwrap_or_default().to_string()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![("musl".to_string(), "CVE-2019-14697".to_string()), ("musl-utils".to_string(), "CVE-2019-14697".to_string())]
+    );
+    // The severity and vector NVD states for the CVE, read from the feed itself.
+    let nvd: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(shared().join("data/advisories/nvd/cves-0001.json")).expect("nvd page")).expect("json");
+    let cve = nvd["vulnerabilities"]
+        .as_array()
+        .expect("vulnerabilities")
+        .iter()
+        .map(|v| &v["cve"])
+        .find(|c| c["id"] == "CVE-2019-14697")
+        .expect("CVE-2019-14697 in the NVD page");
+    let v31 = &cve["metrics"]["cvssMetricV31"][0]["cvssData"];
+    for f in findings {
+        assert_eq!(f["installed"], "1.1.18-r3");
+        assert_eq!(f["fixed"], "1.1.18-r4");
+        assert_eq!(f["status"], "fixed");
+        assert_eq!(f["severity"], v31["baseSeverity"]);
+        let scores = f["cvss"].as_array().expect("cvss");
+        assert!(
+            scores.iter().any(|s| s["vector"] == v31["vectorString"] && s["base_score"] == v31["baseScore"]),
+            "NVD's v3.1 vector and score in {scores:?}"
+        );
+        assert!(f["fingerprint"].as_str().is_some_and(|s| s.len() == 32));
+    }
+}
+
+#[test]
+fn alpine_310_has_no_finding() {
+    let report = scan_json(&shared().join("data/images/alpine-3.10.docker-archive.tar.gz"), &[]);
+    assert_eq!(report["targets"][0]["packages"].as_array().map(Vec::len), Some(14));
+    assert_eq!(report["targets"][0]["findings"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn gate_exit_codes() {
+    let code = |extra: &[&str]| scan("image", &alpine373(), extra).status.code();
+    assert_eq!(code(&[]), Some(0), "no gate asked for");
+    assert_eq!(code(&["--exit-code", "3"]), Some(3));
+    assert_eq!(code(&["--fail-on", "CRITICAL"]), Some(1));
+    assert_eq!(code(&["--fail-on", "critical", "--exit-code", "5"]), Some(5));
+    assert_eq!(code(&["--severity", "LOW,MEDIUM", "--exit-code", "1"]), Some(0), "filtered findings do not fail");
+    assert_eq!(code(&["--ignore-unfixed", "--exit-code", "1"]), Some(1), "the fix exists");
+    assert_eq!(code(&["--fixable-only", "--exit-code", "1"]), Some(1));
+}
+
+/// `--fail-on` fails only at or above the threshold while the report shows everything.
+#[test]
+fn fail_on_reports_everything() {
+    let out = scan("image", &alpine373(), &["--format", "json", "--severity", "CRITICAL", "--fail-on", "CRITICAL"]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["gate"]["failed"], true);
+    assert_eq!(report["gate"]["counted"], 2);
+    let verdicts: Vec<&str> =
+        report["targets"][0]["findings"].as_array().expect("findings").iter().filter_map(|f| f["verdict"].as_str()).collect();
+    assert_eq!(verdicts, vec!["fail", "fail"]);
+}
+
+#[test]
+fn ignore_file_suppresses_and_reports_expired() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ignore = tmp.path().join("ignore.yaml");
+    std::fs::write(
+        &ignore,
+        "ignore:\n  - id: CVE-2019-14697\n    package: musl-utils\n    reason: musl-utils is not used at runtime\n    expires: 2999-01-01\n  - id: CVE-2000-0001\n    reason: old\n    expires: 2001-01-01\n",
+    )
+    .expect("write");
+    let out = scan("image", &alpine373(), &["--ignore-file", ignore.to_str().expect("utf-8"), "--format", "json", "--exit-code", "1"]);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(out.status.code(), Some(1), "musl itself still fails");
+    let findings = report["targets"][0]["findings"].as_array().expect("findings");
+    let utils = findings.iter().find(|f| f["package"] == "musl-utils").expect("kept in JSON");
+    assert_eq!(utils["verdict"], "suppressed");
+    assert_eq!(utils["reason"], "musl-utils is not used at runtime");
+    let notices = report["policy_notices"].as_array().expect("notices");
+    assert!(notices.iter().any(|n| n["id"] == "CVE-2000-0001"), "{notices:?}");
+    // Without a reason: an error naming the file, exit 2.
+    std::fs::write(&ignore, "ignore:\n  - id: CVE-2019-14697\n    expires: 2999-01-01\n").expect("write");
+    let out = scan("image", &alpine373(), &["--ignore-file", ignore.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("ignore.yaml"));
+}
+
+#[test]
+fn several_formats_at_once() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let json = tmp.path().join("out.json");
+    let sarif = tmp.path().join("out.sarif");
+    let out = scan(
+        "image",
+        &alpine373(),
+        &["--format", &format!("json={}", json.display()), "--format", &format!("sarif={}", sarif.display()), "--format", "table"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("CVE-2019-14697"));
+    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    assert_eq!(j["kind"], "vulnerability");
+    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif written")).expect("sarif");
+    assert_eq!(s["version"], "2.1.0");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = scan("image", tmp.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("drydock fs"));
+    let out = drydock().args(["image"]).arg(alpine373()).args(["--db", "/nonexistent/drydock.db"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("db build"));
+    let out = scan("image", &alpine373(), &["--format", "yaml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = scan("image", &alpine373(), &["--severity", "SEVERE"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn scan_snapshots() {
+    let run = |fmt: &str| {
+        let out = scan("image", &alpine373(), &["--format", fmt]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).expect("utf-8")
+    };
+    let version = env!("CARGO_PKG_VERSION");
+    insta::with_settings!({filters => vec![(version, "[VERSION]")]}, {
+        insta::assert_snapshot!("image_alpine373_table", run("table"));
+        insta::assert_snapshot!("image_alpine373_json", run("json"));
+    });
+}
