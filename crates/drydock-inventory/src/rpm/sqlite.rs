@@ -12,7 +12,7 @@
 //! once rpm has checkpointed (it does on close). Transactions still in `rpmdb.sqlite-wal` are
 //! not seen: that file is not in the image once rpm exited cleanly.
 
-use rusqlite::{Connection, MAIN_DB, config::DbConfig};
+use rusqlite::{Connection, MAIN_DB, config::DbConfig, limits::Limit};
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const HEADER_SIZE: usize = 100;
@@ -34,6 +34,8 @@ pub(crate) enum Error {
     Sqlite(String),
     #[error("row `{hnum}`: blob column is not a blob")]
     NotBlob { hnum: i64 },
+    #[error("rows hold more blob bytes than the {len}-byte file (shared or looping pages)")]
+    Oversized { len: usize },
 }
 
 fn sql(e: rusqlite::Error) -> Error {
@@ -89,6 +91,11 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
     let reader = std::io::Read::chain(std::io::Read::chain(&file[..18], journal_mode), &file[20..]);
     conn.deserialize_read_exact(MAIN_DB, reader, file.len(), true)
         .map_err(sql)?;
+    // A damaged file can make rows share or loop through overflow pages and so claim more
+    // data than it holds: no value may be longer than the file, nor all values together.
+    let limit = i32::try_from(file.len()).unwrap_or(i32::MAX);
+    conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, limit)
+        .map_err(sql)?;
     conn.execute_batch("PRAGMA cell_size_check = ON; PRAGMA query_only = ON;")
         .map_err(sql)?;
     let mut stmt = conn
@@ -96,10 +103,17 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
         .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
     let mut out = Vec::new();
+    let mut total = 0usize;
     while let Some(row) = rows.next().map_err(sql)? {
         let hnum: i64 = row.get(0).map_err(sql)?;
         match row.get_ref(1).map_err(sql)? {
-            rusqlite::types::ValueRef::Blob(b) => out.push((hnum, b.to_vec())),
+            rusqlite::types::ValueRef::Blob(b) => {
+                total += b.len();
+                if total > file.len() {
+                    return Err(Error::Oversized { len: file.len() });
+                }
+                out.push((hnum, b.to_vec()));
+            }
             _ => return Err(Error::NotBlob { hnum }),
         }
     }
