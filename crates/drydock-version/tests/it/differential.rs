@@ -136,7 +136,7 @@ fn dpkg_matches_apt_pkg_and_dpkg() {
     let Some(versions) = dpkg_versions() else {
         return missing("the corpus image's dpkg status file (DRYDOCK_DEBIAN_STATUS)");
     };
-    let input = pairs(&versions, PAIRS, DPKG_EXTRAS, 1);
+    let input = pairs(&versions, PAIRS * 11 / 10, DPKG_EXTRAS, 1);
     let mut cmd = Command::new(&py);
     cmd.args([
         "-c",
@@ -144,7 +144,7 @@ fn dpkg_matches_apt_pkg_and_dpkg() {
     ]);
     let reference = run_reference(cmd, &input).expect("python3-apt ran");
     let (n, bad) = check(Scheme::Dpkg, &input, &reference, false);
-    assert!(n >= PAIRS * 9 / 10, "only {n} pairs were valid dpkg versions");
+    assert!(n >= PAIRS, "only {n} pairs were valid dpkg versions");
     report(Scheme::Dpkg, n, &bad);
 
     // And a sample with dpkg itself, one process per question as dpkg has no batch mode.
@@ -200,7 +200,7 @@ fn rpm_matches_rpm_vercmp() {
     );
     versions.sort();
     versions.dedup();
-    let input = pairs(&versions, PAIRS, RPM_EXTRAS, 2);
+    let input = pairs(&versions, PAIRS * 11 / 10, RPM_EXTRAS, 2);
     // Only pairs both sides accept go to rpm (rpm.vercmp errors on some text we refuse).
     let valid: Vec<(String, String)> = input
         .into_iter()
@@ -229,7 +229,7 @@ fn rpm_matches_rpm_vercmp() {
         .collect();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(reference.len(), valid.len());
-    assert!(valid.len() >= PAIRS * 9 / 10, "only {} valid rpm pairs", valid.len());
+    assert!(valid.len() >= PAIRS, "only {} valid rpm pairs", valid.len());
     let (n, bad) = check(Scheme::Rpm, &valid, &reference, false);
     report(Scheme::Rpm, n, &bad);
 }
@@ -341,6 +341,6 @@ fn maven_matches_comparable_version() {
     cmd.args(["-cp", &jar, src]);
     let reference = run_reference(cmd, &input).expect("java ran");
     let (n, bad) = check(Scheme::Maven, &input, &reference, false);
-    assert!(n >= PAIRS * 9 / 10, "only {n} Maven pairs");
+    assert!(n >= PAIRS, "only {n} Maven pairs");
     report(Scheme::Maven, n, &bad);
 }
