@@ -29,6 +29,7 @@ mod dpkg;
 mod lang;
 mod os;
 mod rpm;
+pub use rpm::fuzz_entry_points as rpm_fuzzing;
 
 use drydock_image::{FileMeta, FileVisitor, LayerInfo, Limits, Target};
 use drydock_package::{Inventory, Location, Package, ScanWarning};

@@ -47,6 +47,11 @@ pub struct PolicyNotice {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PolicyNoticeKind {
+    /// The entry's expiry date has passed: it no longer suppresses.
     Expired,
+    /// The entry matched no finding.
     Unused,
+    /// A `.trivyignore` / `.trivyignore.yaml` entry without a reason or an expiry date:
+    /// accepted (Trivy does not require them) but shown, since drydock's own file would not be.
+    Unjustified,
 }

@@ -1,5 +1,245 @@
-//! Findings → decisions. (Types first; rules being written.)
+//! Findings → [`Decision`]s: what is reported, what is filtered or suppressed and why, and
+//! whether the CI gate fails.
+//!
+//! [`decide`] applies a [`Policy`] to the findings of a scan, in this order:
+//!
+//! 1. **Suppression** — an [`IgnoreFile`] entry (id or alias, optional package and path
+//!    patterns) that has not expired, else a [`VexDoc`] statement `not_affected` or `fixed`:
+//!    verdict [`Verdict::Suppressed`] with the entry's reason or the VEX justification.
+//! 2. **Filters** — `--severity` and `--ignore-unfixed`: verdict [`Verdict::Filtered`].
+//! 3. **The gate** — every other finding is reported. With `fail_on` it fails the gate only at
+//!    or above that severity ([`Verdict::Fail`]; below it, [`Verdict::Report`]), so the report
+//!    still shows everything; without `fail_on` every reported finding fails (the CLI turns a
+//!    failed gate into `--exit-code N`, default 0). `fixable_only` lets only findings with a
+//!    fixed version fail.
+//!
+//! Every finding stays in the outcome: the JSON report keeps suppressed and filtered ones with
+//! their reason. Expired ignore entries (they no longer suppress), entries that matched
+//! nothing, and Trivy entries without a reason or expiry come back as [`PolicyNotice`]s.
+//!
+//! Ignore files: drydock's `.drydockignore.yaml` requires `reason` and `expires` on every entry
+//! (a missing one, a bad date or a malformed file is a [`PolicyError`] naming file and line);
+//! Trivy's `.trivyignore` and `.trivyignore.yaml` are read as they are. See `docs/policy.md`.
+//!
+//! ```
+//! use drydock_policy::{Date, IgnoreFile, IgnoreFormat, Policy, decide};
+//! use drydock_match::Severity;
+//!
+//! let ignore = IgnoreFile::parse(
+//!     "ignore:\n  - id: CVE-2019-14697\n    reason: musl's x87 code is not built for x86_64\n    expires: 2030-06-30\n",
+//!     ".drydockignore.yaml",
+//!     IgnoreFormat::Drydock,
+//! )?;
+//! let policy = Policy {
+//!     ignore: Some(ignore),
+//!     fail_on: Some(Severity::High),
+//!     ..Policy::default()
+//! };
+//! let findings = Vec::new(); // from drydock_match::match_inventory
+//! let today = Date::new(2026, 1, 1).expect("a valid date");
+//! let outcome = decide(findings, &policy, today)?;
+//! assert!(!outcome.gate_failed);
+//! // The entry matched nothing: reported so the file stays current.
+//! assert_eq!(outcome.notices.len(), 1);
+//! # Ok::<(), drydock_policy::PolicyError>(())
+//! ```
 
+mod date;
 mod decision;
+mod error;
+mod ignore;
+mod pattern;
+mod vex;
 
+use std::collections::BTreeSet;
+
+use drydock_match::{Finding, FindingStatus, Severity};
+use serde::{Deserialize, Serialize};
+
+pub use date::{BadDate, Date};
 pub use decision::{Decision, PolicyNotice, PolicyNoticeKind, Verdict};
+pub use error::PolicyError;
+pub use ignore::{
+    DRYDOCK_IGNORE, IgnoreEntry, IgnoreFile, IgnoreFormat, TRIVY_IGNORE, TRIVY_IGNORE_YAML,
+};
+pub use vex::{VexDoc, VexStatement, VexStatus};
+
+/// Which severity thresholds and the gate read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeveritySourceChoice {
+    /// [`Finding::severity`].
+    #[default]
+    Base,
+    /// [`Finding::environmental_severity`] when an environment profile produced one, else the
+    /// base severity.
+    Environmental,
+}
+
+/// What to report and what fails the gate.
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    /// `--severity`: only these are reported; `None` reports every severity.
+    pub severities: Option<BTreeSet<Severity>>,
+    /// `--ignore-unfixed`: findings without a fixed version are filtered.
+    pub ignore_unfixed: bool,
+    pub ignore: Option<IgnoreFile>,
+    pub vex: Vec<VexDoc>,
+    /// `--fail-on`: the gate fails only at or above this severity.
+    pub fail_on: Option<Severity>,
+    /// `--fixable-only`: only findings with a fixed version fail the gate.
+    pub fixable_only: bool,
+    pub severity_source: SeveritySourceChoice,
+}
+
+/// Every finding with its verdict, the notices about the policy inputs, and the gate.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PolicyOutcome {
+    pub decisions: Vec<Decision>,
+    pub notices: Vec<PolicyNotice>,
+    /// Whether any decision is [`Verdict::Fail`].
+    pub gate_failed: bool,
+}
+
+impl Policy {
+    /// The severity thresholds and the gate read for `f`.
+    pub fn severity_of(&self, f: &Finding) -> Severity {
+        match self.severity_source {
+            SeveritySourceChoice::Base => f.severity,
+            SeveritySourceChoice::Environmental => f.environmental_severity.unwrap_or(f.severity),
+        }
+    }
+}
+
+fn list(s: &BTreeSet<Severity>) -> String {
+    s.iter()
+        .rev()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// Applies `policy` to `findings` (see the crate docs). `today` decides which ignore entries
+/// have expired: pass [`Date::today`] in the CLI, a fixed date in tests.
+pub fn decide(
+    findings: Vec<Finding>,
+    policy: &Policy,
+    today: Date,
+) -> Result<PolicyOutcome, PolicyError> {
+    let entries: &[IgnoreEntry] = policy.ignore.as_ref().map_or(&[], |f| &f.entries);
+    let mut used = vec![false; entries.len()];
+    let mut decisions = Vec::with_capacity(findings.len());
+    for f in findings {
+        let sev = policy.severity_of(&f);
+        let mut d = Decision {
+            finding: f,
+            verdict: Verdict::Report,
+            reason: None,
+            suppressed_by: None,
+            expires: None,
+        };
+        // Ignore entries: every matching one counts as used, the first live one suppresses.
+        for (i, e) in entries.iter().enumerate() {
+            if !e.matches(&d.finding) {
+                continue;
+            }
+            used[i] = true;
+            if d.verdict != Verdict::Suppressed && !e.is_expired(today) {
+                d.verdict = Verdict::Suppressed;
+                d.reason = Some(
+                    e.reason
+                        .clone()
+                        .unwrap_or_else(|| format!("listed in `{}` (no reason given)", e.source)),
+                );
+                d.suppressed_by = Some(e.source.clone());
+                d.expires = e.expires.map(|x| x.to_string());
+            }
+        }
+        if d.verdict != Verdict::Suppressed {
+            // The last statement about this vulnerability and package decides.
+            let last = policy
+                .vex
+                .iter()
+                .flat_map(|doc| doc.statements.iter().map(move |s| (doc, s)))
+                .filter(|(_, s)| s.matches(&d.finding))
+                .last();
+            if let Some((doc, s)) = last {
+                if matches!(s.status, VexStatus::NotAffected | VexStatus::Fixed) {
+                    d.verdict = Verdict::Suppressed;
+                    d.reason = Some(s.reason());
+                    d.suppressed_by = Some(doc.source.clone());
+                }
+            }
+        }
+        if d.verdict != Verdict::Suppressed {
+            if let Some(set) = policy.severities.as_ref().filter(|s| !s.contains(&sev)) {
+                d.verdict = Verdict::Filtered;
+                d.reason = Some(format!("severity {sev} not in --severity {}", list(set)));
+            } else if policy.ignore_unfixed && d.finding.status != FindingStatus::Fixed {
+                d.verdict = Verdict::Filtered;
+                d.reason = Some(format!("{} (--ignore-unfixed)", d.finding.status.as_str()));
+            } else {
+                let counts = !policy.fixable_only || d.finding.fixed.is_some();
+                let at_gate = policy.fail_on.is_none_or(|t| sev >= t);
+                d.verdict = if counts && at_gate {
+                    Verdict::Fail
+                } else {
+                    Verdict::Report
+                };
+            }
+        }
+        decisions.push(d);
+    }
+
+    let mut notices = Vec::new();
+    for (e, used) in entries.iter().zip(used) {
+        if let Some(exp) = e.expires.filter(|_| e.is_expired(today)) {
+            notices.push(PolicyNotice {
+                kind: PolicyNoticeKind::Expired,
+                source: e.source.clone(),
+                id: e.id.clone(),
+                message: format!(
+                    "ignore entry `{}` expired on {exp}: it no longer suppresses{}",
+                    e.id,
+                    if used {
+                        ""
+                    } else {
+                        " (and it matches no finding)"
+                    }
+                ),
+            });
+        } else if !used {
+            notices.push(PolicyNotice {
+                kind: PolicyNoticeKind::Unused,
+                source: e.source.clone(),
+                id: e.id.clone(),
+                message: format!("ignore entry `{}` matches no finding: remove it?", e.id),
+            });
+        }
+        let missing: Vec<&str> = [
+            e.reason.is_none().then_some("reason"),
+            e.expires.is_none().then_some("expiry date"),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !missing.is_empty() {
+            notices.push(PolicyNotice {
+                kind: PolicyNoticeKind::Unjustified,
+                source: e.source.clone(),
+                id: e.id.clone(),
+                message: format!(
+                    "ignore entry `{}` has no {}: accepted from a Trivy file, required in `{DRYDOCK_IGNORE}`",
+                    e.id,
+                    missing.join(" and no ")
+                ),
+            });
+        }
+    }
+    let gate_failed = decisions.iter().any(|d| d.verdict == Verdict::Fail);
+    Ok(PolicyOutcome {
+        decisions,
+        notices,
+        gate_failed,
+    })
+}

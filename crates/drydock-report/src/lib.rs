@@ -28,8 +28,17 @@
 //! assert!(String::from_utf8(out).unwrap().contains("\"schema_version\": 1"));
 //! ```
 
+mod csv;
+mod cyclonedx;
+mod escape;
+mod html;
 mod json;
+mod junit;
+mod markdown;
 mod model;
+mod sarif;
+mod severity;
+mod spdx;
 mod table;
 
 pub use model::{
@@ -135,6 +144,10 @@ pub enum ReportError {
         #[source]
         source: serde_json::Error,
     },
+    #[error("writing the `csv` report: {0}")]
+    Csv(#[source] ::csv::Error),
+    #[error("formatting the `{0}` report")]
+    Fmt(Format),
 }
 
 /// Writes `report` in `format` to `out`. The report is sorted first ([`Report::normalize`] on a
@@ -149,19 +162,38 @@ pub fn write(
     sorted.normalize();
     let report = &sorted;
     let io = |source| ReportError::Io { format, source };
+    let json_err = |source| ReportError::Json { format, source };
+    let fmt_err = |_| ReportError::Fmt(format);
     let mut buf: Vec<u8> = Vec::new();
     match format {
-        Format::Json => {
-            json::write(report, &mut buf).map_err(|source| ReportError::Json { format, source })?
-        }
+        Format::Json => json::write(report, &mut buf).map_err(json_err)?,
         Format::Table => table::write(report, opts, &mut buf).map_err(io)?,
-        other => {
-            return Err(ReportError::Io {
-                format: other,
-                source: std::io::Error::other("not implemented yet"),
-            });
+        Format::Sarif => pretty(&sarif::to_value(report), &mut buf).map_err(json_err)?,
+        Format::CycloneDx => pretty(&cyclonedx::to_value(report), &mut buf).map_err(json_err)?,
+        Format::SpdxJson => pretty(&spdx::to_value(report), &mut buf).map_err(json_err)?,
+        Format::Csv => csv::write(report, &mut buf).map_err(ReportError::Csv)?,
+        Format::Markdown => {
+            let mut s = String::new();
+            markdown::write(report, opts, &mut s).map_err(fmt_err)?;
+            buf = s.into_bytes();
+        }
+        Format::Html => {
+            let mut s = String::new();
+            html::write(report, opts, &mut s).map_err(fmt_err)?;
+            buf = s.into_bytes();
+        }
+        Format::Junit => {
+            let mut s = String::new();
+            junit::write(report, &mut s).map_err(fmt_err)?;
+            buf = s.into_bytes();
         }
     }
     out.write_all(&buf).map_err(io)?;
     out.flush().map_err(io)
+}
+
+fn pretty(value: &serde_json::Value, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    out.push(b'\n');
+    Ok(())
 }

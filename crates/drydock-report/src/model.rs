@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use drydock_match::{Notice, Severity};
+use drydock_match::{Finding, Notice, Severity};
 use drydock_package::{Os, Package, ScanWarning};
 use drydock_policy::{Decision, PolicyNotice, Verdict};
 use serde::{Deserialize, Serialize};
@@ -149,8 +149,7 @@ impl TargetReport {
     }
 
     /// The package a finding is about, by purl, else by ecosystem, name and version.
-    pub fn package_of(&self, d: &Decision) -> Option<&PackageEntry> {
-        let f = &d.finding;
+    pub fn package_of(&self, f: &Finding) -> Option<&PackageEntry> {
         self.packages.iter().find(|p| p.purl == f.purl).or_else(|| {
             self.packages.iter().find(|p| {
                 p.package.ecosystem == f.ecosystem
@@ -278,4 +277,41 @@ pub(crate) fn serde_name<T: Serialize>(value: &T) -> String {
         Ok(other) => other.to_string(),
         Err(_) => String::from("unknown"),
     }
+}
+
+/// A UUID (version 8, "custom") derived from `parts` with SHA-256, for identifiers that formats
+/// require to be unique per document (CycloneDX `serialNumber`, SPDX `documentNamespace`) while
+/// the output stays a function of the report.
+pub(crate) fn content_uuid(parts: &[&str]) -> String {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p.as_bytes());
+        h.update([0u8]);
+    }
+    let d = h.finalize();
+    let mut b = [0u8; 16];
+    b.copy_from_slice(&d[..16]);
+    b[6] = (b[6] & 0x0f) | 0x80; // version 8
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    )
+}
+
+/// The identity of a report's content for [`content_uuid`]: the scan time and each target's
+/// name and digest.
+pub(crate) fn report_uuid(report: &Report, salt: &str) -> String {
+    let mut parts: Vec<&str> = vec![salt, &report.created_at];
+    for t in &report.targets {
+        parts.push(&t.name);
+        parts.push(t.digest.as_deref().unwrap_or(""));
+    }
+    content_uuid(&parts)
 }

@@ -64,7 +64,12 @@ impl Item {
                 }
             }
             Item::Str(s) => qualifier_key(s).cmp(&(RELEASE, "")),
-            Item::List(l) => l.first().map_or(Ordering::Equal, Item::cmp_missing),
+            // Every item counts, not only the first (MNG-6964): `1-0.5` > `1`.
+            Item::List(l) => l
+                .iter()
+                .map(Item::cmp_missing)
+                .find(|o| *o != Ordering::Equal)
+                .unwrap_or(Ordering::Equal),
         }
     }
 

@@ -34,16 +34,6 @@ impl RangeEvent {
         matches!(self, RangeEvent::Introduced(v) if v == "0")
     }
 
-    /// Among events at the same version: introduced first, so that `introduced=X, fixed=X` is
-    /// empty rather than "everything from X on".
-    fn rank(&self) -> u8 {
-        match self {
-            RangeEvent::Introduced(_) => 0,
-            RangeEvent::LastAffected(_) => 1,
-            RangeEvent::Fixed(_) => 2,
-            RangeEvent::Limit(_) => 3,
-        }
-    }
 }
 
 impl std::fmt::Display for RangeEvent {
@@ -69,8 +59,9 @@ fn describe(events: &[RangeEvent]) -> String {
 /// Is `version` affected according to one OSV range's `events` (ECOSYSTEM or SEMVER type)?
 ///
 /// The events may come in any order and hold several `introduced`/`fixed` pairs; they are
-/// sorted by version first (an `introduced` of `"0"` sorts before everything; at equal
-/// versions `introduced` comes first, so `introduced=X, fixed=X` is empty). A version at or
+/// sorted by version first (an `introduced` of `"0"` sorts before everything); the sort is
+/// stable, so events at the same version keep their order, as in OSV's own evaluation:
+/// `fixed=X, introduced=X` re-opens the range at X, `introduced=X, fixed=X` is empty. A version at or
 /// above a `limit` is outside the range. A list without any `introduced` is an error, and so
 /// is any event version the scheme cannot parse.
 pub fn in_osv_range(
@@ -110,7 +101,7 @@ pub fn in_osv_range(
                 }
             },
         };
-        o.then(a.rank().cmp(&b.rank()))
+        o
     });
     if let Some(e) = failure {
         return Err(e);
@@ -203,9 +194,20 @@ mod tests {
     }
 
     #[test]
-    fn same_version_introduced_and_fixed_is_empty() {
-        let ev = [Fixed(s("1.0.0")), Introduced(s("1.0.0"))];
+    fn same_version_events_keep_their_order() {
+        let ev = [Introduced(s("1.0.0")), Fixed(s("1.0.0"))];
         assert_eq!(in_osv_range(Scheme::Semver, "1.0.0", &ev), Ok(false));
+        // PYSEC-2022-236 has this shape: fixed in 3.1.1, then re-introduced at 3.1.1.
+        let ev = [
+            Introduced(s("0")),
+            Fixed(s("3.1.1")),
+            Introduced(s("3.2.0")),
+            Fixed(s("3.2.2")),
+            Introduced(s("3.1.1")),
+            Fixed(s("3.1.3")),
+        ];
+        assert_eq!(in_osv_range(Scheme::Pep440, "3.1.1", &ev), Ok(true));
+        assert_eq!(in_osv_range(Scheme::Pep440, "3.1.3", &ev), Ok(false));
     }
 
     #[test]

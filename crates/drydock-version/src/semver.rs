@@ -1,5 +1,10 @@
-//! Semantic Versioning 2.0: Cargo (the `semver` crate, which is Cargo's own) and npm (the
-//! `nodejs-semver` crate, checked against npm's `semver` package).
+//! Semantic Versioning 2.0: Cargo (the `semver` crate, which is Cargo's own) and npm.
+//!
+//! npm versions are parsed and ordered with the `semver` crate after npm's own clean-up
+//! (surrounding whitespace and one leading `v` are dropped; at most 256 characters; numbers up
+//! to 2^53 - 1), not with `nodejs-semver`: checked against npm's `semver` package, nodejs-semver
+//! accepts versions npm refuses (`1.2.3.0`, `1.2.3x`, `1.2.3=`, leading zeros such as `1.02.3`
+//! and `1.0.0-01`). nodejs-semver is used for npm *ranges*, where its results agree with npm.
 
 use std::cmp::Ordering;
 
@@ -9,10 +14,19 @@ fn cargo(v: &str) -> Result<semver::Version, VersionError> {
     semver::Version::parse(v).map_err(|e| VersionError::invalid(Scheme::Semver, v, e.to_string()))
 }
 
-fn npm(v: &str) -> Result<nodejs_semver::Version, VersionError> {
-    nodejs_semver::Version::parse(v).map_err(|e| {
-        VersionError::invalid(Scheme::Npm, v, first_line(&e.to_string()).to_string())
-    })
+fn npm(v: &str) -> Result<semver::Version, VersionError> {
+    let err = |why: String| VersionError::invalid(Scheme::Npm, v, why);
+    if v.len() > 256 {
+        return Err(err("longer than 256 characters".into()));
+    }
+    let t = v.trim();
+    let t = t.strip_prefix('v').unwrap_or(t);
+    let parsed = semver::Version::parse(t).map_err(|e| err(e.to_string()))?;
+    const MAX_SAFE: u64 = (1 << 53) - 1;
+    if parsed.major > MAX_SAFE || parsed.minor > MAX_SAFE || parsed.patch > MAX_SAFE {
+        return Err(err("a number is larger than 2^53 - 1".into()));
+    }
+    Ok(parsed)
 }
 
 /// nodejs-semver's messages are multi-line diagnostics; the first line says what is wrong.
@@ -30,38 +44,9 @@ pub(crate) fn validate(scheme: Scheme, v: &str) -> Result<(), VersionError> {
 /// SemVer precedence: build metadata does not take part.
 pub(crate) fn compare(scheme: Scheme, a: &str, b: &str) -> Result<Ordering, VersionError> {
     match scheme {
-        Scheme::Npm => {
-            let (a, b) = (npm(a)?, npm(b)?);
-            // npm's `compare` ignores build metadata; nodejs-semver's `Ord` does too only for
-            // equal builds, so compare the parts that have precedence.
-            Ok((a.major(), a.minor(), a.patch())
-                .cmp(&(b.major(), b.minor(), b.patch()))
-                .then_with(|| pre_cmp(a.pre_release(), b.pre_release())))
-        }
+        Scheme::Npm => Ok(npm(a)?.cmp_precedence(&npm(b)?)),
         _ => Ok(cargo(a)?.cmp_precedence(&cargo(b)?)),
     }
-}
-
-fn pre_cmp(a: &[nodejs_semver::Identifier], b: &[nodejs_semver::Identifier]) -> Ordering {
-    use nodejs_semver::Identifier::{AlphaNumeric, Numeric};
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => return Ordering::Equal,
-        (true, false) => return Ordering::Greater,
-        (false, true) => return Ordering::Less,
-        _ => {}
-    }
-    for (x, y) in a.iter().zip(b) {
-        let o = match (x, y) {
-            (Numeric(x), Numeric(y)) => x.cmp(y),
-            (Numeric(_), AlphaNumeric(_)) => Ordering::Less,
-            (AlphaNumeric(_), Numeric(_)) => Ordering::Greater,
-            (AlphaNumeric(x), AlphaNumeric(y)) => x.cmp(y),
-        };
-        if o != Ordering::Equal {
-            return o;
-        }
-    }
-    a.len().cmp(&b.len())
 }
 
 /// A Cargo requirement (`^1.2`, `>=1, <2`, `1.*`; a bare version means `^`).
@@ -76,6 +61,8 @@ pub(crate) fn in_cargo_range(version: &str, range: &str) -> Result<bool, Version
 /// `major.minor.patch` that has a prerelease itself.
 pub(crate) fn in_npm_range(version: &str, range: &str) -> Result<bool, VersionError> {
     let v = npm(version)?;
+    let v = nodejs_semver::Version::parse(v.to_string())
+        .map_err(|e| VersionError::invalid(Scheme::Npm, version, first_line(&e.to_string())))?;
     let r = nodejs_semver::Range::parse(range).map_err(|e| {
         VersionError::range(Scheme::Npm, range, first_line(&e.to_string()).to_string())
     })?;

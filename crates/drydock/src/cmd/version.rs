@@ -1,12 +1,138 @@
-//! `drydock version cmp|in`. (Owned by the drydock-version work; issue 4.)
+//! `drydock version cmp|in`: compare two versions, or test range membership, by hand.
 
 use std::process::ExitCode;
 
+use anyhow::{Context, bail};
 use clap::Subcommand;
+use drydock_version::{RangeEvent, Scheme};
+
+const CMP_HELP: &str = "\
+Prints `<`, `=` or `>`: how A orders against B under the ecosystem's rules.
+
+ECOSYSTEM is a purl type: deb, rpm, apk, npm, pypi, cargo, golang, maven, gem, nuget, composer.
+An invalid version is an error (exit status 2), never `=`.
+
+Examples:
+  drydock version cmp deb 1.0~rc1-1 1.0-1          # <
+  drydock version cmp rpm 1:1.0-1.el9 2.0-1.el9    # >
+  drydock version cmp pypi 1.0.post1 1.0           # >
+  drydock version cmp maven 1.0-SNAPSHOT 1.0       # <";
+
+const IN_HELP: &str = "\
+Prints `true` or `false`: is VERSION inside RANGE?
+
+RANGE is either an OSV-style event list or the ecosystem's own range syntax.
+
+OSV-style: comma-separated `introduced=V`, `fixed=V`, `last_affected=V` and `limit=V` events,
+evaluated as OSV does (events sorted by version; `introduced=0` means from the start; several
+introduced/fixed pairs allowed). A range is read as OSV-style when it starts with one of those
+four words and `=`.
+
+Native ranges:
+  npm       ^1.2.3, ~1.2, 1.x, 1.2 - 2.3, >=1 <2 || 3
+  cargo     ^1.2, ~1.2, >=1, <2, 1.*, =1.2.3 (a bare version means ^)
+  pypi      >=1,<2,!=1.5.*, ~=1.4.2
+  maven     [1.0,2.0), (,1.0],[1.2,)
+  gem       ~> 1.2, >= 1.0, < 2
+  nuget     [1.0,2.0), (,1.0] (a bare version means >=)
+  composer  ^1.2 || >=2.0,<2.3, ~1.2, 1.2.*, 1.0 - 2.0
+  deb, rpm, apk, golang   comparisons <, <=, >, >=, =, != (and dpkg's <<, >>), joined by `,`
+                          or spaces (all must hold) and `||` (either side)
+
+Examples:
+  drydock version in deb 2.36-9+deb12u3 'introduced=0,fixed=2.36-9+deb12u4'   # true
+  drydock version in pypi 1.5.2 '>=1,<2,!=1.5.*'                              # false
+  drydock version in npm 1.2.3-beta.1 '^1.2.0'                                # false
+  drydock version in golang v1.2.4-0.20191109021931-daa7c04131f5 '<1.2.4'     # true";
 
 #[derive(Debug, Subcommand)]
-pub enum VersionCommand {}
+pub enum VersionCommand {
+    /// Compare two versions of an ecosystem: prints `<`, `=` or `>`.
+    #[command(long_about = CMP_HELP)]
+    Cmp {
+        /// Ecosystem (purl type): deb, rpm, apk, npm, pypi, cargo, golang, maven, gem, nuget,
+        /// composer.
+        ecosystem: String,
+        /// The first version.
+        #[arg(allow_hyphen_values = true)]
+        a: String,
+        /// The second version.
+        #[arg(allow_hyphen_values = true)]
+        b: String,
+    },
+    /// Is a version inside an OSV-style or native range? Prints `true` or `false`.
+    #[command(long_about = IN_HELP)]
+    In {
+        /// Ecosystem (purl type).
+        ecosystem: String,
+        /// The version to test.
+        #[arg(id = "VERSION", value_name = "VERSION", allow_hyphen_values = true)]
+        version: String,
+        /// `introduced=…,fixed=…` events, or the ecosystem's own range syntax.
+        #[arg(allow_hyphen_values = true)]
+        range: String,
+    },
+}
 
 pub fn run(c: VersionCommand) -> anyhow::Result<ExitCode> {
-    match c {}
+    match c {
+        VersionCommand::Cmp { ecosystem, a, b } => {
+            let scheme: Scheme = ecosystem.parse()?;
+            let o = drydock_version::compare(scheme, &a, &b)?;
+            println!(
+                "{}",
+                match o {
+                    std::cmp::Ordering::Less => "<",
+                    std::cmp::Ordering::Equal => "=",
+                    std::cmp::Ordering::Greater => ">",
+                }
+            );
+        }
+        VersionCommand::In {
+            ecosystem,
+            version,
+            range,
+        } => {
+            let scheme: Scheme = ecosystem.parse()?;
+            let inside = match osv_events(&range)? {
+                Some(events) => drydock_version::in_osv_range(scheme, &version, &events)?,
+                None => drydock_version::in_native_range(scheme, &version, &range)?,
+            };
+            println!("{inside}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+const EVENT_KEYS: [&str; 4] = ["introduced", "fixed", "last_affected", "limit"];
+
+/// `introduced=1.0,fixed=1.2` → events; `None` when the range is not OSV-style.
+fn osv_events(range: &str) -> anyhow::Result<Option<Vec<RangeEvent>>> {
+    let t = range.trim_start();
+    if !EVENT_KEYS.iter().any(|k| {
+        t.strip_prefix(k)
+            .is_some_and(|r| r.trim_start().starts_with('='))
+    }) {
+        return Ok(None);
+    }
+    let mut events = Vec::new();
+    for part in t.split(',') {
+        let (k, v) = part
+            .split_once('=')
+            .with_context(|| format!("OSV-style range `{range}`: expected `event=version`, got `{part}`"))?;
+        let v = v.trim().to_string();
+        if v.is_empty() {
+            bail!("OSV-style range `{range}`: `{}` has no version", k.trim());
+        }
+        events.push(match k.trim() {
+            "introduced" => RangeEvent::Introduced(v),
+            "fixed" => RangeEvent::Fixed(v),
+            "last_affected" => RangeEvent::LastAffected(v),
+            "limit" => RangeEvent::Limit(v),
+            other => bail!(
+                "OSV-style range `{range}`: unknown event `{other}` (expected introduced, fixed, last_affected or limit)"
+            ),
+        });
+    }
+    Ok(Some(events))
 }

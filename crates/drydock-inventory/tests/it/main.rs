@@ -1,0 +1,3 @@
+//! drydock-inventory's integration tests: analyzers run through `inventory` on real inputs.
+
+mod rpm;

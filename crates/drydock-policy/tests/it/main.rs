@@ -1,0 +1,539 @@
+//! Policy: ignore files (drydock's and Trivy's), VEX, filters and the gate.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use drydock_match::{Finding, FindingStatus, Severity, SeveritySource, fingerprint};
+use drydock_package::{Ecosystem, Location};
+use drydock_policy::{
+    Date, IgnoreFile, Policy, PolicyError, PolicyNoticeKind, SeveritySourceChoice, Verdict, VexDoc,
+    decide,
+};
+
+fn finding(
+    package: &str,
+    id: &str,
+    aliases: &[&str],
+    severity: Severity,
+    fixed: Option<&str>,
+) -> Finding {
+    Finding {
+        target: "img".into(),
+        ecosystem: Ecosystem::Pypi,
+        package: package.into(),
+        installed: "1.0".into(),
+        source_package: None,
+        purl: format!("pkg:pypi/{package}@1.0"),
+        id: id.into(),
+        aliases: aliases.iter().map(|s| s.to_string()).collect(),
+        fixed: fixed.map(String::from),
+        status: if fixed.is_some() {
+            FindingStatus::Fixed
+        } else {
+            FindingStatus::Unfixed
+        },
+        severity,
+        severity_source: SeveritySource::Nvd,
+        environmental_severity: None,
+        cvss: Vec::new(),
+        title: None,
+        description: None,
+        primary_url: None,
+        references: Vec::new(),
+        published: None,
+        modified: None,
+        cwes: Vec::new(),
+        locations: vec![Location::new(
+            Some("sha256:aa".into()),
+            format!("usr/lib/python3/site-packages/{package}-1.0.dist-info/METADATA"),
+        )],
+        fingerprint: fingerprint("img", Ecosystem::Pypi, package, id),
+    }
+}
+
+fn sample() -> Vec<Finding> {
+    vec![
+        finding(
+            "django",
+            "CVE-2024-0001",
+            &["GHSA-aaaa-bbbb-cccc", "PYSEC-2024-1"],
+            Severity::High,
+            Some("4.2.1"),
+        ),
+        finding("jinja2", "CVE-2024-0002", &[], Severity::Medium, None),
+        finding(
+            "urllib3",
+            "CVE-2024-0003",
+            &[],
+            Severity::Low,
+            Some("2.0.7"),
+        ),
+    ]
+}
+
+fn today() -> Date {
+    Date::new(2025, 6, 1).expect("a valid date")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).expect("writes");
+    p
+}
+
+fn verdicts(o: &drydock_policy::PolicyOutcome) -> Vec<(&str, Verdict)> {
+    o.decisions
+        .iter()
+        .map(|d| (d.finding.package.as_str(), d.verdict))
+        .collect()
+}
+
+#[test]
+fn ignore_entry_suppresses_with_reason_and_expiry() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = write(
+        tmp.path(),
+        ".drydockignore.yaml",
+        "ignore:\n  # by alias, narrowed to the package\n  - id: GHSA-aaaa-bbbb-cccc\n    package: djan*\n    path: usr/lib/python3\n    reason: admin site disabled\n    expires: 2025-06-01\n",
+    );
+    let ignore = IgnoreFile::load(&p).expect("loads");
+    let out = decide(
+        sample(),
+        &Policy {
+            ignore: Some(ignore),
+            ..Policy::default()
+        },
+        today(),
+    )
+    .expect("decides");
+    let d = &out.decisions[0];
+    assert_eq!(d.verdict, Verdict::Suppressed);
+    assert_eq!(d.reason.as_deref(), Some("admin site disabled"));
+    assert_eq!(d.expires.as_deref(), Some("2025-06-01"));
+    let src = d.suppressed_by.as_deref().expect("a source");
+    assert!(src.ends_with(".drydockignore.yaml:3"), "{src}");
+    assert!(out.notices.is_empty(), "{:?}", out.notices);
+    // The others fail the gate (no --fail-on: any reported finding fails).
+    assert_eq!(
+        verdicts(&out),
+        vec![
+            ("django", Verdict::Suppressed),
+            ("jinja2", Verdict::Fail),
+            ("urllib3", Verdict::Fail)
+        ]
+    );
+    assert!(out.gate_failed);
+}
+
+#[test]
+fn ignore_entry_without_reason_is_an_error_naming_file_and_line() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = write(
+        tmp.path(),
+        ".drydockignore.yaml",
+        "ignore:\n  - id: CVE-2024-0001\n    reason: fine\n    expires: 2026-01-01\n  - id: CVE-2024-0002\n    expires: 2026-01-01\n",
+    );
+    let e = IgnoreFile::load(&p).expect_err("no reason");
+    assert!(
+        matches!(
+            e,
+            PolicyError::MissingField {
+                line: 5,
+                field: "reason",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    let msg = e.to_string();
+    assert!(
+        msg.contains(".drydockignore.yaml`:5") && msg.contains("`CVE-2024-0002`"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn ignore_entry_without_expiry_is_an_error() {
+    let e = IgnoreFile::parse(
+        "ignore:\n  - id: CVE-2024-0001\n    reason: fine\n",
+        "f.yaml",
+        drydock_policy::IgnoreFormat::Drydock,
+    )
+    .expect_err("no expiry");
+    assert!(
+        matches!(
+            e,
+            PolicyError::MissingField {
+                line: 2,
+                field: "expires",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn bad_date_is_an_error_with_its_line() {
+    let e = IgnoreFile::parse(
+        "ignore:\n  - id: CVE-2024-0001\n    reason: fine\n    expires: 2026-02-30\n",
+        "f.yaml",
+        drydock_policy::IgnoreFormat::Drydock,
+    )
+    .expect_err("no such day");
+    assert!(matches!(e, PolicyError::BadDate { line: 4, .. }), "{e:?}");
+}
+
+#[test]
+fn malformed_file_is_an_error() {
+    let e = IgnoreFile::parse(
+        "ignore:\n  - id: [CVE-2024-0001\n",
+        "f.yaml",
+        drydock_policy::IgnoreFormat::Drydock,
+    )
+    .expect_err("not YAML");
+    assert!(
+        matches!(e, PolicyError::Syntax { line, .. } if line > 0),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn expired_entry_is_reported_and_does_not_suppress() {
+    let ignore = IgnoreFile::parse(
+        "ignore:\n  - id: CVE-2024-0002\n    reason: waiting for upstream\n    expires: 2025-05-31\n",
+        "f.yaml",
+        drydock_policy::IgnoreFormat::Drydock,
+    )
+    .expect("parses");
+    let out = decide(
+        sample(),
+        &Policy {
+            ignore: Some(ignore),
+            ..Policy::default()
+        },
+        today(),
+    )
+    .expect("decides");
+    assert_eq!(out.decisions[1].verdict, Verdict::Fail);
+    assert_eq!(out.notices.len(), 1, "{:?}", out.notices);
+    let n = &out.notices[0];
+    assert_eq!(
+        (n.kind, n.id.as_str(), n.source.as_str()),
+        (PolicyNoticeKind::Expired, "CVE-2024-0002", "f.yaml:2")
+    );
+}
+
+#[test]
+fn unused_entry_is_reported() {
+    let ignore = IgnoreFile::parse(
+        "ignore:\n  - id: CVE-2024-0001\n    package: flask\n    reason: r\n    expires: 2030-01-01\n  - id: CVE-2024-0003\n    reason: r\n    expires: 2030-01-01\n",
+        "f.yaml",
+        drydock_policy::IgnoreFormat::Drydock,
+    )
+    .expect("parses");
+    let out = decide(
+        sample(),
+        &Policy {
+            ignore: Some(ignore),
+            ..Policy::default()
+        },
+        today(),
+    )
+    .expect("decides");
+    // The first names another package: django is not suppressed and the entry is unused.
+    assert_eq!(out.decisions[0].verdict, Verdict::Fail);
+    assert_eq!(out.decisions[2].verdict, Verdict::Suppressed);
+    let kinds: Vec<_> = out
+        .notices
+        .iter()
+        .map(|n| (n.kind, n.source.as_str()))
+        .collect();
+    assert_eq!(kinds, vec![(PolicyNoticeKind::Unused, "f.yaml:2")]);
+}
+
+#[test]
+fn trivyignore_plain_is_read() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    write(
+        tmp.path(),
+        ".trivyignore",
+        "# Accept the risk\nCVE-2024-0001\n\nCVE-2024-0002 exp:2025-01-01\nPYSEC-2024-1\n",
+    );
+    let ignore = IgnoreFile::discover(tmp.path())
+        .expect("loads")
+        .expect("found");
+    let out = decide(
+        sample(),
+        &Policy {
+            ignore: Some(ignore),
+            ..Policy::default()
+        },
+        today(),
+    )
+    .expect("decides");
+    assert_eq!(out.decisions[0].verdict, Verdict::Suppressed);
+    assert_eq!(out.decisions[0].reason.as_deref(), Some("Accept the risk"));
+    // Expired on 2025-01-01: reported and failing again.
+    assert_eq!(out.decisions[1].verdict, Verdict::Fail);
+    let kinds: Vec<_> = out
+        .notices
+        .iter()
+        .map(|n| (n.kind, n.source.rsplit('/').next().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            // No expiry: accepted, flagged.
+            (PolicyNoticeKind::Unjustified, ".trivyignore:2"),
+            (PolicyNoticeKind::Expired, ".trivyignore:4"),
+            (PolicyNoticeKind::Unjustified, ".trivyignore:4"),
+            // PYSEC-2024-1 matched django too (used), but has neither reason nor expiry.
+            (PolicyNoticeKind::Unjustified, ".trivyignore:5"),
+        ]
+    );
+}
+
+#[test]
+fn trivyignore_yaml_is_read() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    write(
+        tmp.path(),
+        ".trivyignore.yaml",
+        "vulnerabilities:\n  - id: CVE-2024-0002\n    paths:\n      - \"usr/lib/python3/site-packages/jinja2-1.0.dist-info/METADATA\"\n    statement: Accept the risk\n    expired_at: 2026-01-01\n  - id: CVE-2024-0003\n    purls:\n      - \"pkg:pypi/urllib3\"\n    statement: not exposed\n    expired_at: 2026-01-01\n  - id: CVE-2024-0001\n    purls:\n      - \"pkg:pypi/flask\"\n    expired_at: 2026-01-01\nmisconfigurations:\n  - id: AVD-DS-0001\n",
+    );
+    let ignore = IgnoreFile::discover(tmp.path())
+        .expect("loads")
+        .expect("found");
+    let out = decide(
+        sample(),
+        &Policy {
+            ignore: Some(ignore),
+            ..Policy::default()
+        },
+        today(),
+    )
+    .expect("decides");
+    assert_eq!(
+        verdicts(&out),
+        vec![
+            ("django", Verdict::Fail),
+            ("jinja2", Verdict::Suppressed),
+            ("urllib3", Verdict::Suppressed)
+        ]
+    );
+    assert_eq!(out.decisions[2].reason.as_deref(), Some("not exposed"));
+    let kinds: Vec<_> = out
+        .notices
+        .iter()
+        .map(|n| (n.kind, n.id.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            (PolicyNoticeKind::Unused, "CVE-2024-0001"),
+            (PolicyNoticeKind::Unjustified, "CVE-2024-0001")
+        ]
+    );
+}
+
+#[test]
+fn openvex_not_affected_suppresses() {
+    let doc = r#"{
+      "@context": "https://openvex.dev/ns/v0.2.0",
+      "@id": "https://example.invalid/vex-1",
+      "author": "Security team",
+      "timestamp": "2025-01-01T00:00:00Z",
+      "version": 1,
+      "statements": [
+        {"vulnerability": {"name": "GHSA-aaaa-bbbb-cccc"},
+         "products": [{"@id": "pkg:oci/app@sha256%3Aabc", "subcomponents": [{"@id": "pkg:pypi/django@1.0"}]}],
+         "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"},
+        {"vulnerability": {"name": "CVE-2024-0002"},
+         "products": [{"@id": "pkg:pypi/jinja2"}],
+         "status": "under_investigation"},
+        {"vulnerability": {"name": "CVE-2024-0003"},
+         "products": [{"@id": "pkg:pypi/urllib3"}],
+         "status": "not_affected", "justification": "component_not_present"},
+        {"vulnerability": {"name": "CVE-2024-0003"},
+         "products": [{"@id": "pkg:pypi/urllib3"}],
+         "status": "affected", "action_statement": "upgrade"}
+      ]
+    }"#;
+    let vex = VexDoc::parse(doc.as_bytes(), "app.openvex.json").expect("parses");
+    let out = decide(
+        sample(),
+        &Policy {
+            vex: vec![vex],
+            ..Policy::default()
+        },
+        today(),
+    )
+    .expect("decides");
+    // urllib3: the later `affected` statement overrides the earlier `not_affected`.
+    assert_eq!(
+        verdicts(&out),
+        vec![
+            ("django", Verdict::Suppressed),
+            ("jinja2", Verdict::Fail),
+            ("urllib3", Verdict::Fail)
+        ]
+    );
+    assert_eq!(
+        out.decisions[0].reason.as_deref(),
+        Some("vulnerable_code_not_in_execute_path")
+    );
+    assert_eq!(
+        out.decisions[0].suppressed_by.as_deref(),
+        Some("app.openvex.json")
+    );
+}
+
+#[test]
+fn cyclonedx_vex_suppresses() {
+    let doc = r#"{
+      "bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1,
+      "components": [{"type": "library", "bom-ref": "jinja2-ref", "name": "jinja2", "version": "1.0", "purl": "pkg:pypi/jinja2@1.0"}],
+      "vulnerabilities": [
+        {"id": "CVE-2024-0002", "analysis": {"state": "not_affected", "justification": "code_not_reachable", "detail": "templates are static"},
+         "affects": [{"ref": "urn:cdx:3e671687-395b-41f5-a30f-a58921a69b79/1#jinja2-ref"}]},
+        {"id": "CVE-2024-0003", "analysis": {"state": "resolved"}, "affects": [{"ref": "pkg:pypi/urllib3@1.0"}]},
+        {"id": "CVE-2024-0001", "analysis": {"state": "exploitable"}, "affects": [{"ref": "pkg:pypi/django@1.0"}]}
+      ]
+    }"#;
+    let vex = VexDoc::parse(doc.as_bytes(), "bom.cdx.json").expect("parses");
+    let out = decide(
+        sample(),
+        &Policy {
+            vex: vec![vex],
+            ..Policy::default()
+        },
+        today(),
+    )
+    .expect("decides");
+    assert_eq!(
+        verdicts(&out),
+        vec![
+            ("django", Verdict::Fail),
+            ("jinja2", Verdict::Suppressed),
+            ("urllib3", Verdict::Suppressed)
+        ]
+    );
+    assert_eq!(
+        out.decisions[1].reason.as_deref(),
+        Some("code_not_reachable: templates are static")
+    );
+}
+
+#[test]
+fn fail_on_high_with_only_medium_passes_but_reports() {
+    let findings = vec![
+        finding("jinja2", "CVE-2024-0002", &[], Severity::Medium, None),
+        finding(
+            "urllib3",
+            "CVE-2024-0003",
+            &[],
+            Severity::Medium,
+            Some("2.0.7"),
+        ),
+    ];
+    let policy = Policy {
+        fail_on: Some(Severity::High),
+        ..Policy::default()
+    };
+    let out = decide(findings.clone(), &policy, today()).expect("decides");
+    assert!(!out.gate_failed);
+    assert_eq!(
+        verdicts(&out),
+        vec![("jinja2", Verdict::Report), ("urllib3", Verdict::Report)]
+    );
+    // At the threshold it fails.
+    let mut high = findings;
+    high[1].severity = Severity::High;
+    let out = decide(high, &policy, today()).expect("decides");
+    assert!(out.gate_failed);
+    assert_eq!(out.decisions[1].verdict, Verdict::Fail);
+}
+
+#[test]
+fn fixable_only_counts_findings_with_a_fix() {
+    let policy = Policy {
+        fixable_only: true,
+        ..Policy::default()
+    };
+    let unfixed = vec![finding(
+        "jinja2",
+        "CVE-2024-0002",
+        &[],
+        Severity::Critical,
+        None,
+    )];
+    let out = decide(unfixed, &policy, today()).expect("decides");
+    assert!(!out.gate_failed);
+    assert_eq!(out.decisions[0].verdict, Verdict::Report);
+    let out = decide(sample(), &policy, today()).expect("decides");
+    assert!(out.gate_failed);
+    assert_eq!(
+        verdicts(&out),
+        vec![
+            ("django", Verdict::Fail),
+            ("jinja2", Verdict::Report),
+            ("urllib3", Verdict::Fail)
+        ]
+    );
+}
+
+#[test]
+fn severity_and_unfixed_filters_keep_findings_with_a_reason() {
+    let policy = Policy {
+        severities: Some(BTreeSet::from([Severity::High, Severity::Critical])),
+        ignore_unfixed: true,
+        ..Policy::default()
+    };
+    let mut findings = sample();
+    findings[1].severity = Severity::Critical;
+    let out = decide(findings, &policy, today()).expect("decides");
+    assert_eq!(
+        verdicts(&out),
+        vec![
+            ("django", Verdict::Fail),
+            ("jinja2", Verdict::Filtered),
+            ("urllib3", Verdict::Filtered)
+        ]
+    );
+    assert_eq!(
+        out.decisions[1].reason.as_deref(),
+        Some("unfixed (--ignore-unfixed)")
+    );
+    assert_eq!(
+        out.decisions[2].reason.as_deref(),
+        Some("severity LOW not in --severity CRITICAL,HIGH")
+    );
+}
+
+#[test]
+fn environmental_severity_drives_the_gate_when_chosen() {
+    let mut f = finding(
+        "django",
+        "CVE-2024-0001",
+        &[],
+        Severity::Critical,
+        Some("4.2.1"),
+    );
+    f.environmental_severity = Some(Severity::Medium);
+    let mut policy = Policy {
+        fail_on: Some(Severity::High),
+        ..Policy::default()
+    };
+    assert!(
+        decide(vec![f.clone()], &policy, today())
+            .expect("decides")
+            .gate_failed
+    );
+    policy.severity_source = SeveritySourceChoice::Environmental;
+    assert!(
+        !decide(vec![f], &policy, today())
+            .expect("decides")
+            .gate_failed
+    );
+}

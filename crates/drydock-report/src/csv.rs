@@ -1,0 +1,45 @@
+//! `csv`: one row per reported finding, with a header row.
+//!
+//! Columns: `image, package, installed, fixed, id, severity, title, url, status, fingerprint`.
+//! Cells a spreadsheet would evaluate as formulas get a leading `'`.
+
+use crate::escape::csv_cell;
+use crate::model::Report;
+
+pub(crate) const HEADER: [&str; 10] = [
+    "image",
+    "package",
+    "installed",
+    "fixed",
+    "id",
+    "severity",
+    "title",
+    "url",
+    "status",
+    "fingerprint",
+];
+
+pub(crate) fn write(report: &Report, out: &mut Vec<u8>) -> Result<(), ::csv::Error> {
+    let mut w = ::csv::Writer::from_writer(out);
+    w.write_record(HEADER)?;
+    for t in &report.targets {
+        for d in t.reported() {
+            let f = &d.finding;
+            let row = [
+                t.name.as_str(),
+                &f.package,
+                &f.installed,
+                f.fixed.as_deref().unwrap_or(""),
+                &f.id,
+                f.severity.as_str(),
+                f.title.as_deref().unwrap_or(""),
+                f.primary_url.as_deref().unwrap_or(""),
+                f.status.as_str(),
+                &f.fingerprint,
+            ];
+            w.write_record(row.iter().map(|c| csv_cell(c)))?;
+        }
+    }
+    w.flush()?;
+    Ok(())
+}
