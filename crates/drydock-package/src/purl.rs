@@ -64,16 +64,11 @@ pub(crate) fn package_purl(p: &Package, os: Option<&Os>) -> String {
     }
     if p.ecosystem.is_os() {
         if let Some(os) = os {
-            let distro = match p.ecosystem {
-                Ecosystem::Deb => format!("{}-{}", os.family, os.version),
-                _ => format!("{}-{}", os.family, os.version),
-            };
-            q.push(("distro", purl_encode(&distro)));
+            q.push(("distro", purl_encode(&format!("{}-{}", os.family, os.version))));
         }
         if let Some(src) = &p.source {
-            if p.ecosystem == Ecosystem::Rpm {
-                q.push(("upstream", purl_encode(&src.name)));
-            } else if src.name != p.name {
+            // rpm names the source rpm always; dpkg and apk only when it differs.
+            if p.ecosystem == Ecosystem::Rpm || src.name != p.name {
                 q.push(("upstream", purl_encode(&src.name)));
             }
         }

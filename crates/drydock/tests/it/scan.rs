@@ -196,3 +196,70 @@ fn scan_snapshots() {
         insta::assert_snapshot!("image_alpine373_json", run("json"));
     });
 }
+
+/// Issue 6, must-show 3: the corpus image end to end, and the same findings as Trivy given a
+/// Trivy DB built from the same feeds (`../shared/peers/trivy-db.sh`, `DRYDOCK_TRIVY_CACHE`).
+/// A Trivy finding matches a drydock finding when the package name is the same and Trivy's id
+/// is drydock's id or one of its aliases (Trivy names a vulnerability by its first CVE alias,
+/// drydock by the record that matched, with every alias listed).
+#[test]
+fn corpus_findings_equal_trivy() {
+    let Some(corpus) = crate::corpus() else { return };
+    let oci = corpus.join("debian-app/oci");
+    let report = scan_json(&oci, &[]);
+    let target = &report["targets"][0];
+    let findings = target["findings"].as_array().expect("findings");
+    let ecosystems: std::collections::BTreeSet<&str> = findings.iter().filter_map(|f| f["ecosystem"].as_str()).collect();
+    // pypi, cargo (binary and lockfile) and the Go standard library; nothing for deb and npm,
+    // for which the shared feeds hold no advisories.
+    assert_eq!(ecosystems.into_iter().collect::<Vec<_>>(), vec!["cargo", "golang", "pypi"]);
+    assert!(findings.iter().any(|f| f["package"] == "stdlib" && f["installed"].as_str().is_some_and(|v| v.contains("1.19.8"))));
+    let cargo_paths: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| f["ecosystem"] == "cargo")
+        .flat_map(|f| f["locations"].as_array().into_iter().flatten().filter_map(|l| l["path"].as_str()))
+        .collect();
+    assert!(cargo_paths.iter().any(|p| p.ends_with("Cargo.lock")), "lockfile findings: {cargo_paths:?}");
+    assert!(cargo_paths.iter().any(|p| p.ends_with("bin/corpus-rs")), "binary findings: {cargo_paths:?}");
+
+    let Some(trivy) = crate::peer("trivy") else { return };
+    let cache = std::env::var_os("DRYDOCK_TRIVY_CACHE").map_or_else(|| PathBuf::from("/work/cache/trivy-cache"), PathBuf::from);
+    let Some(cache) = crate::require("the Trivy DB from trivy-db.sh", cache.join("db/trivy.db").is_file().then_some(cache)) else {
+        return;
+    };
+    // Trivy writes to its cache dir: give it a copy.
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let copy = tmp.path().join("cache");
+    std::fs::create_dir_all(copy.join("db")).expect("mkdir");
+    for f in ["trivy.db", "metadata.json"] {
+        std::fs::copy(cache.join("db").join(f), copy.join("db").join(f)).expect("copy trivy db");
+    }
+    let out = std::process::Command::new(trivy)
+        .args(["image", "--skip-db-update", "--skip-java-db-update", "--offline-scan", "--quiet", "-f", "json", "--cache-dir"])
+        .arg(&copy)
+        .arg("--input")
+        .arg(&oci)
+        .output()
+        .expect("run trivy");
+    assert!(out.status.success(), "trivy: {}", String::from_utf8_lossy(&out.stderr));
+    let t: serde_json::Value = serde_json::from_slice(&out.stdout).expect("trivy json");
+    let mut theirs = std::collections::BTreeSet::new();
+    for r in t["Results"].as_array().into_iter().flatten() {
+        for v in r["Vulnerabilities"].as_array().into_iter().flatten() {
+            theirs.insert((v["PkgName"].as_str().unwrap_or_default().to_lowercase(), v["VulnerabilityID"].as_str().unwrap_or_default().to_string()));
+        }
+    }
+    assert!(!theirs.is_empty(), "Trivy found nothing: is its DB empty?");
+    let ours: Vec<(String, Vec<String>)> = findings
+        .iter()
+        .map(|f| {
+            let mut ids = vec![f["id"].as_str().unwrap_or_default().to_string()];
+            ids.extend(f["aliases"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).map(str::to_string));
+            (f["package"].as_str().unwrap_or_default().to_lowercase(), ids)
+        })
+        .collect();
+    let trivy_only: Vec<_> = theirs.iter().filter(|(p, id)| !ours.iter().any(|(q, ids)| q == p && ids.contains(id))).collect();
+    let drydock_only: Vec<_> = ours.iter().filter(|(p, ids)| !ids.iter().any(|id| theirs.contains(&(p.clone(), id.clone())))).collect();
+    assert!(trivy_only.is_empty(), "found by Trivy only: {trivy_only:?}");
+    assert!(drydock_only.is_empty(), "found by drydock only: {drydock_only:?}");
+}
