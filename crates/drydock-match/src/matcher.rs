@@ -42,13 +42,13 @@ pub enum MatchError {
         key: String,
         package: String,
         #[source]
-        source: DbError,
+        source: Box<DbError>,
     },
     #[error("vulnerability DB read of advisory `{id}` failed")]
     Advisory {
         id: String,
         #[source]
-        source: DbError,
+        source: Box<DbError>,
     },
 }
 
@@ -226,7 +226,7 @@ impl Reader<'_> {
             .advisory(id)
             .map_err(|source| MatchError::Advisory {
                 id: id.to_string(),
-                source,
+                source: Box::new(source),
             })?;
         self.advisories.insert(id.to_string(), a.clone());
         Ok(a)
@@ -238,7 +238,7 @@ impl Reader<'_> {
         }
         let g = self.db.aliases(id).map_err(|source| MatchError::Advisory {
             id: id.to_string(),
-            source,
+            source: Box::new(source),
         })?;
         self.groups.insert(id.to_string(), g.clone());
         Ok(g)
@@ -253,7 +253,7 @@ impl Reader<'_> {
             .cvss_for(cve)
             .map_err(|source| MatchError::Advisory {
                 id: cve.to_string(),
-                source,
+                source: Box::new(source),
             })?;
         self.nvd.insert(cve.to_string(), s.clone());
         Ok(s)
@@ -298,7 +298,7 @@ pub fn match_inventory(
             .map_err(|source| MatchError::Lookup {
                 key: q.key.to_string(),
                 package: q.name.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let mut hits: BTreeMap<String, Hit> = BTreeMap::new();
         let mut notices: BTreeMap<String, &Affected> = BTreeMap::new();

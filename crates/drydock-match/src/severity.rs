@@ -31,10 +31,13 @@ pub(crate) fn vendor(
     stated: &[(String, Stated)],
 ) -> Option<(Severity, SeveritySource)> {
     for a in affected {
-        if let Some(level) = a.urgency.as_deref().and_then(Severity::parse_loose) {
-            if level != Severity::Unknown {
-                return Some((level, SeveritySource::Vendor(a.source.clone())));
-            }
+        if let Some(level) = a
+            .urgency
+            .as_deref()
+            .and_then(Severity::parse_loose)
+            .filter(|l| *l != Severity::Unknown)
+        {
+            return Some((level, SeveritySource::Vendor(a.source.clone())));
         }
     }
     let mut best: Option<(Severity, SeveritySource)> = None;
@@ -74,10 +77,13 @@ pub(crate) fn nvd_rank(s: &Stated) -> (u8, u8) {
 
 /// A stated severity's level: what the feed says with the vector, else the vector's score.
 pub(crate) fn stated_level(s: &Stated, scored: Option<&CvssScore>) -> Option<Severity> {
-    if let Some(level) = s.level.as_deref().and_then(Severity::parse_loose) {
-        if level != Severity::Unknown {
-            return Some(level);
-        }
+    if let Some(level) = s
+        .level
+        .as_deref()
+        .and_then(Severity::parse_loose)
+        .filter(|l| *l != Severity::Unknown)
+    {
+        return Some(level);
     }
     scored.map(|c| c.base_severity)
 }

@@ -160,15 +160,15 @@ pub fn decide(
             let last = policy
                 .vex
                 .iter()
-                .flat_map(|doc| doc.statements.iter().map(move |s| (doc, s)))
-                .filter(|(_, s)| s.matches(&d.finding))
-                .last();
-            if let Some((doc, s)) = last {
-                if matches!(s.status, VexStatus::NotAffected | VexStatus::Fixed) {
-                    d.verdict = Verdict::Suppressed;
-                    d.reason = Some(s.reason());
-                    d.suppressed_by = Some(doc.source.clone());
-                }
+                .rev()
+                .flat_map(|doc| doc.statements.iter().rev().map(move |s| (doc, s)))
+                .find(|(_, s)| s.matches(&d.finding));
+            if let Some((doc, s)) = last
+                && matches!(s.status, VexStatus::NotAffected | VexStatus::Fixed)
+            {
+                d.verdict = Verdict::Suppressed;
+                d.reason = Some(s.reason());
+                d.suppressed_by = Some(doc.source.clone());
             }
         }
         if d.verdict != Verdict::Suppressed {

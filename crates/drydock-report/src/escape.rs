@@ -44,11 +44,13 @@ pub(crate) fn markdown_cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '!' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '#' | '!' => {
                 out.push('\\');
                 out.push(c);
             }
             '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
             c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
@@ -136,7 +138,7 @@ mod tests {
     fn markdown_cells_cannot_break_the_table() {
         assert_eq!(
             markdown_cell("a|b\nc [x](y) <b>"),
-            "a\\|b c \\[x\\](y) \\<b\\>"
+            "a\\|b c \\[x\\](y) &lt;b&gt;"
         );
     }
 

@@ -123,7 +123,7 @@ fn os_package(os: &Os, id: &str) -> Value {
         "filesAnalyzed": false,
         "licenseConcluded": "NOASSERTION",
         "licenseDeclared": "NOASSERTION",
-        "primaryPackagePurpose": "OPERATING-SYSTEM",
+        "primaryPackagePurpose": "OPERATING_SYSTEM",
     })
 }
 

@@ -100,17 +100,17 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
                 }
             };
             let not_affected = version.trim() == "0";
-            if !not_affected {
-                if let Err(why) = validate::version("Alpine", RangeKind::Ecosystem, &version) {
-                    sink.skip(Skip {
-                        source: source.clone(),
-                        location,
-                        reason: SkipReason::InvalidVersion,
-                        detail: format!("version `{version}` of `{name}`: {why}"),
-                        count: ids.len() as u64,
-                    });
-                    continue;
-                }
+            if !not_affected
+                && let Err(why) = validate::version("Alpine", RangeKind::Ecosystem, &version)
+            {
+                sink.skip(Skip {
+                    source: source.clone(),
+                    location,
+                    reason: SkipReason::InvalidVersion,
+                    detail: format!("version `{version}` of `{name}`: {why}"),
+                    count: ids.len() as u64,
+                });
+                continue;
             }
             for entry in ids {
                 let Some((id, aliases)) = parse_ids(entry) else {

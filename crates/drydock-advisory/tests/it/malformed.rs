@@ -29,10 +29,7 @@ fn write_zip(path: &Path, entries: &[(&str, String)]) {
     zip.finish().expect("finish");
 }
 
-fn warning<'a>(
-    r: &'a drydock_advisory::BuildReport,
-    reason: SkipReason,
-) -> Vec<&'a drydock_advisory::Skip> {
+fn warning(r: &drydock_advisory::BuildReport, reason: SkipReason) -> Vec<&drydock_advisory::Skip> {
     r.warnings.iter().filter(|w| w.reason == reason).collect()
 }
 

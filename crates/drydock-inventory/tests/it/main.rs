@@ -1,3 +1,4 @@
 //! drydock-inventory's integration tests: analyzers run through `inventory` on real inputs.
 
 mod rpm;
+mod lang;

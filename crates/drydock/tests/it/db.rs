@@ -99,13 +99,22 @@ fn serve(mut stream: TcpStream, root: &Path, c: &Counters) -> std::io::Result<()
         }
     }
     c.requests.fetch_add(1, Ordering::SeqCst);
-    let header = |name: &str| headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
     let fail = c
         .fail_next
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
     if fail.is_ok() {
         let n = c.failed.fetch_add(1, Ordering::SeqCst);
-        let status = if n % 2 == 0 { "429 Too Many Requests" } else { "503 Service Unavailable" };
+        let status = if n % 2 == 0 {
+            "429 Too Many Requests"
+        } else {
+            "503 Service Unavailable"
+        };
         return write!(
             stream,
             "HTTP/1.1 {status}\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
@@ -114,10 +123,16 @@ fn serve(mut stream: TcpStream, root: &Path, c: &Counters) -> std::io::Result<()
     let rel = path.trim_start_matches('/').replace("%20", " ");
     let file = root.join(&rel);
     if rel.split('/').any(|s| s == "..") || !file.is_file() {
-        return write!(stream, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        return write!(
+            stream,
+            "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        );
     }
     let meta = std::fs::metadata(&file)?;
-    let mtime = meta.modified()?.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let mtime = meta
+        .modified()?
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let etag = format!("\"{}-{}\"", meta.len(), mtime.as_nanos());
     let last_modified = http_date(mtime.as_secs());
     let fresh = match header("if-none-match") {
@@ -164,7 +179,8 @@ fn json(out: &Output) -> Value {
 
 fn update(db: &Path, mirror: &str) -> Command {
     let mut c = drydock();
-    c.args(["db", "update", "--json", "--mirror", mirror, "--db"]).arg(db);
+    c.args(["db", "update", "--json", "--mirror", mirror, "--db"])
+        .arg(db);
     c
 }
 
@@ -182,7 +198,10 @@ fn build_from_the_shared_feeds_counts_and_explains_skips() {
     let sources: std::collections::BTreeMap<String, drydock_advisory::SourceStats> =
         serde_json::from_value(v["sources"].clone()).expect("sources");
     assert_eq!(sources, lib.sources);
-    assert_eq!(v["warnings"].as_array().map(Vec::len), Some(lib.warnings.len()));
+    assert_eq!(
+        v["warnings"].as_array().map(Vec::len),
+        Some(lib.warnings.len())
+    );
     // The human output names each source and the reasons it skipped.
     let out = run(drydock()
         .args(["db", "build", "--feeds"])
@@ -190,7 +209,16 @@ fn build_from_the_shared_feeds_counts_and_explains_skips() {
         .arg("--db")
         .arg(&db));
     let text = String::from_utf8_lossy(&out.stdout);
-    for needle in ["osv:crates.io", "osv:Go", "osv:PyPI", "alpine-secdb", "nvd", "13 withdrawn", "git-range", "invalid-version `"] {
+    for needle in [
+        "osv:crates.io",
+        "osv:Go",
+        "osv:PyPI",
+        "alpine-secdb",
+        "nvd",
+        "13 withdrawn",
+        "git-range",
+        "invalid-version `",
+    ] {
         if needle.ends_with('`') {
             assert!(text.contains("invalid-version"), "{text}");
         } else {
@@ -198,11 +226,18 @@ fn build_from_the_shared_feeds_counts_and_explains_skips() {
         }
     }
     // status shows the same counts.
-    let st = json(&run(drydock().args(["db", "status", "--json", "--db"]).arg(&db)));
+    let st = json(&run(drydock()
+        .args(["db", "status", "--json", "--db"])
+        .arg(&db)));
     assert_eq!(st["sources"], v["sources"]);
     assert_eq!(st["schema_version"], drydock_advisory::SCHEMA_VERSION);
-    let text = String::from_utf8_lossy(&run(drydock().args(["db", "status", "--db"]).arg(&db)).stdout).into_owned();
-    assert!(text.contains("schema version: 1") && text.contains("osv:Go"), "{text}");
+    let text =
+        String::from_utf8_lossy(&run(drydock().args(["db", "status", "--db"]).arg(&db)).stdout)
+            .into_owned();
+    assert!(
+        text.contains("schema version: 1") && text.contains("osv:Go"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -223,12 +258,29 @@ fn update_from_a_mirror_then_nothing_changed_transfers_no_bodies() {
 
     m.c.bodies.store(0, Ordering::SeqCst);
     m.c.not_modified.store(0, Ordering::SeqCst);
-    let out = run(drydock().args(["db", "update", "--mirror", &m.url, "--db"]).arg(&db));
-    assert_eq!(m.c.bodies.load(Ordering::SeqCst), 0, "no feed body on the second update");
+    let out = run(drydock()
+        .args(["db", "update", "--mirror", &m.url, "--db"])
+        .arg(&db));
+    assert_eq!(
+        m.c.bodies.load(Ordering::SeqCst),
+        0,
+        "no feed body on the second update"
+    );
     assert_eq!(m.c.not_modified.load(Ordering::SeqCst), bodies);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("fetched 0 file(s) (0 B), {bodies} unchanged")), "{text}");
-    assert!(Db::open(&db).expect("opens").status().expect("status").sources["osv:Go"].records > 0);
+    assert!(
+        text.contains(&format!("fetched 0 file(s) (0 B), {bodies} unchanged")),
+        "{text}"
+    );
+    assert!(
+        Db::open(&db)
+            .expect("opens")
+            .status()
+            .expect("status")
+            .sources["osv:Go"]
+            .records
+            > 0
+    );
 }
 
 #[test]
@@ -252,9 +304,19 @@ fn update_offline_is_one_clear_line_and_keeps_the_old_db() {
         .arg("--db")
         .arg(&db));
     // Nothing listens on a port we bound and closed.
-    let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
     let out = drydock()
-        .args(["db", "update", "--mirror", &format!("http://127.0.0.1:{port}/"), "--db"])
+        .args([
+            "db",
+            "update",
+            "--mirror",
+            &format!("http://127.0.0.1:{port}/"),
+            "--db",
+        ])
         .arg(&db)
         .output()
         .expect("runs");
@@ -262,7 +324,10 @@ fn update_offline_is_one_clear_line_and_keeps_the_old_db() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim().lines().count(), 1, "{err}");
     assert!(err.contains("offline"), "{err}");
-    let st = Db::open(&db).expect("old DB intact").status().expect("status");
+    let st = Db::open(&db)
+        .expect("old DB intact")
+        .status()
+        .expect("status");
     assert_eq!(st.sources.keys().collect::<Vec<_>>(), ["osv:crates.io"]);
 }
 
@@ -283,7 +348,11 @@ fn killing_update_at_random_points_always_leaves_a_db_that_opens() {
     let dir = tempfile::tempdir().expect("tmp");
     let db = dir.path().join("drydock.db");
     run(&mut update(&db, &m.url));
-    let expected = Db::open(&db).expect("opens").status().expect("status").sources;
+    let expected = Db::open(&db)
+        .expect("opens")
+        .status()
+        .expect("status")
+        .sources;
     let seed = std::env::var("DRYDOCK_KILL_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -312,8 +381,13 @@ fn killing_update_at_random_points_always_leaves_a_db_that_opens() {
         }
         child.wait().expect("reap");
         let opened = Db::open(&db).unwrap_or_else(|e| panic!("iteration {i}: {e}"));
-        let st = opened.status().unwrap_or_else(|e| panic!("iteration {i}: {e}"));
-        assert_eq!(st.sources, expected, "iteration {i}: a complete DB, old or new");
+        let st = opened
+            .status()
+            .unwrap_or_else(|e| panic!("iteration {i}: {e}"));
+        assert_eq!(
+            st.sources, expected,
+            "iteration {i}: a complete DB, old or new"
+        );
     }
     assert!(killed >= 20, "most runs were killed mid-way ({killed}/30)");
     eprintln!("30 kill iterations in {:?}", started.elapsed());
@@ -334,5 +408,8 @@ fn killing_update_at_random_points_always_leaves_a_db_that_opens() {
     std::fs::File::open(dir.path().join("feeds/osv/Go/all.zip"))
         .and_then(|mut f| f.read_to_end(&mut zip))
         .expect("cached zip");
-    assert_eq!(zip, std::fs::read(advisories().join("osv/Go/all.zip")).expect("shared zip"));
+    assert_eq!(
+        zip,
+        std::fs::read(advisories().join("osv/Go/all.zip")).expect("shared zip")
+    );
 }
