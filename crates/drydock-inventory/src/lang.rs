@@ -29,6 +29,7 @@
 //! **Which directories are walked** ([`skip_dir`], directories only): see there.
 
 use drydock_image::{EntryKind, FileMeta};
+use drydock_package::Location;
 
 use crate::{Analyzer, Mode};
 
@@ -107,6 +108,14 @@ fn is_target_profile(dir: &str) -> bool {
     let mut it = dir.rsplit('/');
     let _profile = it.next();
     it.next() == Some("target")
+}
+
+/// Locations an analyzer set itself (a jar nested in a jar) are in the layer of the file it
+/// read.
+pub(crate) fn inherit_layer(locations: &mut [Location], layer: Option<&str>) {
+    for l in locations.iter_mut().filter(|l| l.layer.is_none()) {
+        l.layer = layer.map(str::to_string);
+    }
 }
 
 /// The last component of a path.

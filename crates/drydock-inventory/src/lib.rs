@@ -201,6 +201,7 @@ pub fn inventory_with(
                             p.locations
                                 .push(Location::new(layer_id.clone(), file.path.clone()));
                         }
+                        lang::inherit_layer(&mut p.locations, layer_id.as_deref());
                         inv.packages.push(p);
                     }
                     if let Some(f) = analysis.os {

@@ -46,10 +46,7 @@ impl Analyzer for BinaryAnalyzer {
         if let Some(go) = go::read(file.as_ref(), content)? {
             packages.extend(go);
         }
-        if let Some(section) = file
-            .as_ref()
-            .and_then(|f| f.section_by_name(".dep-v0"))
-        {
+        if let Some(section) = file.as_ref().and_then(|f| f.section_by_name(".dep-v0")) {
             let compressed = section.data().map_err(|e| {
                 AnalyzeError::malformed(format!("unreadable `.dep-v0` section: {e}"))
             })?;
@@ -57,9 +54,7 @@ impl Analyzer for BinaryAnalyzer {
             flate2::read::ZlibDecoder::new(compressed)
                 .take(MAX_AUDITABLE_JSON + 1)
                 .read_to_end(&mut json)
-                .map_err(|e| {
-                    AnalyzeError::malformed(format!("`.dep-v0` does not inflate: {e}"))
-                })?;
+                .map_err(|e| AnalyzeError::malformed(format!("`.dep-v0` does not inflate: {e}")))?;
             if json.len() as u64 > MAX_AUDITABLE_JSON {
                 return Err(AnalyzeError::malformed(format!(
                     "`.dep-v0` inflates past {MAX_AUDITABLE_JSON} bytes"

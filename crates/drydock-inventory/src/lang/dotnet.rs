@@ -40,7 +40,10 @@ impl Analyzer for DepsJsonAnalyzer {
             if lib.kind != "package" {
                 continue;
             }
-            let Some((name, version)) = key.split_once('/').filter(|(n, v)| !n.is_empty() && !v.is_empty()) else {
+            let Some((name, version)) = key
+                .split_once('/')
+                .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+            else {
                 return Err(AnalyzeError::malformed(format!(
                     "library key `{key}` is not `Name/Version`"
                 )));
@@ -113,9 +116,27 @@ mod tests {
         let a = DepsJsonAnalyzer.analyze("app.deps.json", d).expect("deps");
         assert_eq!(a.packages.len(), 1);
         assert_eq!(a.packages[0].name, "newtonsoft.json");
-        assert!(DepsJsonAnalyzer.analyze("x", br#"{"libraries":{"bad":{"type":"package"}}}"#).is_err());
+        assert!(
+            DepsJsonAnalyzer
+                .analyze("x", br#"{"libraries":{"bad":{"type":"package"}}}"#)
+                .is_err()
+        );
         let l = br#"{"version":1,"dependencies":{"net6.0":{"Serilog":{"type":"Direct","requested":"[2.10.0, )","resolved":"2.10.0"},"lib":{"type":"Project"}}}}"#;
-        assert_eq!(PackagesLockAnalyzer.analyze("p", l).expect("lock").packages.len(), 1);
-        assert!(PackagesLockAnalyzer.analyze("p", br#"{"dependencies":{"net6.0":{"x":{"type":"Direct"}}}}"#).is_err());
+        assert_eq!(
+            PackagesLockAnalyzer
+                .analyze("p", l)
+                .expect("lock")
+                .packages
+                .len(),
+            1
+        );
+        assert!(
+            PackagesLockAnalyzer
+                .analyze(
+                    "p",
+                    br#"{"dependencies":{"net6.0":{"x":{"type":"Direct"}}}}"#
+                )
+                .is_err()
+        );
     }
 }

@@ -68,7 +68,10 @@ fn parse_go_mod(text: &str) -> Result<Vec<Package>, AnalyzeError> {
                 (verb, rest)
             }
         };
-        let words: Vec<&str> = args.split_whitespace().map(|w| w.trim_matches('"')).collect();
+        let words: Vec<&str> = args
+            .split_whitespace()
+            .map(|w| w.trim_matches('"'))
+            .collect();
         let bad = |what: &str| AnalyzeError::AtLine {
             line: n,
             reason: format!("{what}: `{}`", excerpt(raw.trim())),
@@ -89,11 +92,14 @@ fn parse_go_mod(text: &str) -> Result<Vec<Package>, AnalyzeError> {
                 let (Some(from_path), Some(to_path)) = (from.first(), to.first()) else {
                     return Err(bad("expected `replace PATH [VERSION] => PATH [VERSION]`"));
                 };
-                replaces.entry(from_path.to_string()).or_default().push(Replace {
-                    from_version: from.get(1).map(|v| v.to_string()),
-                    to: to_path.to_string(),
-                    to_version: to.get(1).map(|v| v.to_string()),
-                });
+                replaces
+                    .entry(from_path.to_string())
+                    .or_default()
+                    .push(Replace {
+                        from_version: from.get(1).map(|v| v.to_string()),
+                        to: to_path.to_string(),
+                        to_version: to.get(1).map(|v| v.to_string()),
+                    });
             }
             "go" | "toolchain" | "exclude" | "retract" | "godebug" | "tool" | "ignore" => {}
             _ => return Err(bad("unknown directive")),

@@ -26,7 +26,8 @@ impl Analyzer for GradleLockAnalyzer {
     fn wants(&self, path: &str, meta: &FileMeta, mode: Mode) -> bool {
         let name = file_name(path);
         is_file(meta)
-            && (name == "gradle.lockfile" || name.ends_with(".lockfile") && path.contains("gradle/"))
+            && (name == "gradle.lockfile"
+                || name.ends_with(".lockfile") && path.contains("gradle/"))
             && wants_lockfile(path, mode)
     }
 

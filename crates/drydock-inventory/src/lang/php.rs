@@ -37,7 +37,9 @@ impl Analyzer for InstalledJsonAnalyzer {
     }
 
     fn wants(&self, path: &str, meta: &FileMeta, _mode: Mode) -> bool {
-        is_file(meta) && (path == "vendor/composer/installed.json" || path.ends_with("/vendor/composer/installed.json"))
+        is_file(meta)
+            && (path == "vendor/composer/installed.json"
+                || path.ends_with("/vendor/composer/installed.json"))
     }
 
     fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
@@ -97,10 +99,32 @@ mod tests {
         let a = InstalledJsonAnalyzer.analyze("p", v2).expect("v2");
         assert_eq!(a.packages[0].name, "monolog/monolog");
         let v1 = br#"[{"name":"a/b","version":"v1.0.0"}]"#;
-        assert_eq!(InstalledJsonAnalyzer.analyze("p", v1).expect("v1").packages.len(), 1);
-        assert!(InstalledJsonAnalyzer.analyze("p", br#"{"packages":{}}"#).is_err());
+        assert_eq!(
+            InstalledJsonAnalyzer
+                .analyze("p", v1)
+                .expect("v1")
+                .packages
+                .len(),
+            1
+        );
+        assert!(
+            InstalledJsonAnalyzer
+                .analyze("p", br#"{"packages":{}}"#)
+                .is_err()
+        );
         let lock = br#"{"packages":[{"name":"a/b","version":"1"}],"packages-dev":[{"name":"c/d","version":"2"}]}"#;
-        assert_eq!(ComposerLockAnalyzer.analyze("p", lock).expect("lock").packages.len(), 2);
-        assert!(ComposerLockAnalyzer.analyze("p", br#"{"packages":[{"name":"a/b"}]}"#).is_err());
+        assert_eq!(
+            ComposerLockAnalyzer
+                .analyze("p", lock)
+                .expect("lock")
+                .packages
+                .len(),
+            2
+        );
+        assert!(
+            ComposerLockAnalyzer
+                .analyze("p", br#"{"packages":[{"name":"a/b"}]}"#)
+                .is_err()
+        );
     }
 }

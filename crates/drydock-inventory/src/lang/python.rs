@@ -194,8 +194,7 @@ impl Analyzer for PoetryUvAnalyzer {
         let lock: TomlLock = toml(content)?;
         let mut packages = Vec::new();
         for p in lock.package {
-            if p
-                .source
+            if p.source
                 .as_ref()
                 .is_some_and(|s| s.editable.is_some() || s.virtual_.is_some())
             {
@@ -303,7 +302,11 @@ mod tests {
 
     #[test]
     fn malformed_locks_are_errors() {
-        assert!(PoetryUvAnalyzer.analyze("poetry.lock", b"[[package]\n").is_err());
+        assert!(
+            PoetryUvAnalyzer
+                .analyze("poetry.lock", b"[[package]\n")
+                .is_err()
+        );
         assert!(
             PoetryUvAnalyzer
                 .analyze("uv.lock", b"[[package]]\nname = \"x\"\n")

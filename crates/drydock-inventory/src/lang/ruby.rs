@@ -82,7 +82,9 @@ impl Analyzer for GemfileLockAnalyzer {
 
     fn wants(&self, path: &str, meta: &FileMeta, mode: Mode) -> bool {
         let name = file_name(path);
-        is_file(meta) && (name == "Gemfile.lock" || name == "gems.locked") && wants_lockfile(path, mode)
+        is_file(meta)
+            && (name == "Gemfile.lock" || name == "gems.locked")
+            && wants_lockfile(path, mode)
     }
 
     fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
@@ -135,7 +137,9 @@ fn parse_gemfile_lock(text: &str) -> Result<Vec<Package>, AnalyzeError> {
         out.push(Package::new(Ecosystem::Gem, name, version));
     }
     if !saw_section {
-        return Err(AnalyzeError::malformed("no sections (`GEM`, `PLATFORMS`, …)"));
+        return Err(AnalyzeError::malformed(
+            "no sections (`GEM`, `PLATFORMS`, …)",
+        ));
     }
     Ok(out)
 }

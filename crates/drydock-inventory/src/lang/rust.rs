@@ -87,7 +87,11 @@ mod tests {
                 .analyze("Cargo.lock", b"[[package]]\nname = 1\n")
                 .is_err()
         );
-        assert!(CargoLockAnalyzer.analyze("Cargo.lock", b"# empty\n").is_err());
+        assert!(
+            CargoLockAnalyzer
+                .analyze("Cargo.lock", b"# empty\n")
+                .is_err()
+        );
         assert!(parse_auditable(b"{\"packages\": [{}]}").is_err());
     }
 }

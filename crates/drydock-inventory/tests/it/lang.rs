@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Instant;
 
-use drydock_inventory::{InventoryResult, Mode, inventory};
+use drydock_inventory::{InventoryResult, Mode, analyzers, inventory, inventory_with};
 use drydock_package::{Ecosystem, Package, normalize_name};
 
 fn fixtures() -> PathBuf {
@@ -49,7 +50,12 @@ fn warnings_at<'a>(result: &'a InventoryResult, path: &str) -> Vec<&'a str> {
 fn every_npm_lockfile_format_gives_the_same_packages() {
     let r = scan(&fixtures().join("npm"), Mode::Fs);
     // `debug@2.6.9` needs `ms@2.0.0` while the project pins `ms@2.1.1`: both are installed.
-    let expected = set(&["@tootallnate/once@1.1.2", "debug@2.6.9", "ms@2.0.0", "ms@2.1.1"]);
+    let expected = set(&[
+        "@tootallnate/once@1.1.2",
+        "debug@2.6.9",
+        "ms@2.0.0",
+        "ms@2.1.1",
+    ]);
     for file in [
         "lock-v1/package-lock.json",
         "lock-v2/package-lock.json",
@@ -61,8 +67,17 @@ fn every_npm_lockfile_format_gives_the_same_packages() {
     ] {
         assert_eq!(at(&r, file), expected, "{file}");
     }
-    assert!(r.inventory.warnings.is_empty(), "{:?}", r.inventory.warnings);
-    assert!(r.inventory.packages.iter().all(|p| p.ecosystem == Ecosystem::Npm));
+    assert!(
+        r.inventory.warnings.is_empty(),
+        "{:?}",
+        r.inventory.warnings
+    );
+    assert!(
+        r.inventory
+            .packages
+            .iter()
+            .all(|p| p.ecosystem == Ecosystem::Npm)
+    );
 }
 
 #[test]
@@ -93,7 +108,11 @@ fn python_lockfiles_and_installed_metadata() {
         ),
         six
     );
-    assert!(r.inventory.warnings.is_empty(), "{:?}", r.inventory.warnings);
+    assert!(
+        r.inventory.warnings.is_empty(),
+        "{:?}",
+        r.inventory.warnings
+    );
 }
 
 #[test]
@@ -216,7 +235,11 @@ fn jars_nested_jars_and_their_bounds() {
     );
     let w = warnings_at(&r, "deep.jar");
     assert_eq!(w.len(), 1, "{w:?}");
-    assert!(w[0].contains("level5.jar` is nested more than 3 jars deep"), "{}", w[0]);
+    assert!(
+        w[0].contains("level5.jar` is nested more than 3 jars deep"),
+        "{}",
+        w[0]
+    );
 
     // 80 KiB that inflate to 80 MiB: stopped at the 64 MiB bound, the scan goes on.
     let w = warnings_at(&r, "bomb.jar");
@@ -240,9 +263,17 @@ fn malformed_files_are_warnings_naming_file_and_reason() {
     let r = scan(&fixtures().join("malformed"), Mode::Fs);
     let expected = [
         ("app/Cargo.lock", "cargo-lock", "invalid TOML"),
-        ("app/Gemfile.lock", "gemfile-lock", "line 3: expected `name (version)`"),
+        (
+            "app/Gemfile.lock",
+            "gemfile-lock",
+            "line 3: expected `name (version)`",
+        ),
         ("app/broken.jar", "jar", "not a readable zip archive"),
-        ("app/node_modules/broken/package.json", "npm-package", "invalid JSON"),
+        (
+            "app/node_modules/broken/package.json",
+            "npm-package",
+            "invalid JSON",
+        ),
         ("app/package-lock.json", "npm-lock", "invalid JSON"),
         (
             "py/usr/lib/python3/site-packages/bad-1.0.dist-info/METADATA",
@@ -274,9 +305,18 @@ fn malformed_files_are_warnings_naming_file_and_reason() {
 fn lockfiles_are_not_read_in_images() {
     // In an image, what is installed counts, not what a lockfile planned.
     let r = scan(&fixtures().join("npm"), Mode::Image);
-    assert!(r.inventory.packages.is_empty(), "{:?}", r.inventory.packages);
+    assert!(
+        r.inventory.packages.is_empty(),
+        "{:?}",
+        r.inventory.packages
+    );
     let r = scan(&fixtures().join("pypi"), Mode::Image);
-    let names: BTreeSet<_> = r.inventory.packages.iter().map(|p| p.name.as_str()).collect();
+    let names: BTreeSet<_> = r
+        .inventory
+        .packages
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
     assert_eq!(names, BTreeSet::from(["six"]));
 }
 
@@ -380,6 +420,38 @@ fn run_peer(cmd: &mut Command) -> Vec<u8> {
     out.stdout
 }
 
+/// What the language analyzers cost on the corpus image: the walk with every analyzer
+/// against the walk with the OS analyzers only (best of three each; printed for
+/// `bench/compare-inventory.sh`, not asserted: timings belong in benchmarks).
+fn print_walk_times(image: &Path) {
+    let target = drydock_image::open(&image.to_string_lossy(), &Default::default())
+        .expect("opens the image");
+    let all = analyzers();
+    let os: Vec<_> = analyzers()
+        .into_iter()
+        .filter(|a| matches!(a.name(), "os-release" | "dpkg" | "apk" | "rpm"))
+        .collect();
+    let best = |list: &[Box<dyn drydock_inventory::Analyzer>]| {
+        (0..3)
+            .map(|_| {
+                let start = Instant::now();
+                inventory_with(&target, Mode::Image, &Default::default(), list)
+                    .expect("inventories");
+                start.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    };
+    let (t_all, t_os) = (best(&all), best(&os));
+    println!(
+        "walk of the corpus image: {:.0} ms with every analyzer ({}), {:.0} ms with the OS analyzers only ({})",
+        t_all.as_secs_f64() * 1e3,
+        all.len(),
+        t_os.as_secs_f64() * 1e3,
+        os.len()
+    );
+}
+
 #[test]
 fn corpus_image_matches_what_trivy_and_syft_both_report() {
     let Some(corpus) = required(
@@ -392,6 +464,7 @@ fn corpus_image_matches_what_trivy_and_syft_both_report() {
     };
     let image = corpus.join("debian-app/docker-archive.tar");
     let result = scan(&image, Mode::Image);
+    print_walk_times(&image);
     let ours: Vec<&Package> = result
         .inventory
         .packages
@@ -408,9 +481,18 @@ fn corpus_image_matches_what_trivy_and_syft_both_report() {
     };
     assert!(versions(Ecosystem::Pypi, "django").contains("3.2"));
     assert_eq!(versions(Ecosystem::Pypi, "paramiko"), BTreeSet::new());
-    assert_eq!(versions(Ecosystem::Npm, "moment"), BTreeSet::from(["2.29.4"]));
-    assert_eq!(versions(Ecosystem::Golang, "stdlib"), BTreeSet::from(["1.19.8"]));
-    assert_eq!(versions(Ecosystem::Cargo, "smallvec"), BTreeSet::from(["1.6.0"]));
+    assert_eq!(
+        versions(Ecosystem::Npm, "moment"),
+        BTreeSet::from(["2.29.4"])
+    );
+    assert_eq!(
+        versions(Ecosystem::Golang, "stdlib"),
+        BTreeSet::from(["1.19.8"])
+    );
+    assert_eq!(
+        versions(Ecosystem::Cargo, "smallvec"),
+        BTreeSet::from(["1.6.0"])
+    );
     assert!(
         result
             .inventory
@@ -434,7 +516,12 @@ fn corpus_image_matches_what_trivy_and_syft_both_report() {
         Command::new(peers.join("trivy"))
             .args(["image", "--quiet", "--format", "cyclonedx"])
             // Licence scanning needs no vulnerability DB, so nothing is downloaded.
-            .args(["--scanners", "license", "--offline-scan", "--skip-java-db-update"])
+            .args([
+                "--scanners",
+                "license",
+                "--offline-scan",
+                "--skip-java-db-update",
+            ])
             .arg("--cache-dir")
             .arg(tmp.path())
             .arg("--input")
@@ -480,7 +567,10 @@ fn corpus_image_matches_what_trivy_and_syft_both_report() {
         );
         table.insert(e, row);
     }
-    for k in drydock.iter().filter(|k| !trivy.contains(*k) || !syft.contains(*k)) {
+    for k in drydock
+        .iter()
+        .filter(|k| !trivy.contains(*k) || !syft.contains(*k))
+    {
         let by = match (trivy.contains(k), syft.contains(k)) {
             (true, false) => "trivy only",
             (false, true) => "syft only",
@@ -488,7 +578,10 @@ fn corpus_image_matches_what_trivy_and_syft_both_report() {
         };
         println!("  drydock, {by}: {} {}@{}", k.0, k.1, k.2);
     }
-    assert!(missing.is_empty(), "reported by Trivy and Syft, not by drydock: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "reported by Trivy and Syft, not by drydock: {missing:?}"
+    );
     // The peers did see the image (an empty comparison proves nothing).
     for e in COMPARED {
         assert!(table[&e].3 > 0, "no {e} package reported by both peers");

@@ -41,10 +41,10 @@ pub(super) fn read(
 fn find<'a>(file: Option<&object::File<'a>>, content: &'a [u8]) -> Option<&'a [u8]> {
     if let Some(f) = file {
         for name in [".go.buildinfo", "__go_buildinfo"] {
-            if let Some(data) = f.section_by_name(name).and_then(|s| s.data().ok()) {
-                if data.starts_with(MAGIC) {
-                    return Some(data);
-                }
+            if let Some(data) = f.section_by_name(name).and_then(|s| s.data().ok())
+                && data.starts_with(MAGIC)
+            {
+                return Some(data);
             }
         }
     }
@@ -163,10 +163,10 @@ fn at_address<'a>(
 pub(super) fn packages(go_version: &str, modinfo: &str) -> Vec<Package> {
     let mut out = Vec::new();
     let release = go_version.split_whitespace().next().unwrap_or("");
-    if let Some(v) = release.strip_prefix("go") {
-        if !v.is_empty() {
-            out.push(Package::new(Ecosystem::Golang, "stdlib", v));
-        }
+    if let Some(v) = release.strip_prefix("go")
+        && !v.is_empty()
+    {
+        out.push(Package::new(Ecosystem::Golang, "stdlib", v));
     }
     let modinfo = strip_sentinels(modinfo);
     let mut last_dep: Option<usize> = None;
@@ -273,7 +273,10 @@ mod tests {
         ));
         let p = read(None, &content).expect("reads").expect("is Go");
         assert_eq!(p.len(), 1);
-        assert_eq!((p[0].name.as_str(), p[0].version.as_str()), ("stdlib", "1.19.8"));
+        assert_eq!(
+            (p[0].name.as_str(), p[0].version.as_str()),
+            ("stdlib", "1.19.8")
+        );
         let unaligned = [&[0u8; 3][..], &content].concat();
         assert!(read(None, &unaligned).expect("no error").is_none());
     }

@@ -48,7 +48,9 @@ const MAX_TEXT: u64 = 1 << 20;
 #[derive(Debug, Default)]
 pub(crate) struct JarAnalyzer;
 
-const SUFFIXES: [&str; 8] = [".jar", ".war", ".ear", ".par", ".sar", ".kar", ".jpi", ".hpi"];
+const SUFFIXES: [&str; 8] = [
+    ".jar", ".war", ".ear", ".par", ".sar", ".kar", ".jpi", ".hpi",
+];
 
 fn is_archive_name(name: &str) -> bool {
     SUFFIXES.iter().any(|s| {
@@ -169,9 +171,7 @@ impl Walk {
             (&mut entry)
                 .take(limit + 1)
                 .read_to_end(&mut buf)
-                .map_err(|e| {
-                    AnalyzeError::malformed(format!("`{here}` does not inflate: {e}"))
-                })?;
+                .map_err(|e| AnalyzeError::malformed(format!("`{here}` does not inflate: {e}")))?;
             if buf.len() as u64 > limit {
                 self.warn_size(&here, limit);
                 continue;
@@ -198,10 +198,7 @@ impl Walk {
     }
 }
 
-fn read_text(
-    zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
-    i: usize,
-) -> Result<String, AnalyzeError> {
+fn read_text(zip: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize) -> Result<String, AnalyzeError> {
     let entry = zip
         .by_index(i)
         .map_err(|e| AnalyzeError::malformed(format!("unreadable zip entry: {e}")))?;
@@ -234,9 +231,9 @@ fn from_pom_properties(text: &str) -> Option<Package> {
         }
     }
     match (g, a, v) {
-        (Some(g), Some(a), Some(v)) if !g.is_empty() && !a.is_empty() && !v.is_empty() => Some(
-            Package::new(Ecosystem::Maven, &format!("{g}:{a}"), v),
-        ),
+        (Some(g), Some(a), Some(v)) if !g.is_empty() && !a.is_empty() && !v.is_empty() => {
+            Some(Package::new(Ecosystem::Maven, &format!("{g}:{a}"), v))
+        }
         _ => None,
     }
 }
@@ -272,9 +269,7 @@ fn from_manifest(text: &str, file: &str) -> Option<Package> {
             .find(|(key, v)| key.eq_ignore_ascii_case(k) && !v.is_empty())
             .map(|(_, v)| v.as_str())
     };
-    let stem = file
-        .rsplit_once('.')
-        .map_or(file, |(s, _)| s);
+    let stem = file.rsplit_once('.').map_or(file, |(s, _)| s);
     // `name-1.2.3` → (`name`, `1.2.3`): the version starts at the first `-` followed by a digit.
     let split = stem
         .char_indices()
@@ -290,9 +285,7 @@ fn from_manifest(text: &str, file: &str) -> Option<Package> {
     let title = get("Implementation-Title").map(|t| t.to_lowercase().replace(' ', "-"));
     let artifact = split
         .map(|(n, _)| n.to_string())
-        .or_else(|| {
-            symbolic.map(|s| s.rsplit_once('.').map_or(s, |(_, a)| a).to_string())
-        })
+        .or_else(|| symbolic.map(|s| s.rsplit_once('.').map_or(s, |(_, a)| a).to_string()))
         .or(title)?;
     let name = match group {
         Some(g) => format!("{g}:{artifact}"),
@@ -330,7 +323,13 @@ mod tests {
 
     #[test]
     fn pom_properties_and_nested() {
-        let inner = zip_of(&[("META-INF/maven/org.example/inner/pom.properties", &pom("inner"))], false);
+        let inner = zip_of(
+            &[(
+                "META-INF/maven/org.example/inner/pom.properties",
+                &pom("inner"),
+            )],
+            false,
+        );
         let outer = zip_of(
             &[
                 ("META-INF/maven/org.example/app/pom.properties", &pom("app")),
@@ -353,7 +352,10 @@ mod tests {
         let mut jar = zip_of(&[("META-INF/maven/g/l4/pom.properties", &pom("l4"))], false);
         for level in (0..4).rev() {
             let p = format!("META-INF/maven/g/l{level}/pom.properties");
-            jar = zip_of(&[(&p, &pom(&format!("l{level}"))), ("lib/next.jar", &jar)], false);
+            jar = zip_of(
+                &[(&p, &pom(&format!("l{level}"))), ("lib/next.jar", &jar)],
+                false,
+            );
         }
         let bounds = Bounds {
             depth: 2,
@@ -362,7 +364,11 @@ mod tests {
         let a = analyze_with("x.jar", &jar, bounds).expect("reads");
         assert_eq!(a.packages.len(), 3, "{:?}", a.packages);
         assert_eq!(a.warnings.len(), 1);
-        assert!(a.warnings[0].contains("nested more than 2"), "{}", a.warnings[0]);
+        assert!(
+            a.warnings[0].contains("nested more than 2"),
+            "{}",
+            a.warnings[0]
+        );
     }
 
     #[test]
@@ -389,7 +395,10 @@ mod tests {
     fn manifest_fallbacks() {
         let m = "Manifest-Version: 1.0\nBundle-SymbolicName: org.apache.commons.cli;singleton:=true\nBundle-Version: 1.5.0\n";
         let p = from_manifest(m, "manifest-only.jar").expect("package");
-        assert_eq!((p.name.as_str(), p.version.as_str()), ("org.apache.commons:cli", "1.5.0"));
+        assert_eq!(
+            (p.name.as_str(), p.version.as_str()),
+            ("org.apache.commons:cli", "1.5.0")
+        );
         let p = from_manifest("", "guava-31.1-jre.jar").expect("from name");
         assert_eq!((p.name.as_str(), p.version.as_str()), ("guava", "31.1-jre"));
         assert!(from_manifest("Manifest-Version: 1.0\n", "app.jar").is_none());

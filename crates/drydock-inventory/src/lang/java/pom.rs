@@ -80,11 +80,10 @@ fn parse_pom(text: &str) -> Result<Vec<Package>, AnalyzeError> {
                 };
                 if stack.len() == 3 && stack[0] == "project" && parent == "properties" {
                     properties.insert(leaf.clone(), value.to_string());
-                } else if is_path(&stack[..stack.len().saturating_sub(1)], &[
-                    "project",
-                    "dependencies",
-                    "dependency",
-                ]) {
+                } else if is_path(
+                    &stack[..stack.len().saturating_sub(1)],
+                    &["project", "dependencies", "dependency"],
+                ) {
                     if let Some(d) = current.as_mut() {
                         match leaf.as_str() {
                             "groupId" => d.group = value.to_string(),

@@ -171,10 +171,10 @@ fn parse_yarn_v1(text: &str) -> Result<Vec<Package>, AnalyzeError> {
                 });
             };
             current = Some((n, name.to_string()));
-        } else if let Some(v) = trimmed.strip_prefix("version ") {
-            if let Some((_, name)) = current.take() {
-                push_npm(&mut out, &name, v.trim().trim_matches('"'));
-            }
+        } else if let Some(v) = trimmed.strip_prefix("version ")
+            && let Some((_, name)) = current.take()
+        {
+            push_npm(&mut out, &name, v.trim().trim_matches('"'));
         }
     }
     if let Some((start, name)) = current {
@@ -296,7 +296,10 @@ mod tests {
     use super::*;
 
     fn names(p: &[Package]) -> Vec<String> {
-        let mut v: Vec<_> = p.iter().map(|p| format!("{}@{}", p.name, p.version)).collect();
+        let mut v: Vec<_> = p
+            .iter()
+            .map(|p| format!("{}@{}", p.name, p.version))
+            .collect();
         v.sort();
         v
     }
@@ -317,7 +320,11 @@ mod tests {
     #[test]
     fn malformed_package_locks() {
         assert!(PackageLockAnalyzer.analyze("p", b"{").is_err());
-        assert!(PackageLockAnalyzer.analyze("p", b"{\"name\":\"x\"}").is_err());
+        assert!(
+            PackageLockAnalyzer
+                .analyze("p", b"{\"name\":\"x\"}")
+                .is_err()
+        );
         assert!(
             PackageLockAnalyzer
                 .analyze("p", br#"{"packages":{"node_modules/a":{}}}"#)
@@ -340,9 +347,15 @@ mod tests {
         assert_eq!(names(&parse_berry(b).expect("berry")), ["a@1.2.0"]);
         assert!(parse_berry("__metadata:\n  version: 8\n\"a@npm:^1\":\n  version: 1\n").is_err());
         let p5 = "lockfileVersion: 5.4\npackages:\n  /a/1.0.0_b@2.0.0:\n    dev: false\n  /@s/c/3.0.0:\n    dev: true\n";
-        assert_eq!(names(&parse_pnpm(p5).expect("v5")), ["@s/c@3.0.0", "a@1.0.0"]);
+        assert_eq!(
+            names(&parse_pnpm(p5).expect("v5")),
+            ["@s/c@3.0.0", "a@1.0.0"]
+        );
         let p9 = "lockfileVersion: '9.0'\npackages:\n  '@s/c@3.0.0':\n    resolution: {integrity: x}\n  a@1.0.0(b@2.0.0): {}\n";
-        assert_eq!(names(&parse_pnpm(p9).expect("v9")), ["@s/c@3.0.0", "a@1.0.0"]);
+        assert_eq!(
+            names(&parse_pnpm(p9).expect("v9")),
+            ["@s/c@3.0.0", "a@1.0.0"]
+        );
         assert!(parse_pnpm("packages:\n  a@1: {}\n").is_err());
         assert!(parse_pnpm("lockfileVersion: '9.0'\npackages: [\n").is_err());
     }
