@@ -167,7 +167,8 @@ fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt
     }
     let hidden = t.findings.iter().filter(|d| !is_reported(d)).count();
     if hidden > 0 && !opts.show_suppressed {
-        writeln!(out, "\n{hidden} suppressed or filtered not shown.")?;
+        let noun = if hidden == 1 { "finding" } else { "findings" };
+        writeln!(out, "\n{hidden} suppressed or filtered {noun} not shown.")?;
     }
     if !t.notices.is_empty() {
         writeln!(out, "\n### Warnings (not vulnerabilities)\n")?;

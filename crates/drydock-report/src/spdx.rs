@@ -4,11 +4,14 @@
 //! directory), which CONTAINS its operating system and its packages. Packages carry their purl
 //! as an external reference, `downloadLocation: NOASSERTION`, `filesAnalyzed: false`.
 //! Licences: `licenseConcluded` is always `NOASSERTION` (drydock concludes nothing);
-//! `licenseDeclared` is the declared licence when it parses as an SPDX expression, else
-//! `NOASSERTION` with the text as found in `licenseComments` (apk writes `MIT BSD GPL2+`).
+//! `licenseDeclared` is the declared licence as an SPDX expression, where ids not on drydock's
+//! list of common SPDX ids (and text that is no expression, as apk's `MIT BSD GPL2+`) become
+//! `LicenseRef-`s with the text as found in `hasExtractedLicensingInfos`.
 //! SPDX has no vulnerability section: use `cyclonedx` for findings.
 
 use drydock_package::Os;
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use crate::model::{PackageEntry, Report, TargetReport, content_uuid, report_uuid};
@@ -19,6 +22,7 @@ const NAMESPACE_BASE: &str = "https://example.invalid/drydock/spdx";
 pub(crate) fn to_value(report: &Report) -> Value {
     let mut packages = Vec::new();
     let mut relationships = Vec::new();
+    let mut extracted: BTreeMap<String, String> = BTreeMap::new();
     for (i, t) in report.targets.iter().enumerate() {
         let target_id = format!("SPDXRef-Target-{}", i + 1);
         packages.push(target_package(t, &target_id));
@@ -30,7 +34,7 @@ pub(crate) fn to_value(report: &Report) -> Value {
         }
         for p in &t.packages {
             let id = package_id(t, p);
-            packages.push(package(p, &id));
+            packages.push(package(p, &id, &mut extracted));
             relationships.push(rel(&target_id, "CONTAINS", &id));
         }
     }
@@ -44,7 +48,7 @@ pub(crate) fn to_value(report: &Report) -> Value {
         namespace_segment(&name),
         report_uuid(report, "spdx")
     );
-    json!({
+    let mut doc = json!({
         "spdxVersion": "SPDX-2.3",
         "dataLicense": "CC0-1.0",
         "SPDXID": "SPDXRef-DOCUMENT",
@@ -56,7 +60,159 @@ pub(crate) fn to_value(report: &Report) -> Value {
         },
         "packages": packages,
         "relationships": relationships,
-    })
+    });
+    if !extracted.is_empty() {
+        let infos: Vec<Value> = extracted
+            .iter()
+            .map(|(id, text)| json!({ "licenseId": id, "extractedText": text, "name": text }))
+            .collect();
+        doc["hasExtractedLicensingInfos"] = json!(infos);
+    }
+    doc
+}
+
+/// SPDX licence ids drydock keeps as they are; any other declared licence becomes a
+/// `LicenseRef-` with its text in `hasExtractedLicensingInfos`, as the spec requires for licences
+/// not on the SPDX list. The list is the common ids in distribution and registry metadata, not
+/// the whole SPDX list: an id missing here is still carried, as a LicenseRef.
+const KNOWN_IDS: &[&str] = &[
+    "0BSD",
+    "AFL-2.1",
+    "AGPL-3.0-only",
+    "AGPL-3.0-or-later",
+    "Apache-1.1",
+    "Apache-2.0",
+    "Artistic-1.0",
+    "Artistic-1.0-Perl",
+    "Artistic-2.0",
+    "BSD-1-Clause",
+    "BSD-2-Clause",
+    "BSD-3-Clause",
+    "BSD-4-Clause",
+    "BSL-1.0",
+    "bzip2-1.0.6",
+    "CC-BY-3.0",
+    "CC-BY-4.0",
+    "CC-BY-SA-4.0",
+    "CC0-1.0",
+    "CDDL-1.0",
+    "curl",
+    "EPL-1.0",
+    "EPL-2.0",
+    "EUPL-1.2",
+    "FSFAP",
+    "FTL",
+    "GFDL-1.3-or-later",
+    "GPL-1.0-or-later",
+    "GPL-2.0",
+    "GPL-2.0+",
+    "GPL-2.0-only",
+    "GPL-2.0-or-later",
+    "GPL-3.0",
+    "GPL-3.0+",
+    "GPL-3.0-only",
+    "GPL-3.0-or-later",
+    "HPND",
+    "ICU",
+    "IJG",
+    "ISC",
+    "LGPL-2.0-only",
+    "LGPL-2.0-or-later",
+    "LGPL-2.1",
+    "LGPL-2.1+",
+    "LGPL-2.1-only",
+    "LGPL-2.1-or-later",
+    "LGPL-3.0",
+    "LGPL-3.0-only",
+    "LGPL-3.0-or-later",
+    "Libpng",
+    "libtiff",
+    "MIT",
+    "MIT-0",
+    "MPL-1.1",
+    "MPL-2.0",
+    "NCSA",
+    "OFL-1.1",
+    "OpenSSL",
+    "PHP-3.01",
+    "PostgreSQL",
+    "PSF-2.0",
+    "Python-2.0",
+    "Ruby",
+    "Sleepycat",
+    "Unicode-3.0",
+    "Unicode-DFS-2016",
+    "Unlicense",
+    "Vim",
+    "W3C",
+    "WTFPL",
+    "X11",
+    "Zlib",
+    "ZPL-2.1",
+];
+const KNOWN_EXCEPTIONS: &[&str] = &[
+    "Autoconf-exception-3.0",
+    "Bison-exception-2.2",
+    "Classpath-exception-2.0",
+    "GCC-exception-3.1",
+    "LLVM-exception",
+    "OpenSSL-exception",
+];
+
+/// `LicenseRef-` and `text` with characters SPDX ids cannot hold replaced by `-`, recorded
+/// with its text in `extracted`.
+fn license_ref(text: &str, extracted: &mut BTreeMap<String, String>) -> String {
+    let id = format!(
+        "LicenseRef-{}",
+        text.chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c
+            } else {
+                '-'
+            })
+            .collect::<String>()
+    );
+    extracted.insert(id.clone(), text.to_string());
+    id
+}
+
+/// A declared licence as a valid SPDX expression: known ids kept, others (and text that is no
+/// expression at all, such as apk's `MIT BSD GPL2+`) turned into `LicenseRef-`s recorded in
+/// `extracted`.
+fn declared_license(raw: &str, extracted: &mut BTreeMap<String, String>) -> String {
+    if !is_license_expression(raw) {
+        return license_ref(raw.trim(), extracted);
+    }
+    let spaced = raw.replace('(', " ( ").replace(')', " ) ");
+    let mut out = String::new();
+    let mut after_with = false;
+    for tok in spaced.split_whitespace() {
+        let mapped = match tok {
+            "(" | ")" | "AND" | "OR" | "WITH" => tok.to_string(),
+            id if after_with => {
+                if KNOWN_EXCEPTIONS.contains(&id) {
+                    id.to_string()
+                } else {
+                    return license_ref(raw.trim(), extracted);
+                }
+            }
+            id if KNOWN_IDS.contains(&id) || id.starts_with("LicenseRef-") => {
+                if id.starts_with("LicenseRef-") {
+                    extracted
+                        .entry(id.to_string())
+                        .or_insert_with(|| id.to_string());
+                }
+                id.to_string()
+            }
+            id => license_ref(id, extracted),
+        };
+        after_with = tok == "WITH";
+        if !(out.is_empty() || out.ends_with('(') || tok == ")") {
+            out.push(' ');
+        }
+        out.push_str(&mapped);
+    }
+    out
 }
 
 fn rel(from: &str, kind: &str, to: &str) -> Value {
@@ -127,7 +283,7 @@ fn os_package(os: &Os, id: &str) -> Value {
     })
 }
 
-fn package(entry: &PackageEntry, id: &str) -> Value {
+fn package(entry: &PackageEntry, id: &str, extracted: &mut BTreeMap<String, String>) -> Value {
     let pkg = &entry.package;
     let mut p = json!({
         "SPDXID": id,
@@ -145,23 +301,26 @@ fn package(entry: &PackageEntry, id: &str) -> Value {
         }],
     });
     if !pkg.licenses.is_empty() {
-        let joined = if pkg.licenses.len() == 1 {
-            pkg.licenses[0].clone()
-        } else {
-            pkg.licenses
+        let parts: Vec<String> = pkg
+            .licenses
+            .iter()
+            .map(|l| declared_license(l, extracted))
+            .collect();
+        let declared = match parts.as_slice() {
+            [one] => one.clone(),
+            many => many
                 .iter()
-                .map(|l| format!("({l})"))
+                .map(|p| {
+                    if p.contains(' ') {
+                        format!("({p})")
+                    } else {
+                        p.clone()
+                    }
+                })
                 .collect::<Vec<_>>()
-                .join(" AND ")
+                .join(" AND "),
         };
-        if is_license_expression(&joined) {
-            p["licenseDeclared"] = json!(joined);
-        } else {
-            p["licenseComments"] = json!(format!(
-                "declared licence, not an SPDX expression: {}",
-                pkg.licenses.join("; ")
-            ));
-        }
+        p["licenseDeclared"] = json!(declared);
     }
     if let Some(src) = &pkg.source {
         let version = src.version.as_deref().unwrap_or(&pkg.version);
@@ -222,6 +381,25 @@ fn is_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn declared_licenses_become_valid_expressions() {
+        let mut ex = BTreeMap::new();
+        assert_eq!(declared_license("MIT", &mut ex), "MIT");
+        assert_eq!(
+            declared_license("(MIT OR Apache-2.0) AND GPL2", &mut ex),
+            "(MIT OR Apache-2.0) AND LicenseRef-GPL2"
+        );
+        assert_eq!(
+            declared_license("MIT BSD GPL2+", &mut ex),
+            "LicenseRef-MIT-BSD-GPL2-"
+        );
+        assert_eq!(ex.get("LicenseRef-GPL2").map(String::as_str), Some("GPL2"));
+        assert_eq!(
+            ex.get("LicenseRef-MIT-BSD-GPL2-").map(String::as_str),
+            Some("MIT BSD GPL2+")
+        );
+    }
 
     #[test]
     fn license_expressions() {
