@@ -263,3 +263,36 @@ fn corpus_findings_equal_trivy() {
     assert!(trivy_only.is_empty(), "found by Trivy only: {trivy_only:?}");
     assert!(drydock_only.is_empty(), "found by drydock only: {drydock_only:?}");
 }
+
+/// Issue 8: an environment profile re-scores the real NVD vector of CVE-2019-14697 (9.8
+/// CRITICAL) for an adjacent-network deployment, and the gate can read that severity.
+#[test]
+fn environment_rescoring_in_scans() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let config = tmp.path().join("drydock.toml");
+    std::fs::write(&config, "[env-profiles.internal]\ndescription = \"not on the internet\"\nmetrics = \"MAV:A/CR:H/IR:M/AR:L\"\n")
+        .expect("write config");
+    let cfg = config.to_str().expect("utf-8");
+    let out = scan("image", &alpine373(), &["--format", "json", "--config", cfg, "--env-profile", "internal"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    for f in report["targets"][0]["findings"].as_array().expect("findings") {
+        assert_eq!(f["severity"], "CRITICAL");
+        assert_eq!(f["environmental_severity"], "HIGH", "{f}");
+        let v31 = f["cvss"].as_array().expect("cvss").iter().find(|c| c["version"] == "3.1").expect("a v3.1 score");
+        assert_eq!(v31["environmental_score"], 8.8);
+    }
+    // The gate on base severity fails; on the environmental one it passes.
+    let base = scan("image", &alpine373(), &["--config", cfg, "--env-profile", "internal", "--fail-on", "CRITICAL"]);
+    assert_eq!(base.status.code(), Some(1));
+    let env = scan(
+        "image",
+        &alpine373(),
+        &["--config", cfg, "--env-profile", "internal", "--fail-on", "CRITICAL", "--severity-source", "environmental"],
+    );
+    assert_eq!(env.status.code(), Some(0), "{}", String::from_utf8_lossy(&env.stderr));
+    // --env alone works too, and a bad metric is a usage error naming it.
+    let out = scan("image", &alpine373(), &["--env", "MAV:Q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("MAV"));
+}
