@@ -68,7 +68,9 @@ pub fn normalize(text: &str) -> Result<String, VersionError> {
     let mut used = 0;
     if let Some((word, norm)) = STABILITY.iter().find(|(w, _)| {
         lower.starts_with(w)
-            && !lower[w.len()..].starts_with(|c: char| c.is_ascii_alphabetic() && !lower[w.len()..].starts_with("dev"))
+            && !lower[w.len()..].starts_with(|c: char| {
+                c.is_ascii_alphabetic() && !lower[w.len()..].starts_with("dev")
+            })
     }) {
         used = word.len();
         let after = &rest[used..];
@@ -144,7 +146,10 @@ fn php_parts(v: &str) -> Vec<String> {
         }
         prev = Some(if sep { '.' } else { c });
     }
-    out.split('.').filter(|p| !p.is_empty()).map(str::to_string).collect()
+    out.split('.')
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn num_cmp(a: &str, b: &str) -> Ordering {
@@ -250,14 +255,22 @@ fn term(range: &str, t: &str) -> Result<Vec<Test>, VersionError> {
     if let Some(v) = t.strip_prefix('^') {
         let n = given(range, v)?;
         let lo = normalize(v)?;
-        let lo = if lo.contains('-') { lo } else { format!("{lo}-dev") };
+        let lo = if lo.contains('-') {
+            lo
+        } else {
+            format!("{lo}-dev")
+        };
         let i = n.iter().position(|&x| x != 0).unwrap_or(n.len() - 1);
         return Ok(vec![lower(lo, true), upper(dev_of(&bump(&n, i)), false)]);
     }
     if let Some(v) = t.strip_prefix('~') {
         let n = given(range, v)?;
         let lo = normalize(v)?;
-        let lo = if lo.contains('-') { lo } else { format!("{lo}-dev") };
+        let lo = if lo.contains('-') {
+            lo
+        } else {
+            format!("{lo}-dev")
+        };
         let i = if n.len() > 1 { n.len() - 2 } else { 0 };
         return Ok(vec![lower(lo, true), upper(dev_of(&bump(&n, i)), false)]);
     }
@@ -266,7 +279,10 @@ fn term(range: &str, t: &str) -> Result<Vec<Test>, VersionError> {
             return Ok(vec![Box::new(|_| true)]);
         }
         let n = given(range, t)?;
-        return Ok(vec![lower(dev_of(&n), true), upper(dev_of(&bump(&n, n.len() - 1)), false)]);
+        return Ok(vec![
+            lower(dev_of(&n), true),
+            upper(dev_of(&bump(&n, n.len() - 1)), false),
+        ]);
     }
     let ops: [(&str, &str); 9] = [
         (">=", ">="),
@@ -313,7 +329,11 @@ pub(crate) fn in_constraint(version: &str, range: &str) -> Result<bool, VersionE
         // Hyphen ranges: `a - b`.
         if let Some((a, b)) = alt.split_once(" - ") {
             let lo = normalize(a.trim())?;
-            let lo = if lo.contains('-') { lo } else { format!("{lo}-dev") };
+            let lo = if lo.contains('-') {
+                lo
+            } else {
+                format!("{lo}-dev")
+            };
             tests.push(lower(lo, true));
             let n = given(range, b.trim())?;
             if n.len() < 3 {
@@ -326,7 +346,12 @@ pub(crate) fn in_constraint(version: &str, range: &str) -> Result<bool, VersionE
             let mut toks: Vec<String> = Vec::new();
             for tok in alt.split([',', ' ']).filter(|t| !t.is_empty()) {
                 match toks.last_mut() {
-                    Some(last) if matches!(last.as_str(), ">=" | "<=" | ">" | "<" | "=" | "==" | "!=" | "<>" | "^" | "~") => {
+                    Some(last)
+                        if matches!(
+                            last.as_str(),
+                            ">=" | "<=" | ">" | "<" | "=" | "==" | "!=" | "<>" | "^" | "~"
+                        ) =>
+                    {
                         last.push_str(tok)
                     }
                     _ => toks.push(tok.to_string()),
@@ -374,8 +399,14 @@ mod tests {
     #[test]
     fn stability_order() {
         let seq = [
-            "1.0.0-dev", "1.0.0-alpha1", "1.0.0-alpha2", "1.0.0-beta1", "1.0.0-RC1", "1.0.0",
-            "1.0.0-patch1", "1.0.1",
+            "1.0.0-dev",
+            "1.0.0-alpha1",
+            "1.0.0-alpha2",
+            "1.0.0-beta1",
+            "1.0.0-RC1",
+            "1.0.0",
+            "1.0.0-patch1",
+            "1.0.1",
         ];
         for w in seq.windows(2) {
             assert_eq!(compare(w[0], w[1]), Ok(Less), "{} < {}", w[0], w[1]);

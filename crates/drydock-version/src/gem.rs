@@ -52,7 +52,11 @@ impl GemVersion {
         let s = text.trim_matches(|c: char| c.is_ascii_whitespace());
         let s = if s.is_empty() { "0" } else { s };
         if !valid_shape(s) {
-            return Err(VersionError::invalid(Scheme::Gem, text, "malformed version number string"));
+            return Err(VersionError::invalid(
+                Scheme::Gem,
+                text,
+                "malformed version number string",
+            ));
         }
         let s = s.replace('-', ".pre.");
         let mut segs = Vec::new();
@@ -245,7 +249,10 @@ mod tests {
         assert_eq!(compare("1.0.0-rc1", "1.0.0.pre.rc1"), Ok(Equal));
         assert_eq!(compare("", "0"), Ok(Equal));
         assert_eq!(compare("1.20240101120000", "1.9"), Ok(Greater));
-        assert_eq!(compare("1.99999999999999999999", "1.99999999999999999998"), Ok(Greater));
+        assert_eq!(
+            compare("1.99999999999999999999", "1.99999999999999999998"),
+            Ok(Greater)
+        );
         for bad in ["junk", "1..2", "1.2 3", "-1", "1.0-"] {
             assert!(compare(bad, "1").is_err(), "{bad}");
         }

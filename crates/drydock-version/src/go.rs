@@ -81,10 +81,16 @@ mod tests {
         assert_eq!(compare(p, "v1.2.4"), Ok(Less));
         assert_eq!(compare(p, "v1.2.3"), Ok(Greater));
         assert_eq!(
-            compare("v0.0.0-20191109021931-daa7c04131f5", "v0.0.0-20200101000000-aaaaaaaaaaaa"),
+            compare(
+                "v0.0.0-20191109021931-daa7c04131f5",
+                "v0.0.0-20200101000000-aaaaaaaaaaaa"
+            ),
             Ok(Less)
         );
-        assert_eq!(compare("v1.2.3-pre.0.20191109021931-daa7c04131f5", "v1.2.3-pre"), Ok(Greater));
+        assert_eq!(
+            compare("v1.2.3-pre.0.20191109021931-daa7c04131f5", "v1.2.3-pre"),
+            Ok(Greater)
+        );
         assert!(compare("v1.2.3.4", "v1").is_err());
         assert!(compare("vx", "v1").is_err());
         assert!(compare("v1.02.3", "v1").is_err());

@@ -276,7 +276,9 @@ pub(crate) fn interval_sets(
             .ok_or_else(|| bad("unclosed interval"))?;
         let close = rest.as_bytes()[end];
         let body = &rest[1..end];
-        rest = rest[end + 1..].strip_prefix(',').unwrap_or(&rest[end + 1..]);
+        rest = rest[end + 1..]
+            .strip_prefix(',')
+            .unwrap_or(&rest[end + 1..]);
         let inside = match body.split_once(',') {
             None => {
                 if open != b'[' || close != b']' || body.is_empty() {
@@ -317,9 +319,28 @@ mod tests {
     fn javadoc_orderings() {
         let seqs: [&[&str]; 2] = [
             &[
-                "1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2",
-                "1-m11", "1-rc", "1-cr2", "1-rc123", "1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123",
-                "1-abc", "1-def", "1-pom-1", "1-1-snapshot", "1-1", "1-2", "1-123",
+                "1-alpha2snapshot",
+                "1-alpha2",
+                "1-alpha-123",
+                "1-beta-2",
+                "1-beta123",
+                "1-m2",
+                "1-m11",
+                "1-rc",
+                "1-cr2",
+                "1-rc123",
+                "1-SNAPSHOT",
+                "1",
+                "1-sp",
+                "1-sp2",
+                "1-sp123",
+                "1-abc",
+                "1-def",
+                "1-pom-1",
+                "1-1-snapshot",
+                "1-1",
+                "1-2",
+                "1-123",
             ],
             &[
                 "2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c",

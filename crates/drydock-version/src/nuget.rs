@@ -23,9 +23,9 @@ impl NugetVersion {
     pub fn parse(text: &str) -> Result<Self, VersionError> {
         let err = |why: &str| VersionError::invalid(Scheme::Nuget, text, why);
         let s = text.trim();
-        let s = s.split_once('+').map_or(s, |(v, meta)| {
-            if meta.is_empty() { "" } else { v }
-        });
+        let s = s
+            .split_once('+')
+            .map_or(s, |(v, meta)| if meta.is_empty() { "" } else { v });
         let (core, pre) = match s.split_once('-') {
             Some((c, p)) => (c, Some(p)),
             None => (s, None),
@@ -48,10 +48,9 @@ impl NugetVersion {
             None => Vec::new(),
             Some(p) => {
                 let ids: Vec<String> = p.split('.').map(str::to_string).collect();
-                if ids
-                    .iter()
-                    .any(|i| i.is_empty() || !i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-                {
+                if ids.iter().any(|i| {
+                    i.is_empty() || !i.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                }) {
                     return Err(err("invalid prerelease label"));
                 }
                 ids
@@ -76,8 +75,9 @@ fn label_cmp(a: &str, b: &str) -> Ordering {
 
 impl Ord for NugetVersion {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.nums.cmp(&other.nums).then_with(|| {
-            match (self.pre.is_empty(), other.pre.is_empty()) {
+        self.nums
+            .cmp(&other.nums)
+            .then_with(|| match (self.pre.is_empty(), other.pre.is_empty()) {
                 (true, true) => Ordering::Equal,
                 (true, false) => Ordering::Greater,
                 (false, true) => Ordering::Less,
@@ -90,8 +90,7 @@ impl Ord for NugetVersion {
                     }
                     self.pre.len().cmp(&other.pre.len())
                 }
-            }
-        })
+            })
     }
 }
 
@@ -117,7 +116,11 @@ pub(crate) fn in_range(version: &str, range: &str) -> Result<bool, VersionError>
         return Ok(v >= NugetVersion::parse(r)?);
     }
     if r.contains("],") || r.contains("),") {
-        return Err(VersionError::range(Scheme::Nuget, range, "NuGet ranges hold one interval"));
+        return Err(VersionError::range(
+            Scheme::Nuget,
+            range,
+            "NuGet ranges hold one interval",
+        ));
     }
     crate::maven::interval_sets(Scheme::Nuget, r, compare, &|x| {
         Ok(NugetVersion::parse(x)?.cmp(&v).reverse())

@@ -33,7 +33,6 @@ impl RangeEvent {
     fn is_zero(&self) -> bool {
         matches!(self, RangeEvent::Introduced(v) if v == "0")
     }
-
 }
 
 impl std::fmt::Display for RangeEvent {

@@ -56,7 +56,10 @@ impl<'a> Evr<'a> {
         if let Some(b) = rest.bytes().find(|&b| !allowed(b)) {
             return Err(err(
                 text,
-                &format!("character `{}` is not allowed", char::from(b).escape_default()),
+                &format!(
+                    "character `{}` is not allowed",
+                    char::from(b).escape_default()
+                ),
             ));
         }
         let (version, release) = match rest.rfind('-') {

@@ -79,7 +79,11 @@ impl Scheme {
             "RubyGems" => Scheme::Gem,
             "NuGet" => Scheme::Nuget,
             "Packagist" => Scheme::Composer,
-            "Alpine" | "Wolfi" | "Chainguard" | "Alpaquita" | "BellSoft Hardened Containers"
+            "Alpine"
+            | "Wolfi"
+            | "Chainguard"
+            | "Alpaquita"
+            | "BellSoft Hardened Containers"
             | "MinimOS" => Scheme::Apk,
             "Debian" | "Ubuntu" | "Echo" => Scheme::Dpkg,
             "Rocky Linux" | "AlmaLinux" | "Red Hat" | "SUSE" | "openSUSE" | "Mageia"

@@ -78,8 +78,14 @@ mod tests {
         for s in [Scheme::Semver, Scheme::Npm] {
             assert_eq!(compare(s, "1.0.0+a", "1.0.0+b"), Ok(Ordering::Equal));
             assert_eq!(compare(s, "1.0.0-rc.1", "1.0.0"), Ok(Ordering::Less));
-            assert_eq!(compare(s, "1.0.0-alpha.10", "1.0.0-alpha.9"), Ok(Ordering::Greater));
-            assert_eq!(compare(s, "1.0.0-alpha", "1.0.0-alpha.1"), Ok(Ordering::Less));
+            assert_eq!(
+                compare(s, "1.0.0-alpha.10", "1.0.0-alpha.9"),
+                Ok(Ordering::Greater)
+            );
+            assert_eq!(
+                compare(s, "1.0.0-alpha", "1.0.0-alpha.1"),
+                Ok(Ordering::Less)
+            );
             assert_eq!(compare(s, "1.0.0-1", "1.0.0-a"), Ok(Ordering::Less));
             assert!(compare(s, "1.0", "1.0.0").is_err());
         }

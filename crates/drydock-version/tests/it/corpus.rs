@@ -47,7 +47,11 @@ pub fn rpm_packages() -> Vec<String> {
     let dir = shared().join("data/rpmdb");
     for db in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         for f in std::fs::read_dir(db.path()).into_iter().flatten().flatten() {
-            if !f.file_name().to_string_lossy().starts_with("expected-packages") {
+            if !f
+                .file_name()
+                .to_string_lossy()
+                .starts_with("expected-packages")
+            {
                 continue;
             }
             let text = std::fs::read_to_string(f.path()).unwrap_or_default();
@@ -69,7 +73,10 @@ pub fn rpm_packages() -> Vec<String> {
 
 /// Every OSV record in `data/advisories/osv/<ecosystem>/all.zip` (read with `unzip -p`).
 pub fn osv_records(ecosystem: &str) -> Option<Vec<serde_json::Value>> {
-    let zip = shared().join("data/advisories/osv").join(ecosystem).join("all.zip");
+    let zip = shared()
+        .join("data/advisories/osv")
+        .join(ecosystem)
+        .join("all.zip");
     if !zip.exists() {
         return None;
     }
@@ -117,7 +124,11 @@ pub fn alpine_versions() -> Vec<String> {
     let mut set = BTreeSet::new();
     let root = shared().join("data/advisories/alpine-secdb");
     for rel in std::fs::read_dir(root).into_iter().flatten().flatten() {
-        for f in std::fs::read_dir(rel.path()).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(rel.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
             let Ok(text) = std::fs::read_to_string(f.path()) else {
                 continue;
             };
@@ -170,12 +181,7 @@ pub fn mutate(rng: &mut Rng, v: &str, extras: &[&str]) -> String {
 
 /// `n` pairs: every pair of the first `all_pairs` versions, then random pairs, then random
 /// pairs of a version and a mutation of it.
-pub fn pairs(
-    versions: &[String],
-    n: usize,
-    extras: &[&str],
-    seed: u64,
-) -> Vec<(String, String)> {
+pub fn pairs(versions: &[String], n: usize, extras: &[&str], seed: u64) -> Vec<(String, String)> {
     let mut rng = Rng::new(seed);
     let mut out = Vec::with_capacity(n);
     let k = versions.len().min(150);

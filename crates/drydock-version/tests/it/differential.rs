@@ -75,7 +75,9 @@ fn check(
         }
         compared += 1;
         if &got != want {
-            bad.push(format!("{scheme}: `{a}` vs `{b}`: reference {want}, drydock {got}"));
+            bad.push(format!(
+                "{scheme}: `{a}` vs `{b}`: reference {want}, drydock {got}"
+            ));
         }
     }
     (compared, bad)
@@ -110,8 +112,19 @@ fn dpkg_versions() -> Option<Vec<String>> {
     v.extend(corpus::rpm_packages());
     v.extend(
         [
-            "1.0", "1.0~rc1", "1.0~~", "1.0+b1", "1:1.0", "0:1.0-0", "1.0-0.1", "2.30-1+deb12u1",
-            "1.2.3a", "1.2.3+dfsg-1~bpo11+1", "10:1.0", "1.0-1ubuntu0.22.04.1", "7.88.1-10+deb12u5",
+            "1.0",
+            "1.0~rc1",
+            "1.0~~",
+            "1.0+b1",
+            "1:1.0",
+            "0:1.0-0",
+            "1.0-0.1",
+            "2.30-1+deb12u1",
+            "1.2.3a",
+            "1.2.3+dfsg-1~bpo11+1",
+            "10:1.0",
+            "1.0-1ubuntu0.22.04.1",
+            "7.88.1-10+deb12u5",
         ]
         .map(String::from),
     );
@@ -193,8 +206,16 @@ fn rpm_matches_rpm_vercmp() {
     versions.extend(corpus::debian_status().unwrap_or_default());
     versions.extend(
         [
-            "1.0^git1", "1.0~rc1", "1:2.0-1.el9", "2.0-1.el9_2", "5.5p1", "5.5p10", "10xyz", "xyz10",
-            "1.0aa", "0:1.0",
+            "1.0^git1",
+            "1.0~rc1",
+            "1:2.0-1.el9",
+            "2.0-1.el9_2",
+            "5.5p1",
+            "5.5p10",
+            "10xyz",
+            "xyz10",
+            "1.0aa",
+            "0:1.0",
         ]
         .map(String::from),
     );
@@ -251,7 +272,17 @@ fn pep440_matches_packaging() {
         return missing("the OSV PyPI feed (and `unzip`)");
     };
     let mut versions = corpus::osv_versions(&records);
-    versions.extend(["1!2.0", "1.0.post1.dev2", "1.0+abc.5", "v1.0", "1.0-1", "1.0c1"].map(String::from));
+    versions.extend(
+        [
+            "1!2.0",
+            "1.0.post1.dev2",
+            "1.0+abc.5",
+            "v1.0",
+            "1.0-1",
+            "1.0c1",
+        ]
+        .map(String::from),
+    );
     let input = pairs(&versions, PAIRS, PEP440_EXTRAS, 3);
     let mut cmd = Command::new(&py);
     cmd.args([
@@ -266,8 +297,25 @@ fn pep440_matches_packaging() {
 // ----------------------------------------------------------------------------------------- npm
 
 const SEMVER_EXTRAS: &[&str] = &[
-    "-alpha", "-alpha.1", "-0", "-1", "+build", "+b.1", ".0", "-rc.1", "-x.7.z.92", "-01", "v", "=",
-    " ", "-beta.11", "-beta.2", "-a-b", ".", "x", "+",
+    "-alpha",
+    "-alpha.1",
+    "-0",
+    "-1",
+    "+build",
+    "+b.1",
+    ".0",
+    "-rc.1",
+    "-x.7.z.92",
+    "-01",
+    "v",
+    "=",
+    " ",
+    "-beta.11",
+    "-beta.2",
+    "-a-b",
+    ".",
+    "x",
+    "+",
 ];
 
 #[test]
@@ -288,7 +336,15 @@ fn npm_matches_node_semver() {
                 .map(|v| v.trim_start_matches('v').to_string()),
         );
     }
-    versions.extend(["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-0.3.7", "1.0.0+20130313144700"].map(String::from));
+    versions.extend(
+        [
+            "1.0.0-alpha",
+            "1.0.0-alpha.1",
+            "1.0.0-0.3.7",
+            "1.0.0+20130313144700",
+        ]
+        .map(String::from),
+    );
     versions.sort();
     versions.dedup();
     let input = pairs(&versions, PAIRS, SEMVER_EXTRAS, 4);
@@ -307,8 +363,27 @@ fn npm_matches_node_semver() {
 // --------------------------------------------------------------------------------------- maven
 
 const MAVEN_EXTRAS: &[&str] = &[
-    "-SNAPSHOT", "-alpha-1", "-beta2", "-rc1", "-cr1", ".Final", "-ga", "-sp1", "-1", ".0", "a1",
-    "-m3", ".RELEASE", "-foo", "b", "--", ".", "-0", "-jre", "-android", "x",
+    "-SNAPSHOT",
+    "-alpha-1",
+    "-beta2",
+    "-rc1",
+    "-cr1",
+    ".Final",
+    "-ga",
+    "-sp1",
+    "-1",
+    ".0",
+    "a1",
+    "-m3",
+    ".RELEASE",
+    "-foo",
+    "b",
+    "--",
+    ".",
+    "-0",
+    "-jre",
+    "-android",
+    "x",
 ];
 
 #[test]
@@ -319,9 +394,27 @@ fn maven_matches_comparable_version() {
         return missing("Maven's maven-artifact jar and java");
     }
     let mut versions: Vec<String> = [
-        "1", "1.0", "1.0.0", "1-SNAPSHOT", "1.0-alpha-1", "1.0-beta-2", "1.0-rc1", "1.0-cr2",
-        "1.0.Final", "1.0-ga", "1.0-sp1", "2.0.a", "2-1", "2.1b", "31.1-jre", "31.1-android",
-        "5.3.20.RELEASE", "2.13.4.2", "9.4.48.v20220622", "1.2.3-20230101.120000-1", "3.0.0-M5",
+        "1",
+        "1.0",
+        "1.0.0",
+        "1-SNAPSHOT",
+        "1.0-alpha-1",
+        "1.0-beta-2",
+        "1.0-rc1",
+        "1.0-cr2",
+        "1.0.Final",
+        "1.0-ga",
+        "1.0-sp1",
+        "2.0.a",
+        "2-1",
+        "2.1b",
+        "31.1-jre",
+        "31.1-android",
+        "5.3.20.RELEASE",
+        "2.13.4.2",
+        "9.4.48.v20220622",
+        "1.2.3-20230101.120000-1",
+        "3.0.0-M5",
     ]
     .map(String::from)
     .to_vec();
@@ -336,7 +429,10 @@ fn maven_matches_comparable_version() {
         .into_iter()
         .filter(|(a, b)| validate(Scheme::Maven, a).is_ok() && validate(Scheme::Maven, b).is_ok())
         .collect();
-    let src = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/reference/MavenCompare.java");
+    let src = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/reference/MavenCompare.java"
+    );
     let mut cmd = Command::new("java");
     cmd.args(["-cp", &jar, src]);
     let reference = run_reference(cmd, &input).expect("java ran");

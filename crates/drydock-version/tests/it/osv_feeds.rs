@@ -59,7 +59,12 @@ fn listed_versions_are_in_ranges(eco: &str, scheme: Scheme, known: &[(&str, &str
             if ranges.is_empty() {
                 continue;
             }
-            for v in a["versions"].as_array().into_iter().flatten().filter_map(|v| v.as_str()) {
+            for v in a["versions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str())
+            {
                 if validate(scheme, v).is_err() {
                     continue;
                 }
@@ -83,12 +88,22 @@ fn listed_versions_are_in_ranges(eco: &str, scheme: Scheme, known: &[(&str, &str
             }
         }
     }
-    eprintln!("{eco}: {checked} listed versions checked against their OSV ranges, {} problems", bad.len());
+    eprintln!(
+        "{eco}: {checked} listed versions checked against their OSV ranges, {} problems",
+        bad.len()
+    );
     assert!(checked > 1000, "only {checked} versions");
     for (id, why) in known {
-        assert!(seen_known.contains(*id), "{id} no longer shows its known inconsistency ({why})");
+        assert!(
+            seen_known.contains(*id),
+            "{id} no longer shows its known inconsistency ({why})"
+        );
     }
-    assert!(bad.is_empty(), "{}", bad.iter().take(20).cloned().collect::<Vec<_>>().join("\n"));
+    assert!(
+        bad.is_empty(),
+        "{}",
+        bad.iter().take(20).cloned().collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]
@@ -102,7 +117,10 @@ fn osv_go_range_events_parse() {
         return missing("the OSV feeds (and `unzip`)");
     };
     let versions = corpus::osv_versions(&records);
-    let bad: Vec<&String> = versions.iter().filter(|v| validate(Scheme::Go, v).is_err()).collect();
+    let bad: Vec<&String> = versions
+        .iter()
+        .filter(|v| validate(Scheme::Go, v).is_err())
+        .collect();
     eprintln!("Go: {} versions, {} refused", versions.len(), bad.len());
     assert!(bad.is_empty(), "{bad:?}");
 }
@@ -117,7 +135,11 @@ fn osv_crates_range_events_parse() {
         .iter()
         .filter(|v| validate(Scheme::Semver, v).is_err())
         .collect();
-    eprintln!("crates.io: {} versions, {} refused", versions.len(), bad.len());
+    eprintln!(
+        "crates.io: {} versions, {} refused",
+        versions.len(),
+        bad.len()
+    );
     assert!(bad.is_empty(), "{bad:?}");
 }
 
@@ -127,10 +149,20 @@ fn alpine_secdb_versions_parse_and_order() {
     if versions.is_empty() {
         return missing("the Alpine secdb feed");
     }
-    let bad: Vec<&String> = versions.iter().filter(|v| validate(Scheme::Apk, v).is_err()).collect();
-    eprintln!("Alpine: {} secfixes versions, {} refused: {bad:?}", versions.len(), bad.len());
+    let bad: Vec<&String> = versions
+        .iter()
+        .filter(|v| validate(Scheme::Apk, v).is_err())
+        .collect();
+    eprintln!(
+        "Alpine: {} secfixes versions, {} refused: {bad:?}",
+        versions.len(),
+        bad.len()
+    );
     // Sorting must be consistent (a total order): sort, then every neighbour pair is ordered.
-    let mut ok: Vec<&String> = versions.iter().filter(|v| validate(Scheme::Apk, v).is_ok()).collect();
+    let mut ok: Vec<&String> = versions
+        .iter()
+        .filter(|v| validate(Scheme::Apk, v).is_ok())
+        .collect();
     ok.sort_by(|a, b| compare(Scheme::Apk, a, b).expect("validated"));
     for w in ok.windows(2) {
         assert_ne!(
@@ -144,7 +176,9 @@ fn alpine_secdb_versions_parse_and_order() {
     // Exactly these secdb keys are malformed for apk-tools too (`-` not followed by `r`).
     assert_eq!(
         bad,
-        ["1.11-20-r0", "2.7.16-33", "4.10-1-r1", "57-1-r2"].iter().collect::<Vec<_>>(),
+        ["1.11-20-r0", "2.7.16-33", "4.10-1-r1", "57-1-r2"]
+            .iter()
+            .collect::<Vec<_>>(),
         "refused secdb versions"
     );
 }

@@ -117,9 +117,9 @@ fn osv_events(range: &str) -> anyhow::Result<Option<Vec<RangeEvent>>> {
     }
     let mut events = Vec::new();
     for part in t.split(',') {
-        let (k, v) = part
-            .split_once('=')
-            .with_context(|| format!("OSV-style range `{range}`: expected `event=version`, got `{part}`"))?;
+        let (k, v) = part.split_once('=').with_context(|| {
+            format!("OSV-style range `{range}`: expected `event=version`, got `{part}`")
+        })?;
         let v = v.trim().to_string();
         if v.is_empty() {
             bail!("OSV-style range `{range}`: `{}` has no version", k.trim());
