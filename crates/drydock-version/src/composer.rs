@@ -137,10 +137,12 @@ fn php_parts(v: &str) -> Vec<String> {
                 out.push('.');
             }
         } else {
-            if let Some(p) = prev {
-                if p != '.' && !out.ends_with('.') && (p.is_ascii_digit() != c.is_ascii_digit()) {
-                    out.push('.');
-                }
+            if let Some(p) = prev
+                && p != '.'
+                && !out.ends_with('.')
+                && (p.is_ascii_digit() != c.is_ascii_digit())
+            {
+                out.push('.');
             }
             out.push(c);
         }

@@ -243,7 +243,7 @@ pub(crate) fn compare(a: &str, b: &str) -> Result<Ordering, VersionError> {
 /// as an exact match.
 pub(crate) fn in_range(version: &str, range: &str) -> Result<bool, VersionError> {
     let v = MavenVersion::parse(version)?;
-    interval_sets(Scheme::Maven, range, |a, b| compare(a, b), &|x| {
+    interval_sets(Scheme::Maven, range, compare, &|x| {
         Ok(MavenVersion::parse(x)?.cmp(&v).reverse())
     })
 }

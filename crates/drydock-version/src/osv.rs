@@ -87,20 +87,17 @@ pub fn in_osv_range(
     // Versions were validated above, so comparisons cannot fail; sort_by needs a total order,
     // which each scheme's compare is. A failure would still be reported, not swallowed.
     let mut failure: Option<VersionError> = None;
-    sorted.sort_by(|a, b| {
-        let o = match (a.is_zero(), b.is_zero()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => Ordering::Less,
-            (false, true) => Ordering::Greater,
-            (false, false) => match compare(scheme, a.version(), b.version()) {
-                Ok(o) => o,
-                Err(e) => {
-                    failure.get_or_insert(e);
-                    Ordering::Equal
-                }
-            },
-        };
-        o
+    sorted.sort_by(|a, b| match (a.is_zero(), b.is_zero()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        (false, true) => Ordering::Greater,
+        (false, false) => match compare(scheme, a.version(), b.version()) {
+            Ok(o) => o,
+            Err(e) => {
+                failure.get_or_insert(e);
+                Ordering::Equal
+            }
+        },
     });
     if let Some(e) = failure {
         return Err(e);
@@ -212,11 +209,12 @@ mod tests {
     #[test]
     fn errors_quote_the_text() {
         let ev = [Introduced(s("0")), Fixed(s("not a version"))];
-        let e = in_osv_range(Scheme::Semver, "1.0.0", &ev).unwrap_err();
+        let e = in_osv_range(Scheme::Semver, "1.0.0", &ev).expect_err("bad fixed version");
         assert!(e.to_string().contains("`not a version`"), "{e}");
-        let e = in_osv_range(Scheme::Semver, "1.0.0", &[Fixed(s("1.0.0"))]).unwrap_err();
+        let e =
+            in_osv_range(Scheme::Semver, "1.0.0", &[Fixed(s("1.0.0"))]).expect_err("no introduced");
         assert!(e.to_string().contains("introduced"), "{e}");
-        let e = in_osv_range(Scheme::Semver, "x", &[Introduced(s("0"))]).unwrap_err();
+        let e = in_osv_range(Scheme::Semver, "x", &[Introduced(s("0"))]).expect_err("bad version");
         assert!(e.to_string().contains("`x`"), "{e}");
     }
 }

@@ -14,12 +14,12 @@ fuzz_target!(|data: &[u8]| {
     let version = parts.next().unwrap_or_default();
     let events: Vec<RangeEvent> = parts
         .map(|p| {
-            let (kind, v) = p.split_at(p.len().min(1));
-            let v = v.to_string();
+            let kind = p.chars().next().unwrap_or('x');
+            let v = p[kind.len_utf8().min(p.len())..].to_string();
             match kind {
-                "i" => RangeEvent::Introduced(v),
-                "f" => RangeEvent::Fixed(v),
-                "l" => RangeEvent::LastAffected(v),
+                'i' => RangeEvent::Introduced(v),
+                'f' => RangeEvent::Fixed(v),
+                'l' => RangeEvent::LastAffected(v),
                 _ => RangeEvent::Limit(v),
             }
         })
