@@ -159,6 +159,10 @@ const KNOWN_EXCEPTIONS: &[&str] = &[
     "OpenSSL-exception",
 ];
 
+fn canonical(list: &[&'static str], id: &str) -> Option<&'static str> {
+    list.iter().copied().find(|k| k.eq_ignore_ascii_case(id))
+}
+
 /// `LicenseRef-` and `text` with characters SPDX ids cannot hold replaced by `-`, recorded
 /// with its text in `extracted`.
 fn license_ref(text: &str, extracted: &mut BTreeMap<String, String>) -> String {
@@ -189,22 +193,21 @@ fn declared_license(raw: &str, extracted: &mut BTreeMap<String, String>) -> Stri
     for tok in spaced.split_whitespace() {
         let mapped = match tok {
             "(" | ")" | "AND" | "OR" | "WITH" => tok.to_string(),
-            id if after_with => {
-                if KNOWN_EXCEPTIONS.contains(&id) {
-                    id.to_string()
-                } else {
-                    return license_ref(raw.trim(), extracted);
-                }
-            }
-            id if KNOWN_IDS.contains(&id) || id.starts_with("LicenseRef-") => {
-                if id.starts_with("LicenseRef-") {
-                    extracted
-                        .entry(id.to_string())
-                        .or_insert_with(|| id.to_string());
-                }
+            id if after_with => match canonical(KNOWN_EXCEPTIONS, id) {
+                Some(known) => known.to_string(),
+                None => return license_ref(raw.trim(), extracted),
+            },
+            id if id.starts_with("LicenseRef-") => {
+                extracted
+                    .entry(id.to_string())
+                    .or_insert_with(|| id.to_string());
                 id.to_string()
             }
-            id => license_ref(id, extracted),
+            // SPDX ids compare case-insensitively (`zlib` is `Zlib`).
+            id => match canonical(KNOWN_IDS, id) {
+                Some(known) => known.to_string(),
+                None => license_ref(id, extracted),
+            },
         };
         after_with = tok == "WITH";
         if !(out.is_empty() || out.ends_with('(') || tok == ")") {
@@ -386,6 +389,7 @@ mod tests {
     fn declared_licenses_become_valid_expressions() {
         let mut ex = BTreeMap::new();
         assert_eq!(declared_license("MIT", &mut ex), "MIT");
+        assert_eq!(declared_license("zlib", &mut ex), "Zlib");
         assert_eq!(
             declared_license("(MIT OR Apache-2.0) AND GPL2", &mut ex),
             "(MIT OR Apache-2.0) AND LicenseRef-GPL2"
