@@ -578,6 +578,14 @@ fn corpus_image_matches_what_trivy_and_syft_both_report() {
         };
         println!("  drydock, {by}: {} {}@{}", k.0, k.1, k.2);
     }
+    for k in trivy.union(&syft).filter(|k| !drydock.contains(*k)) {
+        let by = match (trivy.contains(k), syft.contains(k)) {
+            (true, true) => "both peers",
+            (true, false) => "trivy only",
+            _ => "syft only",
+        };
+        println!("  not drydock, {by}: {} {}@{}", k.0, k.1, k.2);
+    }
     assert!(
         missing.is_empty(),
         "reported by Trivy and Syft, not by drydock: {missing:?}"
@@ -586,4 +594,60 @@ fn corpus_image_matches_what_trivy_and_syft_both_report() {
     for e in COMPARED {
         assert!(table[&e].3 > 0, "no {e} package reported by both peers");
     }
+}
+
+#[test]
+fn go_and_rust_binaries_without_section_headers() {
+    let Some(corpus) = required(
+        "DRYDOCK_CORPUS",
+        "/work/cache/corpus",
+        "the corpus build tree",
+        &[
+            "work/l4-go/usr/local/bin/hello-go",
+            "work/l5-rust/usr/local/bin/corpus-rs",
+        ],
+    ) else {
+        return;
+    };
+    let root = tempfile::tempdir().expect("temp dir");
+    let bin = root.path().join("usr/local/bin");
+    std::fs::create_dir_all(&bin).expect("mkdir");
+    for (from, to) in [
+        ("work/l4-go/usr/local/bin/hello-go", "hello-go"),
+        ("work/l5-rust/usr/local/bin/corpus-rs", "corpus-rs"),
+    ] {
+        std::fs::copy(corpus.join(from), bin.join(to)).expect("copies the binary");
+    }
+    // The same Go binary with its section header table cut off (as some packers and
+    // `sstrip` leave it): the build info is found by scanning.
+    let mut go = std::fs::read(bin.join("hello-go")).expect("reads");
+    assert_eq!(&go[..5], b"\x7fELF\x02", "a 64-bit ELF");
+    go[0x28..0x30].fill(0); // e_shoff
+    go[0x3c..0x40].fill(0); // e_shnum, e_shstrndx
+    let stripped = bin.join("hello-go-noshdr");
+    std::fs::write(&stripped, go).expect("writes");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stripped, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let r = scan(root.path(), Mode::Fs);
+    for go in ["usr/local/bin/hello-go", "usr/local/bin/hello-go-noshdr"] {
+        assert_eq!(at(&r, go), set(&["stdlib@1.19.8"]), "{go}");
+    }
+    let rust = at(&r, "usr/local/bin/corpus-rs");
+    for c in [
+        "corpus-rs@0.1.0",
+        "smallvec@1.6.0",
+        "regex@1.5.4",
+        "time@0.1.43",
+        "chrono@0.4.19",
+    ] {
+        assert!(rust.contains(c), "{c} not in {rust:?}");
+    }
+    assert!(
+        r.inventory.warnings.is_empty(),
+        "{:?}",
+        r.inventory.warnings
+    );
 }

@@ -1,4 +1,4 @@
 //! drydock-inventory's integration tests: analyzers run through `inventory` on real inputs.
 
-mod rpm;
 mod lang;
+mod rpm;

@@ -7,7 +7,8 @@
 //! header, each as a uvarint length and bytes. Older Go writes two pointers to Go string
 //! headers (data pointer, length), which are read through the binary's segments.
 //!
-//! The header is in the `.go.buildinfo` section (ELF; `__go_buildinfo` in Mach-O). Stripped
+//! The header is in the `.go.buildinfo` section (ELF; `__go_buildinfo` in Mach-O; at the start
+//! of `.data` in PE). Stripped
 //! or repacked binaries may have no section table: then the file is scanned for the magic at
 //! 16-byte aligned offsets (loadable segments keep file offsets congruent to addresses).
 //!
@@ -40,13 +41,19 @@ pub(super) fn read(
 /// The bytes from the build info header to the end of its section (or of the file).
 fn find<'a>(file: Option<&object::File<'a>>, content: &'a [u8]) -> Option<&'a [u8]> {
     if let Some(f) = file {
-        for name in [".go.buildinfo", "__go_buildinfo"] {
+        // ELF, Mach-O, then PE (where the build info opens `.data`).
+        for name in [".go.buildinfo", "__go_buildinfo", ".data"] {
             if let Some(data) = f.section_by_name(name).and_then(|s| s.data().ok())
                 && data.starts_with(MAGIC)
             {
                 return Some(data);
             }
         }
+    }
+    // A binary with a section table and none of those sections is not Go: only binaries
+    // without one (or that `object` cannot parse) are scanned.
+    if file.is_some_and(|f| f.sections().next().is_some()) {
+        return None;
     }
     let at = content
         .chunks_exact(16)
