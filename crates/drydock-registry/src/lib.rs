@@ -42,7 +42,7 @@ pub use auth::{CredentialSource, Credentials, Secret, docker_config_path, from_d
 pub use cache::{Cache, Removed};
 pub use client::ClientOptions;
 pub use error::{RegistryError, Result};
-pub use reference::{DOCKER_HUB, Reference};
+pub use reference::{DOCKER_HUB, Reference, remote_reference};
 
 use cache::InsertError;
 use client::Client;

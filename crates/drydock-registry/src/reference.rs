@@ -65,6 +65,41 @@ impl Reference {
     }
 }
 
+/// Whether a scan target names a registry image rather than a local file.
+///
+/// `None` when it is (or looks like) a path: it exists, is `PATH:TAG` of an existing path,
+/// starts with `/`, `.` or `~`, or ends like an archive (`.tar`, `.tar.gz`, `.tgz`, …); such
+/// targets are left to `drydock_image::open` and its "no such file" error. Otherwise the
+/// parsed reference, or why it is not one.
+pub fn remote_reference(target: &str) -> Option<Result<Reference>> {
+    let path = std::path::Path::new(target);
+    if path.exists() {
+        return None;
+    }
+    if let Some((p, tag)) = target.rsplit_once(':')
+        && !tag.is_empty()
+        && !tag.contains('/')
+        && std::path::Path::new(p).exists()
+    {
+        return None;
+    }
+    let lower = target.to_ascii_lowercase();
+    let archive = [
+        ".tar", ".tar.gz", ".tgz", ".tar.zst", ".tar.xz", ".tar.bz2", ".zip",
+    ]
+    .iter()
+    .any(|ext| {
+        lower
+            .split(['@', ':'])
+            .next()
+            .is_some_and(|n| n.ends_with(ext))
+    });
+    if target.starts_with(['/', '.', '~']) || target.contains('\\') || archive {
+        return None;
+    }
+    Some(target.parse())
+}
+
 fn host_without_port(registry: &str) -> &str {
     if registry.starts_with('[') {
         // [v6]:port
@@ -250,6 +285,16 @@ mod tests {
         assert_eq!(r.tag(), Some("v1"));
         assert_eq!(r.manifest_ref(), d);
         assert!(!r.is_loopback());
+    }
+
+    #[test]
+    fn local_targets_are_not_references() {
+        assert!(remote_reference("/no/such/file.tar").is_none());
+        assert!(remote_reference("./layout:1.0").is_none());
+        assert!(remote_reference("image.tar.gz").is_none());
+        assert!(remote_reference(env!("CARGO_MANIFEST_DIR")).is_none());
+        assert!(matches!(remote_reference("alpine:3.19"), Some(Ok(_))));
+        assert!(matches!(remote_reference("Alpine"), Some(Err(_))));
     }
 
     #[test]

@@ -9,8 +9,9 @@ use drydock_package::ScanWarning;
 #[derive(Debug, Args)]
 pub struct TargetArgs {
     /// What to scan: a docker-archive (`docker save` output, .tar or .tar.gz), an OCI layout
-    /// directory (`LAYOUT` or `LAYOUT:TAG`), an OCI archive, a root filesystem tarball, or a
-    /// directory.
+    /// directory (`LAYOUT` or `LAYOUT:TAG`), an OCI archive, a root filesystem tarball, a
+    /// directory, or an image in a registry (`alpine`, `ghcr.io/org/app:1.0`,
+    /// `host:5000/app@sha256:…`), pulled without a Docker daemon.
     #[arg(value_name = "TARGET")]
     pub target: String,
     /// The platform to pick from a multi-platform image, as `os/arch[/variant]`.
@@ -30,6 +31,27 @@ pub struct TargetArgs {
     /// Treat warnings (a malformed lockfile, a skipped file) as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Registry user name (else `DRYDOCK_USERNAME`, else Docker's `config.json` and helpers).
+    #[arg(
+        long,
+        value_name = "USER",
+        env = "DRYDOCK_USERNAME",
+        help_heading = "Registry"
+    )]
+    pub username: Option<String>,
+    /// Read the registry password from stdin (else `DRYDOCK_PASSWORD`).
+    #[arg(long, requires = "username", help_heading = "Registry")]
+    pub password_stdin: bool,
+    /// Allow plain HTTP and HTTPS without certificate verification for the registry.
+    #[arg(long, help_heading = "Registry")]
+    pub insecure: bool,
+    /// Trust the CA certificates in this PEM file for the registry.
+    #[arg(long, value_name = "FILE", help_heading = "Registry")]
+    pub registry_ca: Option<std::path::PathBuf>,
+    /// Bound the image cache (`DRYDOCK_CACHE_DIR`, default `~/.cache/drydock`) to this size;
+    /// least recently used blobs go first.
+    #[arg(long, value_name = "SIZE", env = "DRYDOCK_CACHE_MAX_SIZE", value_parser = parse_size, help_heading = "Registry")]
+    pub cache_max_size: Option<u64>,
 }
 
 /// Parses `123`, `10KB`, `5MiB`, `32GiB`, `1G` (binary multiples for `K/M/G`, `Ki/Mi/Gi`,
@@ -74,7 +96,54 @@ impl TargetArgs {
             platform_explicit,
             limits: self.limits(),
         };
-        Ok(drydock_image::open(&self.target, &opts)?)
+        let Some(reference) = drydock_registry::remote_reference(&self.target) else {
+            return Ok(drydock_image::open(&self.target, &opts)?);
+        };
+        let reference = reference.with_context(|| {
+            format!(
+                "`{}` is neither an existing path nor an image reference",
+                self.target
+            )
+        })?;
+        let credentials = match &self.username {
+            None => None,
+            Some(user) => {
+                let password = if self.password_stdin {
+                    let mut line = String::new();
+                    std::io::stdin()
+                        .read_line(&mut line)
+                        .context("reading the password from stdin")?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                } else {
+                    std::env::var("DRYDOCK_PASSWORD").map_err(|_| {
+                        anyhow::anyhow!(
+                            "a user name needs a password: --password-stdin or DRYDOCK_PASSWORD"
+                        )
+                    })?
+                };
+                Some((
+                    drydock_registry::Credentials::new(user.clone(), password),
+                    drydock_registry::CredentialSource::Explicit,
+                ))
+            }
+        };
+        let pull = drydock_registry::PullOptions {
+            platform: opts.platform.clone(),
+            platform_explicit,
+            client: drydock_registry::ClientOptions {
+                credentials,
+                insecure: self.insecure,
+                ca_file: self.registry_ca.clone(),
+                ..Default::default()
+            },
+            cache_dir: None,
+            max_cache_size: self.cache_max_size,
+        };
+        let pulled = drydock_registry::pull(&reference, &pull)?;
+        let layout = pulled.layout.to_str().with_context(|| {
+            format!("the cache path `{}` is not UTF-8", pulled.layout.display())
+        })?;
+        Ok(drydock_image::open(layout, &opts)?)
     }
 }
 
