@@ -159,10 +159,13 @@ fn findings(
     let reported: Vec<_> = t.reported().collect();
     if !reported.is_empty() {
         writeln!(out)?;
+        // With an environment profile, the severity column shows base → environmental.
+        let env = reported.iter().any(|d| d.finding.environmental_severity.is_some());
+        let severity_header = if env { "Severity (env)" } else { "Severity" };
         let mut table = Table::new(&[
             "Package",
             "Vulnerability",
-            "Severity",
+            severity_header,
             "Status",
             "Installed",
             "Fixed",
@@ -170,14 +173,25 @@ fn findings(
         ]);
         for d in reported {
             let f = &d.finding;
+            let shown = f.environmental_severity.unwrap_or(f.severity);
+            let severity = match f.environmental_severity {
+                Some(e) => format!("{} → {}", f.severity.as_str(), e.as_str()),
+                None => f.severity.as_str().to_string(),
+            };
+            // No title (NVD records have none): the description's first line, as Trivy shows.
+            let title = f
+                .title
+                .as_deref()
+                .or_else(|| f.description.as_deref().and_then(|d| d.lines().next()))
+                .unwrap_or("");
             table.row(vec![
                 Cell::plain(&f.package),
                 Cell::plain(&f.id),
-                Cell::colored(f.severity.as_str(), severity_color(f.severity)),
+                Cell::colored(&severity, severity_color(shown)),
                 Cell::plain(f.status.as_str()),
                 Cell::plain(&f.installed),
                 Cell::plain(f.fixed.as_deref().unwrap_or("")),
-                Cell::plain(&truncate(f.title.as_deref().unwrap_or(""), TITLE_WIDTH)),
+                Cell::plain(&truncate(title, TITLE_WIDTH)),
             ]);
         }
         table.render(paint, out)?;

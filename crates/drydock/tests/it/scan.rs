@@ -282,6 +282,9 @@ fn environment_rescoring_in_scans() {
         let v31 = f["cvss"].as_array().expect("cvss").iter().find(|c| c["version"] == "3.1").expect("a v3.1 score");
         assert_eq!(v31["environmental_score"], 8.8);
     }
+    let table = scan("image", &alpine373(), &["--config", cfg, "--env-profile", "internal"]);
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(text.contains("Severity (env)") && text.contains("CRITICAL → HIGH"), "{text}");
     // The gate on base severity fails; on the environmental one it passes.
     let base = scan("image", &alpine373(), &["--config", cfg, "--env-profile", "internal", "--fail-on", "CRITICAL"]);
     assert_eq!(base.status.code(), Some(1));
