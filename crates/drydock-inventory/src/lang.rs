@@ -123,13 +123,16 @@ pub(crate) fn file_name(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
-/// Whether a path lies inside an installed dependency (`node_modules/`, `vendor/`), where a
-/// lockfile belongs to the dependency's own development, not to what is installed.
+/// Whether a path lies inside an installed dependency (`node_modules/`, `vendor/`, Cargo's
+/// download cache `.cargo/registry/`), where a lockfile belongs to the dependency's own
+/// development, not to what is installed.
 pub(crate) fn in_dependency_dir(path: &str) -> bool {
     path.starts_with("node_modules/")
         || path.contains("/node_modules/")
         || path.starts_with("vendor/")
         || path.contains("/vendor/")
+        || path.contains(".cargo/registry/")
+        || path.contains(".cargo/git/")
 }
 
 /// Whether a lockfile at `path` is read in `mode`: only in checkouts, and not inside a
@@ -215,6 +218,9 @@ mod tests {
     fn dependency_dirs() {
         assert!(in_dependency_dir("node_modules/x/yarn.lock"));
         assert!(in_dependency_dir("app/vendor/a/b/composer.lock"));
+        assert!(in_dependency_dir(
+            "root/.cargo/registry/src/index.crates.io-1/ripgrep-14.1.0/Cargo.lock"
+        ));
         assert!(!in_dependency_dir("app/yarn.lock"));
     }
 }
