@@ -143,7 +143,7 @@ mod tests {
 
     #[test]
     fn limit_reader_stops() {
-        let data = vec![0u8; 100];
+        let data = [0u8; 100];
         let mut r = LimitReader::new(&data[..], 10);
         let mut out = Vec::new();
         let err = r.read_to_end(&mut out).expect_err("limit must trip");

@@ -279,7 +279,7 @@ impl Image {
             .min(n)
             .max(1);
         let next = AtomicUsize::new(0);
-        let results: Mutex<Vec<Option<Result<LayerWalk<V::Output>>>>> =
+        let results: Mutex<Vec<Option<WalkResult<V::Output>>>> =
             Mutex::new((0..n).map(|_| None).collect());
         std::thread::scope(|s| {
             for _ in 0..threads {
@@ -335,6 +335,8 @@ impl Image {
         })
     }
 }
+
+type WalkResult<O> = Result<LayerWalk<O>>;
 
 /// Merges walked layers, resolves wanted links (reading their targets in a second pass where
 /// the target was not read the first time), and collects the visible wanted files.

@@ -72,10 +72,10 @@ pub(crate) fn merge<O>(
         }
         // A path written again replaces the lower entry; directories merge.
         for path in &layer.paths {
-            if let Some(node) = tree.get(path) {
-                if node.layer() < i {
-                    tree.remove(path);
-                }
+            if let Some(node) = tree.get(path)
+                && node.layer() < i
+            {
+                tree.remove(path);
             }
         }
         for path in layer.paths.drain() {

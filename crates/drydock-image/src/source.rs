@@ -22,10 +22,12 @@ pub(crate) fn open(target: &str, opts: &OpenOptions) -> Result<Target> {
         return open_path(path, None, opts);
     }
     // `LAYOUT:TAG` / `ARCHIVE:TAG`: the part before the last colon must exist.
-    if let Some((p, tag)) = target.rsplit_once(':') {
-        if !tag.is_empty() && !tag.contains('/') && Path::new(p).exists() {
-            return open_path(Path::new(p), Some(tag), opts);
-        }
+    if let Some((p, tag)) = target.rsplit_once(':')
+        && !tag.is_empty()
+        && !tag.contains('/')
+        && Path::new(p).exists()
+    {
+        return open_path(Path::new(p), Some(tag), opts);
     }
     Err(ImageError::NotAnImage {
         path: path.to_path_buf(),
@@ -354,7 +356,7 @@ fn open_oci(
     let manifest_bytes = store.read_verified(&chosen.digest, "manifest")?;
     let manifest: ImageManifest = serde_json::from_slice(&manifest_bytes)
         .map_err(|e| malformed(path, chosen.digest.as_str(), e))?;
-    let config_digest = Digest::parse(&manifest.config().digest().to_string())?;
+    let config_digest = Digest::parse(manifest.config().digest().as_ref())?;
     let config_bytes = store.read_verified(&config_digest, "image config")?;
     let config: ImageConfiguration = serde_json::from_slice(&config_bytes)
         .map_err(|e| malformed(path, config_digest.as_str(), e))?;
@@ -386,7 +388,7 @@ fn open_oci(
     let history = layer_history(&config);
     let mut layers = Vec::new();
     for (i, (desc, diff_id)) in manifest.layers().iter().zip(diff_ids).enumerate() {
-        let digest = Digest::parse(&desc.digest().to_string())?;
+        let digest = Digest::parse(desc.digest().as_ref())?;
         let blob = format!("blobs/sha256/{}", digest.hex());
         if !store.contains(&blob) {
             return Err(ImageError::MissingBlob {
@@ -444,7 +446,7 @@ fn collect_manifests(
         ));
     }
     for desc in index.manifests() {
-        let digest = Digest::parse(&desc.digest().to_string())?;
+        let digest = Digest::parse(desc.digest().as_ref())?;
         let ref_name = desc
             .annotations()
             .as_ref()

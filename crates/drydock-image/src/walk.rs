@@ -167,25 +167,25 @@ pub(crate) fn walk_layer<R: Read, V: FileVisitor>(
             .0
             .expect("uncompressed hashing is on for compressed layers"),
     };
-    if let Some(exp) = &expect.blob {
-        if *exp != blob_digest {
-            return Err(ImageError::DigestMismatch {
-                what: "layer blob",
-                name: name.to_string(),
-                expected: exp.to_string(),
-                actual: blob_digest.to_string(),
-            });
-        }
+    if let Some(exp) = &expect.blob
+        && *exp != blob_digest
+    {
+        return Err(ImageError::DigestMismatch {
+            what: "layer blob",
+            name: name.to_string(),
+            expected: exp.to_string(),
+            actual: blob_digest.to_string(),
+        });
     }
-    if let Some(exp) = &expect.diff_id {
-        if *exp != diff_id {
-            return Err(ImageError::DigestMismatch {
-                what: "layer (diff_id)",
-                name: name.to_string(),
-                expected: exp.to_string(),
-                actual: diff_id.to_string(),
-            });
-        }
+    if let Some(exp) = &expect.diff_id
+        && *exp != diff_id
+    {
+        return Err(ImageError::DigestMismatch {
+            what: "layer (diff_id)",
+            name: name.to_string(),
+            expected: exp.to_string(),
+            actual: diff_id.to_string(),
+        });
     }
     walk.blob_digest = blob_digest;
     walk.diff_id = diff_id;
@@ -243,21 +243,21 @@ fn read_tar<R: Read, V: FileVisitor>(
         }
         if let Some(capture) = capture {
             // Second pass: only the link targets asked for.
-            if etype.is_file() || etype == tar::EntryType::Continuous {
-                if let Some(aliases) = capture.get(&path) {
-                    content.clear();
-                    (&mut entry)
-                        .take(limits.max_file_size + 1)
-                        .read_to_end(&mut content)?;
-                    if content.len() as u64 <= limits.max_file_size {
-                        for (alias, meta) in aliases {
-                            let meta = FileMeta {
-                                size: content.len() as u64,
-                                ..*meta
-                            };
-                            walk.files
-                                .push((alias.clone(), visitor.visit(alias, &meta, &content)));
-                        }
+            if (etype.is_file() || etype == tar::EntryType::Continuous)
+                && let Some(aliases) = capture.get(&path)
+            {
+                content.clear();
+                (&mut entry)
+                    .take(limits.max_file_size + 1)
+                    .read_to_end(&mut content)?;
+                if content.len() as u64 <= limits.max_file_size {
+                    for (alias, meta) in aliases {
+                        let meta = FileMeta {
+                            size: content.len() as u64,
+                            ..*meta
+                        };
+                        walk.files
+                            .push((alias.clone(), visitor.visit(alias, &meta, &content)));
                     }
                 }
             }

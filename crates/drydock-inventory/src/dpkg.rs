@@ -127,12 +127,9 @@ fn parse_status(content: &[u8], status_d: bool) -> Result<Vec<Package>, AnalyzeE
             });
         };
         match p.get("Status") {
-            Some(status) => {
-                // `want flag status`: the last word is the state.
-                if status.split_whitespace().last() != Some("installed") {
-                    continue;
-                }
-            }
+            // `want flag status`: the last word is the state.
+            Some(status) if status.split_whitespace().last() != Some("installed") => continue,
+            Some(_) => {}
             None if !status_d => {
                 return Err(AnalyzeError::AtLine {
                     line: p.first_line,

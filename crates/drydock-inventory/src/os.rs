@@ -260,12 +260,11 @@ pub fn detect_os(facts: &[(String, OsFacts)]) -> Option<Os> {
         }
         OsFamily::Debian => {
             // debian_version is `12.5` on a release, `trixie/sid` on testing: refine only with a number.
-            if let Some(v) = debian.and_then(|f| f.version.clone()) {
-                if v.starts_with(|c: char| c.is_ascii_digit())
-                    && (os.version.is_empty() || v.starts_with(&os.version))
-                {
-                    os.version = v;
-                }
+            if let Some(v) = debian.and_then(|f| f.version.clone())
+                && v.starts_with(|c: char| c.is_ascii_digit())
+                && (os.version.is_empty() || v.starts_with(&os.version))
+            {
+                os.version = v;
             }
         }
         _ => {}

@@ -64,7 +64,10 @@ pub(crate) fn package_purl(p: &Package, os: Option<&Os>) -> String {
     }
     if p.ecosystem.is_os() {
         if let Some(os) = os {
-            q.push(("distro", purl_encode(&format!("{}-{}", os.family, os.version))));
+            q.push((
+                "distro",
+                purl_encode(&format!("{}-{}", os.family, os.version)),
+            ));
         }
         if let Some(src) = &p.source {
             // rpm names the source rpm always; dpkg and apk only when it differs.

@@ -166,14 +166,14 @@ pub fn inventory(
     };
     let result = drydock_inventory::inventory(&target, mode_for(&target), &opts)
         .with_context(|| format!("reading `{}`", args.target))?;
-    if args.strict {
-        if let Some(w) = result.inventory.warnings.first() {
-            anyhow::bail!(
-                "{} (--strict; {} warning(s) in all)",
-                w,
-                result.inventory.warnings.len()
-            );
-        }
+    if args.strict
+        && let Some(w) = result.inventory.warnings.first()
+    {
+        anyhow::bail!(
+            "{} (--strict; {} warning(s) in all)",
+            w,
+            result.inventory.warnings.len()
+        );
     }
     for w in &result.inventory.warnings {
         tracing::warn!("{w}");

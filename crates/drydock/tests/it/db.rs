@@ -110,7 +110,7 @@ fn serve(mut stream: TcpStream, root: &Path, c: &Counters) -> std::io::Result<()
         .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
     if fail.is_ok() {
         let n = c.failed.fetch_add(1, Ordering::SeqCst);
-        let status = if n % 2 == 0 {
+        let status = if n.is_multiple_of(2) {
             "429 Too Many Requests"
         } else {
             "503 Service Unavailable"
