@@ -246,8 +246,26 @@ impl Cache {
     /// Removes least recently used blobs (by mtime, refreshed on every hit) until the blobs
     /// total at most `max_bytes`, and every layout that linked a removed blob.
     pub fn prune(&self, max_bytes: u64) -> Result<Removed> {
+        self.prune_keeping(max_bytes, &[], None)
+    }
+
+    /// [`Cache::prune`], never removing the blobs in `keep` nor the layout `keep_layout` (the
+    /// pull that just finished, about to be read).
+    pub(crate) fn prune_keeping(
+        &self,
+        max_bytes: u64,
+        keep: &[&Digest],
+        keep_layout: Option<&Path>,
+    ) -> Result<Removed> {
+        let keep: std::collections::BTreeSet<&str> = keep.iter().map(|d| d.hex()).collect();
         let mut blobs = self.blobs()?;
-        let mut total: u64 = blobs.iter().map(|(_, len, _)| len).sum();
+        blobs.retain(|(p, _, _)| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_none_or(|n| !keep.contains(n))
+        });
+        // The kept blobs count toward the total but cannot go.
+        let mut total: u64 = self.size()?;
         let mut removed = Removed::default();
         if total <= max_bytes {
             return Ok(removed);
@@ -271,6 +289,9 @@ impl Cache {
             .map_err(|e| RegistryError::io(&layouts, e))?
             .flatten()
         {
+            if keep_layout.is_some_and(|k| k == e.path()) {
+                continue;
+            }
             let linked = e.path().join("blobs/sha256");
             let hit = fs::read_dir(&linked)
                 .map(|es| es.flatten().any(|b| gone.contains(&b.file_name())))
@@ -343,6 +364,10 @@ mod tests {
         let r = cache.prune(10).expect("prune");
         assert_eq!((r.blobs, r.layouts, r.bytes), (1, 1, 4));
         assert!(!la.exists() && lb.exists());
+        // The blobs and layout of the pull in progress stay, even over the bound.
+        let r = cache.prune_keeping(0, &[&b], Some(&lb)).expect("prune");
+        assert_eq!((r.blobs, r.layouts), (0, 0));
+        assert!(lb.exists() && cache.has(&b));
         let r = cache.clean().expect("clean");
         assert_eq!((r.blobs, r.layouts), (1, 1));
         assert_eq!(cache.size().expect("size"), 0);

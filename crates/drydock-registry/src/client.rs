@@ -91,15 +91,24 @@ impl Client {
     pub fn new(reference: &Reference, opts: &ClientOptions) -> Result<Client> {
         let host = reference.api_host();
         let (agent, base) = if opts.insecure || reference.is_loopback() {
-            // As Docker does for insecure registries: HTTPS without verification when the
-            // registry speaks it, plain HTTP otherwise.
-            let a = agent(opts, false)?;
+            // As Docker does for insecure and loopback registries: HTTPS when the registry
+            // speaks it (verified unless `insecure`), plain HTTP otherwise.
+            let a = agent(opts, !opts.insecure)?;
             let https = format!("https://{host}");
             match a.get(format!("{https}/v2/")).call() {
                 Ok(_) => (a, https),
-                Err(e) => {
+                Err(e) if opts.insecure || !is_tls_error(&e) => {
                     tracing::debug!("`{https}/v2/` failed ({e}); using plain HTTP");
                     (a, format!("http://{host}"))
+                }
+                Err(e) => {
+                    return Err(RegistryError::Transport {
+                        reference: reference.to_string(),
+                        url: format!("{https}/v2/"),
+                        message: format!(
+                            "{e} (trust its CA with --registry-ca FILE, or skip verification with --insecure)"
+                        ),
+                    });
                 }
             }
         } else {
@@ -323,6 +332,13 @@ impl Client {
             }
         }
     }
+}
+
+/// A certificate problem (as opposed to a server that does not speak TLS at all).
+fn is_tls_error(e: &ureq::Error) -> bool {
+    // rustls' certificate errors reach us as `Error::Rustls` or wrapped in `Error::Io`.
+    matches!(e, ureq::Error::Rustls(_) | ureq::Error::Io(_))
+        && e.to_string().contains("invalid peer certificate")
 }
 
 fn transient(e: &ureq::Error) -> bool {

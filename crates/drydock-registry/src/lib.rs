@@ -220,7 +220,7 @@ pub fn pull(reference: &Reference, opts: &PullOptions) -> Result<Pulled> {
     let blob_refs: Vec<&Digest> = blobs.iter().collect();
     let layout = cache.write_layout(key.hex(), &index, &blob_refs)?;
     if let Some(max) = opts.max_cache_size {
-        let removed = cache.prune(max)?;
+        let removed = cache.prune_keeping(max, &blob_refs, Some(&layout))?;
         if removed.blobs > 0 {
             tracing::info!(
                 "cache over {max} bytes: removed {} blobs ({} bytes)",

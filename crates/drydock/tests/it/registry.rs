@@ -54,6 +54,15 @@ struct Registry {
 impl Registry {
     /// `htpasswd`: `(user, password)` for basic auth (the file is made with `htpasswd -Bbn`).
     fn start(bin: &Path, htpasswd: Option<(&str, &str)>) -> Registry {
+        Registry::start_with(bin, htpasswd, None)
+    }
+
+    /// `tls`: `(certificate chain PEM, key PEM)` files to serve HTTPS with.
+    fn start_with(
+        bin: &Path,
+        htpasswd: Option<(&str, &str)>,
+        tls: Option<(&Path, &Path)>,
+    ) -> Registry {
         let dir = tempfile::tempdir().expect("tempdir");
         let port = free_port();
         let mut config = format!(
@@ -68,9 +77,19 @@ impl Registry {
             assert!(out.status.success(), "htpasswd failed");
             let file = dir.path().join("htpasswd");
             std::fs::write(&file, &out.stdout).expect("write htpasswd");
+            config.insert_str(
+                0,
+                &format!(
+                    "auth:\n  htpasswd:\n    realm: drydock-test\n    path: {}\n",
+                    file.display()
+                ),
+            );
+        }
+        if let Some((cert, key)) = tls {
             config.push_str(&format!(
-                "auth:\n  htpasswd:\n    realm: drydock-test\n    path: {}\n",
-                file.display()
+                "  tls:\n    certificate: {}\n    key: {}\n",
+                cert.display(),
+                key.display()
             ));
         }
         let config_path = dir.path().join("config.yml");
@@ -607,6 +626,45 @@ fn basic_auth_registry() {
         json(&from_config)["targets"][0]["packages"],
         ok["targets"][0]["packages"]
     );
+    // A credential helper (`credHelpers`), run as `docker-credential-NAME get`.
+    let helper_dir = tempfile::tempdir().expect("tempdir");
+    let helper = helper_dir.path().join("docker-credential-ddtest");
+    std::fs::write(
+        &helper,
+        "#!/bin/sh\nread server\n[ \"$1\" = get ] || exit 1\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"right-horse-battery\"}' \"$server\"\n",
+    )
+    .expect("write helper");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    std::fs::write(
+        docker.path().join("config.json"),
+        format!(r#"{{"credHelpers":{{"{}":"ddtest"}}}}"#, reg.host()),
+    )
+    .expect("write config.json");
+    let path = format!(
+        "{}:{}",
+        helper_dir.path().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let from_helper = dd(cache.path())
+        .args(["sbom", &reference, "--insecure", "--format", "json", "-vvv"])
+        .env("DOCKER_CONFIG", docker.path())
+        .env("PATH", path)
+        .output()
+        .expect("run");
+    assert_eq!(
+        json(&from_helper)["targets"][0]["packages"],
+        ok["targets"][0]["packages"]
+    );
+    // Even at trace level, neither the password nor the Basic header reaches the log.
+    let log = String::from_utf8_lossy(&from_helper.stderr);
+    assert!(log.contains("/manifests/"), "trace logging is on: {log}");
+    assert!(
+        !log.contains("right-horse-battery") && !log.contains(&base64("alice:right-horse-battery")),
+        "{log}"
+    );
 }
 
 fn base64(s: &str) -> String {
@@ -637,6 +695,10 @@ enum Mode {
     FlipBlobs,
     /// A token server at `/token` (Basic `user:password` → bearer token) and a gate on `/v2/`.
     Bearer,
+    /// Flip one byte in every manifest body.
+    FlipManifests,
+    /// Answer the first manifest GET with 503, the second with 429 `Retry-After: 1`.
+    Flaky,
 }
 
 /// A one-request-per-connection HTTP proxy in front of the registry.
@@ -644,6 +706,7 @@ struct Proxy {
     port: u16,
     blob_gets: Arc<AtomicUsize>,
     token_requests: Arc<Mutex<Vec<String>>>,
+    refused: Arc<AtomicUsize>,
 }
 
 const TOKEN: &str = "drydock-test-token-1234";
@@ -654,13 +717,24 @@ impl Proxy {
         let port = listener.local_addr().expect("addr").port();
         let blob_gets = Arc::new(AtomicUsize::new(0));
         let token_requests = Arc::new(Mutex::new(Vec::new()));
-        let (gets, tokens) = (blob_gets.clone(), token_requests.clone());
+        let refused = Arc::new(AtomicUsize::new(0));
+        let (gets, tokens, refusals) = (blob_gets.clone(), token_requests.clone(), refused.clone());
         let want_basic = format!("Basic {}", base64(basic));
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
                 let (gets, tokens, want_basic) = (gets.clone(), tokens.clone(), want_basic.clone());
+                let refusals = refusals.clone();
                 std::thread::spawn(move || {
-                    let _ = serve(conn, upstream, port, mode, &gets, &tokens, &want_basic);
+                    let _ = serve(
+                        conn,
+                        upstream,
+                        port,
+                        mode,
+                        &gets,
+                        &tokens,
+                        &refusals,
+                        &want_basic,
+                    );
                 });
             }
         });
@@ -668,6 +742,7 @@ impl Proxy {
             port,
             blob_gets,
             token_requests,
+            refused,
         }
     }
 
@@ -680,6 +755,7 @@ impl Proxy {
     }
 }
 
+#[allow(clippy::too_many_arguments)] // test plumbing: one proxy, several counters
 fn serve(
     mut conn: TcpStream,
     upstream: u16,
@@ -687,6 +763,7 @@ fn serve(
     mode: Mode,
     gets: &AtomicUsize,
     tokens: &Mutex<Vec<String>>,
+    refused: &AtomicUsize,
     want_basic: &str,
 ) -> std::io::Result<()> {
     conn.set_read_timeout(Some(Duration::from_secs(5)))?;
@@ -762,6 +839,21 @@ fn serve(
             );
         }
     }
+    let is_manifest_get = method == "GET" && path.contains("/manifests/");
+    if mode == Mode::Flaky && is_manifest_get {
+        match refused.fetch_add(1, Ordering::SeqCst) {
+            0 => return reply(&mut conn, "503 Service Unavailable", "", "{}"),
+            1 => {
+                return reply(
+                    &mut conn,
+                    "429 Too Many Requests",
+                    "Retry-After: 1\r\n",
+                    "{}",
+                );
+            }
+            _ => {}
+        }
+    }
     let is_blob_get = method == "GET" && path.contains("/blobs/sha256:");
     if is_blob_get {
         gets.fetch_add(1, Ordering::SeqCst);
@@ -777,8 +869,12 @@ fn serve(
     up.write_all(req.as_bytes())?;
     let mut resp = Vec::new();
     up.read_to_end(&mut resp)?;
-    if mode == Mode::FlipBlobs
-        && is_blob_get
+    let flip = match mode {
+        Mode::FlipBlobs => is_blob_get,
+        Mode::FlipManifests => is_manifest_get,
+        _ => false,
+    };
+    if flip
         && resp.starts_with(b"HTTP/1.1 200")
         && let Some(end) = resp.windows(4).position(|w| w == b"\r\n\r\n")
         && resp.len() > end + 4
@@ -927,4 +1023,262 @@ fn corrupted_blob_is_refused_and_not_cached() {
             .next()
             .is_none()
     );
+}
+
+/// Retries: a 503, then a 429 with `Retry-After`, then the scan goes through.
+#[test]
+fn retries_on_503_and_429() {
+    let Some((reg_bin, skopeo)) = tools() else {
+        return;
+    };
+    let reg = Registry::start(&reg_bin, None);
+    let proxy = Proxy::start(reg.port, Mode::Flaky, "");
+    push(
+        &skopeo,
+        &format!("docker-archive:{}", alpine_archive().display()),
+        &format!("{}/library/alpine:3.10", reg.host()),
+        None,
+        false,
+    );
+    let cache = tempfile::tempdir().expect("tempdir");
+    let started = Instant::now();
+    let out = dd(cache.path())
+        .args([
+            "sbom",
+            &format!("{}/library/alpine:3.10", proxy.host()),
+            "--insecure",
+            "-v",
+        ])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        proxy.refused.load(Ordering::SeqCst),
+        3,
+        "two refusals, then the answer"
+    );
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After: 1 was honoured"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("503") && err.contains("429"), "{err}");
+}
+
+/// A manifest whose bytes do not match the pinned digest (or the registry's
+/// `Docker-Content-Digest`) is refused, naming the digest.
+#[test]
+fn corrupted_manifest_is_refused() {
+    let Some((reg_bin, skopeo)) = tools() else {
+        return;
+    };
+    let reg = Registry::start(&reg_bin, None);
+    let proxy = Proxy::start(reg.port, Mode::FlipManifests, "");
+    let direct = format!("{}/library/alpine:3.10", reg.host());
+    push(
+        &skopeo,
+        &format!("docker-archive:{}", alpine_archive().display()),
+        &direct,
+        None,
+        false,
+    );
+    let digest = manifest_digest(&skopeo, &direct);
+    let cache = tempfile::tempdir().expect("tempdir");
+    for reference in [
+        format!("{}/library/alpine@{digest}", proxy.host()),
+        format!("{}/library/alpine:3.10", proxy.host()),
+    ] {
+        let out = dd(cache.path())
+            .args(["sbom", &reference, "--insecure"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("digest mismatch for manifest") && err.contains(&digest),
+            "{err}"
+        );
+    }
+    assert!(cached_blobs(cache.path()).is_empty());
+}
+
+/// `--registry-ca`: a registry serving HTTPS with a certificate from a CA of the test's own.
+/// Without the CA the pull fails (pointing at the flag); with it, or with `--insecure`, it scans.
+#[test]
+fn tls_registry_with_registry_ca() {
+    let Some((reg_bin, skopeo)) = tools() else {
+        return;
+    };
+    let Some(openssl) = require("`openssl` (Debian package openssl)", which("openssl")) else {
+        return;
+    };
+    let pki = tempfile::tempdir().expect("tempdir");
+    let p = |name: &str| pki.path().join(name);
+    let run = |args: &[&str]| {
+        let out = Command::new(&openssl)
+            .args(args)
+            .current_dir(pki.path())
+            .output()
+            .expect("run openssl");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=drydock test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(
+        p("ext.cnf"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .expect("ext");
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "server.pem",
+    ]);
+    let reg = Registry::start_with(&reg_bin, None, Some((&p("server.pem"), &p("server.key"))));
+    let reference = format!("{}/library/alpine:3.10", reg.host());
+    push(
+        &skopeo,
+        &format!("docker-archive:{}", alpine_archive().display()),
+        &reference,
+        None,
+        false,
+    );
+    let cache = tempfile::tempdir().expect("tempdir");
+    let untrusted = dd(cache.path())
+        .args(["sbom", &reference])
+        .output()
+        .expect("run");
+    assert_eq!(untrusted.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(
+        err.contains("--registry-ca") && err.contains(&reference),
+        "{err}"
+    );
+    let ca = p("ca.pem");
+    let trusted = dd(cache.path())
+        .args(["sbom", &reference, "--format", "json", "--registry-ca"])
+        .arg(&ca)
+        .output()
+        .expect("run");
+    assert_eq!(
+        json(&trusted)["targets"][0]["packages"]
+            .as_array()
+            .map(Vec::len),
+        Some(14)
+    );
+    let insecure = dd(cache.path())
+        .args(["sbom", &reference, "--insecure"])
+        .output()
+        .expect("run");
+    assert!(
+        insecure.status.success(),
+        "{}",
+        String::from_utf8_lossy(&insecure.stderr)
+    );
+}
+
+/// `--cache-max-size`: the image just pulled stays even over the bound; older blobs go.
+#[test]
+fn cache_max_size_evicts_older_images() {
+    let Some((reg_bin, skopeo)) = tools() else {
+        return;
+    };
+    let reg = Registry::start(&reg_bin, None);
+    let work = tempfile::tempdir().expect("tempdir");
+    let a = format!("{}/library/alpine:3.10", reg.host());
+    let b = format!("{}/library/alpine:3.7.3", reg.host());
+    push(
+        &skopeo,
+        &format!("docker-archive:{}", alpine_archive().display()),
+        &a,
+        None,
+        false,
+    );
+    let layout = alpine_373_layout(work.path());
+    push(
+        &skopeo,
+        &format!("oci:{}:3.7.3", layout.display()),
+        &b,
+        None,
+        false,
+    );
+    let cache = tempfile::tempdir().expect("tempdir");
+    let sbom = |r: &str| {
+        let out = dd(cache.path())
+            .args(["sbom", r, "--insecure", "--cache-max-size", "1"])
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    sbom(&a);
+    let first = cached_blobs(cache.path());
+    assert_eq!(
+        first.len(),
+        3,
+        "manifest, config and layer of the pull stay: {first:?}"
+    );
+    sbom(&b);
+    let second = cached_blobs(cache.path());
+    assert_eq!(second.len(), 3, "{second:?}");
+    assert!(
+        first.iter().all(|d| !second.contains(d)),
+        "the first image was evicted"
+    );
+    let layouts = std::fs::read_dir(cache.path().join("layouts"))
+        .expect("layouts")
+        .count();
+    assert_eq!(layouts, 1);
 }
