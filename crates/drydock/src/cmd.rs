@@ -1,5 +1,6 @@
 //! One module per subcommand; each turns its raw flags into settings and runs.
 
+pub mod cache;
 pub mod cvss;
 pub mod db;
 mod output;
@@ -20,6 +21,7 @@ pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
         Command::Fs(a) => scan::run(a, scan::Kind::Fs, platform_explicit),
         Command::Version(c) => version::run(c),
         Command::Cvss(a) => cvss::run(a),
+        Command::Cache(c) => cache::run(c),
         Command::Db(c) => db::run(c),
     }
 }

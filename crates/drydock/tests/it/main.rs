@@ -3,6 +3,7 @@
 mod cvss;
 mod db;
 mod fixtures;
+mod registry;
 mod sbom;
 mod scan;
 mod version;
