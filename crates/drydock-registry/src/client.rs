@@ -30,6 +30,7 @@ pub struct ClientOptions {
     pub backoff: Option<Duration>,
 }
 
+#[derive(Clone)]
 enum AuthState {
     None,
     Header(Secret),
@@ -44,7 +45,6 @@ pub(crate) struct Client {
     auth: AuthState,
     /// Whether the credentials were looked up (explicit ones, or Docker's config).
     creds: Option<Option<(Credentials, CredentialSource)>>,
-    authenticated: bool,
 }
 
 const RETRY_AFTER_CAP: Duration = Duration::from_secs(60);
@@ -121,8 +121,20 @@ impl Client {
             opts: opts.clone(),
             auth: AuthState::None,
             creds: opts.credentials.clone().map(Some),
-            authenticated: false,
         })
+    }
+
+    /// Another client for the same repository sharing the connection pool and the
+    /// authentication obtained so far (for parallel blob downloads).
+    pub fn fork(&self) -> Client {
+        Client {
+            agent: self.agent.clone(),
+            base: self.base.clone(),
+            reference: self.reference.clone(),
+            opts: self.opts.clone(),
+            auth: self.auth.clone(),
+            creds: self.creds.clone(),
+        }
     }
 
     pub fn reference(&self) -> &Reference {
@@ -140,13 +152,13 @@ impl Client {
     /// GET with authentication; non-2xx answers become typed errors naming the reference.
     pub fn get(&mut self, url: &str, accept: Option<&str>) -> Result<Response<Body>> {
         let mut resp = self.send(url, accept)?;
-        if resp.status().as_u16() == 401 && !self.authenticated {
+        // One (re)authentication per request: the first challenge, or an expired token.
+        if resp.status().as_u16() == 401 {
             let challenge = resp
                 .headers()
                 .get("www-authenticate")
                 .and_then(|v| v.to_str().ok())
                 .and_then(auth::parse_challenge);
-            self.authenticated = true;
             if let Some(ch) = challenge {
                 self.authenticate(&ch)?;
                 resp = self.send(url, accept)?;

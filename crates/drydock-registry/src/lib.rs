@@ -34,6 +34,8 @@ mod error;
 mod reference;
 
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use drydock_image::{Digest, Platform};
 use serde::Deserialize;
@@ -49,6 +51,8 @@ use client::Client;
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const MANIFEST_LIMIT: u64 = 4 << 20;
+/// Blobs downloaded at once (layers of one image).
+const PARALLEL_DOWNLOADS: usize = 4;
 
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
 application/vnd.docker.distribution.manifest.list.v2+json, \
@@ -188,18 +192,19 @@ pub fn pull(reference: &Reference, opts: &PullOptions) -> Result<Pulled> {
         wanted.push((l, "layer"));
     }
     let mut blobs = vec![digest.clone()];
+    let mut missing: Vec<(Digest, u64, &'static str)> = Vec::new();
     for (desc, what) in wanted {
         let d = Digest::parse(&desc.digest)
             .map_err(|e| malformed(&format!("manifest `{digest}`"), e.to_string()))?;
         if cache.has(&d) {
             stats.1 += 1;
-        } else {
-            fetch_blob(&mut client, &cache, &d, desc.size, what)?;
-            stats.0 += 1;
+        } else if !missing.iter().any(|(m, _, _)| *m == d) {
+            missing.push((d.clone(), desc.size, what));
         }
         blobs.push(d);
     }
-
+    stats.0 = missing.len();
+    fetch_blobs(&client, &cache, &missing)?;
     let mut desc = serde_json::json!({
         "mediaType": media_type,
         "digest": digest.as_str(),
@@ -332,6 +337,48 @@ fn fetch_manifest(
         });
     }
     Ok((bytes, media_type, actual))
+}
+
+/// Downloads `missing` blobs, up to [`PARALLEL_DOWNLOADS`] at a time; the first failure in
+/// manifest order is the error.
+fn fetch_blobs(
+    client: &Client,
+    cache: &Cache,
+    missing: &[(Digest, u64, &'static str)],
+) -> Result<()> {
+    let n = missing.len();
+    let threads = n.clamp(1, PARALLEL_DOWNLOADS);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Result<()>>>> = Mutex::new((0..n).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            let mut c = client.fork();
+            let (next, results) = (&next, &results);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((d, size, what)) = missing.get(i) else {
+                        break;
+                    };
+                    let r = fetch_blob(&mut c, cache, d, *size, what);
+                    let failed = r.is_err();
+                    results.lock().expect("no thread panics holding the lock")[i] = Some(r);
+                    if failed {
+                        next.store(n, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    for r in results
+        .into_inner()
+        .expect("threads joined")
+        .into_iter()
+        .flatten()
+    {
+        r?;
+    }
+    Ok(())
 }
 
 fn fetch_blob(

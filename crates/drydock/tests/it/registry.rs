@@ -180,7 +180,18 @@ fn dd(cache: &Path) -> Command {
         .env("DOCKER_CONFIG", cache.join("no-docker-config"))
         .env_remove("DRYDOCK_USERNAME")
         .env_remove("DRYDOCK_PASSWORD")
+        .env_remove("DRYDOCK_CACHE_MAX_SIZE")
         .env("SOURCE_DATE_EPOCH", "1700000000");
+    for proxy in [
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ] {
+        c.env_remove(proxy);
+    }
     c
 }
 
