@@ -471,14 +471,24 @@ fn sbom_snapshots() {
 fn malformed_lockfile_is_a_warning_unless_strict() {
     let tmp = tempfile::tempdir().expect("tempdir");
     std::fs::write(tmp.path().join("requirements.txt"), "django==3.2.0\n").expect("write");
-    std::fs::write(tmp.path().join("package-lock.json"), "{\"lockfileVersion\": 3, \"packages\": {").expect("write");
+    std::fs::write(
+        tmp.path().join("package-lock.json"),
+        "{\"lockfileVersion\": 3, \"packages\": {",
+    )
+    .expect("write");
     let dir = tmp.path().to_str().expect("utf-8");
     let report = sbom_json(dir, &[]);
-    assert_eq!(packages(&report, "pypi").into_iter().collect::<Vec<_>>(), vec![("django".to_string(), "3.2.0".to_string())]);
+    assert_eq!(
+        packages(&report, "pypi").into_iter().collect::<Vec<_>>(),
+        vec![("django".to_string(), "3.2.0".to_string())]
+    );
     let errors = report["errors"].as_array().expect("errors");
     assert_eq!(errors.len(), 1, "{errors:?}");
     assert_eq!(errors[0]["path"], "package-lock.json");
     assert!(errors[0]["message"].as_str().is_some_and(|m| !m.is_empty()));
-    let out = drydock().args(["sbom", dir, "--strict"]).output().expect("run");
+    let out = drydock()
+        .args(["sbom", dir, "--strict"])
+        .output()
+        .expect("run");
     assert_one_line_error(&out, "package-lock.json");
 }

@@ -20,7 +20,11 @@ pub fn db() -> &'static Path {
             .arg(&path)
             .output()
             .expect("run drydock db build");
-        assert!(out.status.success(), "db build failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "db build failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         path
     })
 }
@@ -40,7 +44,11 @@ fn scan(cmd: &str, target: &Path, extra: &[&str]) -> std::process::Output {
 
 fn scan_json(target: &Path, extra: &[&str]) -> serde_json::Value {
     let out = scan("image", target, &[&["--format", "json"], extra].concat());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -52,18 +60,30 @@ fn alpine373() -> PathBuf {
 #[test]
 fn alpine_373_has_exactly_cve_2019_14697() {
     let report = scan_json(&alpine373(), &[]);
-    let findings = report["targets"][0]["findings"].as_array().expect("findings");
+    let findings = report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings");
     let got: Vec<(String, String)> = findings
         .iter()
-        .map(|f| (f["package"].as_str().unwrap_or_default().to_string(), f["id"].as_str().unwrap_or_default().to_string()))
+        .map(|f| {
+            (
+                f["package"].as_str().unwrap_or_default().to_string(),
+                f["id"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
     assert_eq!(
         got,
-        vec![("musl".to_string(), "CVE-2019-14697".to_string()), ("musl-utils".to_string(), "CVE-2019-14697".to_string())]
+        vec![
+            ("musl".to_string(), "CVE-2019-14697".to_string()),
+            ("musl-utils".to_string(), "CVE-2019-14697".to_string())
+        ]
     );
     // The severity and vector NVD states for the CVE, read from the feed itself.
-    let nvd: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(shared().join("data/advisories/nvd/cves-0001.json")).expect("nvd page")).expect("json");
+    let nvd: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(shared().join("data/advisories/nvd/cves-0001.json")).expect("nvd page"),
+    )
+    .expect("json");
     let cve = nvd["vulnerabilities"]
         .as_array()
         .expect("vulnerabilities")
@@ -79,7 +99,9 @@ fn alpine_373_has_exactly_cve_2019_14697() {
         assert_eq!(f["severity"], v31["baseSeverity"]);
         let scores = f["cvss"].as_array().expect("cvss");
         assert!(
-            scores.iter().any(|s| s["vector"] == v31["vectorString"] && s["base_score"] == v31["baseScore"]),
+            scores
+                .iter()
+                .any(|s| s["vector"] == v31["vectorString"] && s["base_score"] == v31["baseScore"]),
             "NVD's v3.1 vector and score in {scores:?}"
         );
         assert!(f["fingerprint"].as_str().is_some_and(|s| s.len() == 32));
@@ -88,9 +110,18 @@ fn alpine_373_has_exactly_cve_2019_14697() {
 
 #[test]
 fn alpine_310_has_no_finding() {
-    let report = scan_json(&shared().join("data/images/alpine-3.10.docker-archive.tar.gz"), &[]);
-    assert_eq!(report["targets"][0]["packages"].as_array().map(Vec::len), Some(14));
-    assert_eq!(report["targets"][0]["findings"].as_array().map(Vec::len), Some(0));
+    let report = scan_json(
+        &shared().join("data/images/alpine-3.10.docker-archive.tar.gz"),
+        &[],
+    );
+    assert_eq!(
+        report["targets"][0]["packages"].as_array().map(Vec::len),
+        Some(14)
+    );
+    assert_eq!(
+        report["targets"][0]["findings"].as_array().map(Vec::len),
+        Some(0)
+    );
 }
 
 #[test]
@@ -99,22 +130,48 @@ fn gate_exit_codes() {
     assert_eq!(code(&[]), Some(0), "no gate asked for");
     assert_eq!(code(&["--exit-code", "3"]), Some(3));
     assert_eq!(code(&["--fail-on", "CRITICAL"]), Some(1));
-    assert_eq!(code(&["--fail-on", "critical", "--exit-code", "5"]), Some(5));
-    assert_eq!(code(&["--severity", "LOW,MEDIUM", "--exit-code", "1"]), Some(0), "filtered findings do not fail");
-    assert_eq!(code(&["--ignore-unfixed", "--exit-code", "1"]), Some(1), "the fix exists");
+    assert_eq!(
+        code(&["--fail-on", "critical", "--exit-code", "5"]),
+        Some(5)
+    );
+    assert_eq!(
+        code(&["--severity", "LOW,MEDIUM", "--exit-code", "1"]),
+        Some(0),
+        "filtered findings do not fail"
+    );
+    assert_eq!(
+        code(&["--ignore-unfixed", "--exit-code", "1"]),
+        Some(1),
+        "the fix exists"
+    );
     assert_eq!(code(&["--fixable-only", "--exit-code", "1"]), Some(1));
 }
 
 /// `--fail-on` fails only at or above the threshold while the report shows everything.
 #[test]
 fn fail_on_reports_everything() {
-    let out = scan("image", &alpine373(), &["--format", "json", "--severity", "CRITICAL", "--fail-on", "CRITICAL"]);
+    let out = scan(
+        "image",
+        &alpine373(),
+        &[
+            "--format",
+            "json",
+            "--severity",
+            "CRITICAL",
+            "--fail-on",
+            "CRITICAL",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(report["gate"]["failed"], true);
     assert_eq!(report["gate"]["counted"], 2);
-    let verdicts: Vec<&str> =
-        report["targets"][0]["findings"].as_array().expect("findings").iter().filter_map(|f| f["verdict"].as_str()).collect();
+    let verdicts: Vec<&str> = report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["verdict"].as_str())
+        .collect();
     assert_eq!(verdicts, vec!["fail", "fail"]);
 }
 
@@ -127,18 +184,45 @@ fn ignore_file_suppresses_and_reports_expired() {
         "ignore:\n  - id: CVE-2019-14697\n    package: musl-utils\n    reason: musl-utils is not used at runtime\n    expires: 2999-01-01\n  - id: CVE-2000-0001\n    reason: old\n    expires: 2001-01-01\n",
     )
     .expect("write");
-    let out = scan("image", &alpine373(), &["--ignore-file", ignore.to_str().expect("utf-8"), "--format", "json", "--exit-code", "1"]);
+    let out = scan(
+        "image",
+        &alpine373(),
+        &[
+            "--ignore-file",
+            ignore.to_str().expect("utf-8"),
+            "--format",
+            "json",
+            "--exit-code",
+            "1",
+        ],
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(out.status.code(), Some(1), "musl itself still fails");
-    let findings = report["targets"][0]["findings"].as_array().expect("findings");
-    let utils = findings.iter().find(|f| f["package"] == "musl-utils").expect("kept in JSON");
+    let findings = report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings");
+    let utils = findings
+        .iter()
+        .find(|f| f["package"] == "musl-utils")
+        .expect("kept in JSON");
     assert_eq!(utils["verdict"], "suppressed");
     assert_eq!(utils["reason"], "musl-utils is not used at runtime");
     let notices = report["policy_notices"].as_array().expect("notices");
-    assert!(notices.iter().any(|n| n["id"] == "CVE-2000-0001"), "{notices:?}");
+    assert!(
+        notices.iter().any(|n| n["id"] == "CVE-2000-0001"),
+        "{notices:?}"
+    );
     // Without a reason: an error naming the file, exit 2.
-    std::fs::write(&ignore, "ignore:\n  - id: CVE-2019-14697\n    expires: 2999-01-01\n").expect("write");
-    let out = scan("image", &alpine373(), &["--ignore-file", ignore.to_str().expect("utf-8")]);
+    std::fs::write(
+        &ignore,
+        "ignore:\n  - id: CVE-2019-14697\n    expires: 2999-01-01\n",
+    )
+    .expect("write");
+    let out = scan(
+        "image",
+        &alpine373(),
+        &["--ignore-file", ignore.to_str().expect("utf-8")],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ignore.yaml"));
 }
@@ -151,13 +235,26 @@ fn several_formats_at_once() {
     let out = scan(
         "image",
         &alpine373(),
-        &["--format", &format!("json={}", json.display()), "--format", &format!("sarif={}", sarif.display()), "--format", "table"],
+        &[
+            "--format",
+            &format!("json={}", json.display()),
+            "--format",
+            &format!("sarif={}", sarif.display()),
+            "--format",
+            "table",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("CVE-2019-14697"));
-    let j: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
+    let j: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
     assert_eq!(j["kind"], "vulnerability");
-    let s: serde_json::Value = serde_json::from_slice(&std::fs::read(&sarif).expect("sarif written")).expect("sarif");
+    let s: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&sarif).expect("sarif written")).expect("sarif");
     assert_eq!(s["version"], "2.1.0");
 }
 
@@ -167,7 +264,12 @@ fn usage_errors_exit_2() {
     let out = scan("image", tmp.path(), &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("drydock fs"));
-    let out = drydock().args(["image"]).arg(alpine373()).args(["--db", "/nonexistent/drydock.db"]).output().expect("run");
+    let out = drydock()
+        .args(["image"])
+        .arg(alpine373())
+        .args(["--db", "/nonexistent/drydock.db"])
+        .output()
+        .expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("db build"));
     let out = scan("image", &alpine373(), &["--format", "yaml"]);
@@ -181,13 +283,23 @@ fn scan_snapshots() {
     // Run from the image's directory so the target name (the path given) is stable.
     let run = |fmt: &str| {
         let out = drydock()
-            .args(["image", "alpine-3.7.3-minirootfs.tar.gz", "--format", fmt, "--db"])
+            .args([
+                "image",
+                "alpine-3.7.3-minirootfs.tar.gz",
+                "--format",
+                fmt,
+                "--db",
+            ])
             .arg(db())
             .env("SOURCE_DATE_EPOCH", "1700000000")
             .current_dir(shared().join("data/images"))
             .output()
             .expect("run drydock");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).expect("utf-8")
     };
     let version = env!("CARGO_PKG_VERSION");
@@ -204,27 +316,58 @@ fn scan_snapshots() {
 /// drydock by the record that matched, with every alias listed).
 #[test]
 fn corpus_findings_equal_trivy() {
-    let Some(corpus) = crate::corpus() else { return };
+    let Some(corpus) = crate::corpus() else {
+        return;
+    };
     let oci = corpus.join("debian-app/oci");
     let report = scan_json(&oci, &[]);
     let target = &report["targets"][0];
     let findings = target["findings"].as_array().expect("findings");
-    let ecosystems: std::collections::BTreeSet<&str> = findings.iter().filter_map(|f| f["ecosystem"].as_str()).collect();
+    let ecosystems: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter_map(|f| f["ecosystem"].as_str())
+        .collect();
     // pypi, cargo (binary and lockfile) and the Go standard library; nothing for deb and npm,
     // for which the shared feeds hold no advisories.
-    assert_eq!(ecosystems.into_iter().collect::<Vec<_>>(), vec!["cargo", "golang", "pypi"]);
-    assert!(findings.iter().any(|f| f["package"] == "stdlib" && f["installed"].as_str().is_some_and(|v| v.contains("1.19.8"))));
+    assert_eq!(
+        ecosystems.into_iter().collect::<Vec<_>>(),
+        vec!["cargo", "golang", "pypi"]
+    );
+    assert!(findings.iter().any(|f| {
+        f["package"] == "stdlib"
+            && f["installed"]
+                .as_str()
+                .is_some_and(|v| v.contains("1.19.8"))
+    }));
     let cargo_paths: std::collections::BTreeSet<&str> = findings
         .iter()
         .filter(|f| f["ecosystem"] == "cargo")
-        .flat_map(|f| f["locations"].as_array().into_iter().flatten().filter_map(|l| l["path"].as_str()))
+        .flat_map(|f| {
+            f["locations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l["path"].as_str())
+        })
         .collect();
-    assert!(cargo_paths.iter().any(|p| p.ends_with("Cargo.lock")), "lockfile findings: {cargo_paths:?}");
-    assert!(cargo_paths.iter().any(|p| p.ends_with("bin/corpus-rs")), "binary findings: {cargo_paths:?}");
+    assert!(
+        cargo_paths.iter().any(|p| p.ends_with("Cargo.lock")),
+        "lockfile findings: {cargo_paths:?}"
+    );
+    assert!(
+        cargo_paths.iter().any(|p| p.ends_with("bin/corpus-rs")),
+        "binary findings: {cargo_paths:?}"
+    );
 
-    let Some(trivy) = crate::peer("trivy") else { return };
-    let cache = std::env::var_os("DRYDOCK_TRIVY_CACHE").map_or_else(|| PathBuf::from("/work/cache/trivy-cache"), PathBuf::from);
-    let Some(cache) = crate::require("the Trivy DB from trivy-db.sh", cache.join("db/trivy.db").is_file().then_some(cache)) else {
+    let Some(trivy) = crate::peer("trivy") else {
+        return;
+    };
+    let cache = std::env::var_os("DRYDOCK_TRIVY_CACHE")
+        .map_or_else(|| PathBuf::from("/work/cache/trivy-cache"), PathBuf::from);
+    let Some(cache) = crate::require(
+        "the Trivy DB from trivy-db.sh",
+        cache.join("db/trivy.db").is_file().then_some(cache),
+    ) else {
         return;
     };
     // Trivy writes to its cache dir: give it a copy.
@@ -235,18 +378,37 @@ fn corpus_findings_equal_trivy() {
         std::fs::copy(cache.join("db").join(f), copy.join("db").join(f)).expect("copy trivy db");
     }
     let out = std::process::Command::new(trivy)
-        .args(["image", "--skip-db-update", "--skip-java-db-update", "--offline-scan", "--quiet", "-f", "json", "--cache-dir"])
+        .args([
+            "image",
+            "--skip-db-update",
+            "--skip-java-db-update",
+            "--offline-scan",
+            "--quiet",
+            "-f",
+            "json",
+            "--cache-dir",
+        ])
         .arg(&copy)
         .arg("--input")
         .arg(&oci)
         .output()
         .expect("run trivy");
-    assert!(out.status.success(), "trivy: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "trivy: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let t: serde_json::Value = serde_json::from_slice(&out.stdout).expect("trivy json");
     let mut theirs = std::collections::BTreeSet::new();
     for r in t["Results"].as_array().into_iter().flatten() {
         for v in r["Vulnerabilities"].as_array().into_iter().flatten() {
-            theirs.insert((v["PkgName"].as_str().unwrap_or_default().to_lowercase(), v["VulnerabilityID"].as_str().unwrap_or_default().to_string()));
+            theirs.insert((
+                v["PkgName"].as_str().unwrap_or_default().to_lowercase(),
+                v["VulnerabilityID"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            ));
         }
     }
     assert!(!theirs.is_empty(), "Trivy found nothing: is its DB empty?");
@@ -254,14 +416,36 @@ fn corpus_findings_equal_trivy() {
         .iter()
         .map(|f| {
             let mut ids = vec![f["id"].as_str().unwrap_or_default().to_string()];
-            ids.extend(f["aliases"].as_array().into_iter().flatten().filter_map(|a| a.as_str()).map(str::to_string));
-            (f["package"].as_str().unwrap_or_default().to_lowercase(), ids)
+            ids.extend(
+                f["aliases"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| a.as_str())
+                    .map(str::to_string),
+            );
+            (
+                f["package"].as_str().unwrap_or_default().to_lowercase(),
+                ids,
+            )
         })
         .collect();
-    let trivy_only: Vec<_> = theirs.iter().filter(|(p, id)| !ours.iter().any(|(q, ids)| q == p && ids.contains(id))).collect();
-    let drydock_only: Vec<_> = ours.iter().filter(|(p, ids)| !ids.iter().any(|id| theirs.contains(&(p.clone(), id.clone())))).collect();
+    let trivy_only: Vec<_> = theirs
+        .iter()
+        .filter(|(p, id)| !ours.iter().any(|(q, ids)| q == p && ids.contains(id)))
+        .collect();
+    let drydock_only: Vec<_> = ours
+        .iter()
+        .filter(|(p, ids)| {
+            !ids.iter()
+                .any(|id| theirs.contains(&(p.clone(), id.clone())))
+        })
+        .collect();
     assert!(trivy_only.is_empty(), "found by Trivy only: {trivy_only:?}");
-    assert!(drydock_only.is_empty(), "found by drydock only: {drydock_only:?}");
+    assert!(
+        drydock_only.is_empty(),
+        "found by drydock only: {drydock_only:?}"
+    );
 }
 
 /// Issue 8: an environment profile re-scores the real NVD vector of CVE-2019-14697 (9.8
@@ -273,29 +457,154 @@ fn environment_rescoring_in_scans() {
     std::fs::write(&config, "[env-profiles.internal]\ndescription = \"not on the internet\"\nmetrics = \"MAV:A/CR:H/IR:M/AR:L\"\n")
         .expect("write config");
     let cfg = config.to_str().expect("utf-8");
-    let out = scan("image", &alpine373(), &["--format", "json", "--config", cfg, "--env-profile", "internal"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = scan(
+        "image",
+        &alpine373(),
+        &[
+            "--format",
+            "json",
+            "--config",
+            cfg,
+            "--env-profile",
+            "internal",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
-    for f in report["targets"][0]["findings"].as_array().expect("findings") {
+    for f in report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings")
+    {
         assert_eq!(f["severity"], "CRITICAL");
         assert_eq!(f["environmental_severity"], "HIGH", "{f}");
-        let v31 = f["cvss"].as_array().expect("cvss").iter().find(|c| c["version"] == "3.1").expect("a v3.1 score");
+        let v31 = f["cvss"]
+            .as_array()
+            .expect("cvss")
+            .iter()
+            .find(|c| c["version"] == "3.1")
+            .expect("a v3.1 score");
         assert_eq!(v31["environmental_score"], 8.8);
     }
-    let table = scan("image", &alpine373(), &["--config", cfg, "--env-profile", "internal"]);
+    let table = scan(
+        "image",
+        &alpine373(),
+        &["--config", cfg, "--env-profile", "internal"],
+    );
     let text = String::from_utf8_lossy(&table.stdout);
-    assert!(text.contains("Severity (env)") && text.contains("CRITICAL → HIGH"), "{text}");
+    assert!(
+        text.contains("Severity (env)") && text.contains("CRITICAL → HIGH"),
+        "{text}"
+    );
     // The gate on base severity fails; on the environmental one it passes.
-    let base = scan("image", &alpine373(), &["--config", cfg, "--env-profile", "internal", "--fail-on", "CRITICAL"]);
+    let base = scan(
+        "image",
+        &alpine373(),
+        &[
+            "--config",
+            cfg,
+            "--env-profile",
+            "internal",
+            "--fail-on",
+            "CRITICAL",
+        ],
+    );
     assert_eq!(base.status.code(), Some(1));
     let env = scan(
         "image",
         &alpine373(),
-        &["--config", cfg, "--env-profile", "internal", "--fail-on", "CRITICAL", "--severity-source", "environmental"],
+        &[
+            "--config",
+            cfg,
+            "--env-profile",
+            "internal",
+            "--fail-on",
+            "CRITICAL",
+            "--severity-source",
+            "environmental",
+        ],
     );
-    assert_eq!(env.status.code(), Some(0), "{}", String::from_utf8_lossy(&env.stderr));
+    assert_eq!(
+        env.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&env.stderr)
+    );
     // --env alone works too, and a bad metric is a usage error naming it.
     let out = scan("image", &alpine373(), &["--env", "MAV:Q"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("MAV"));
+}
+
+/// Issue 6, must-show 2: `drydock fs` on the corpus image's Rust `Cargo.lock` gives the same
+/// advisory ids as `cargo audit` with the same RustSec data (drydock reports a vulnerability
+/// under its CVE when it has one, with the RUSTSEC id among the aliases).
+#[test]
+fn fs_cargo_lock_equals_cargo_audit() {
+    let Some(corpus) = crate::corpus() else {
+        return;
+    };
+    let Some(audit) = crate::peer("cargo-audit") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        corpus.join("work/l5-rust/src/corpus-rs/Cargo.lock"),
+        tmp.path().join("Cargo.lock"),
+    )
+    .expect("copy Cargo.lock");
+    let out = scan("fs", tmp.path(), &["--format", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let ours: std::collections::BTreeSet<String> = report["targets"][0]["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .flat_map(|f| {
+            let mut ids = vec![f["id"].clone()];
+            ids.extend(f["aliases"].as_array().cloned().unwrap_or_default());
+            ids.into_iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .filter(|i| i.starts_with("RUSTSEC-"))
+        })
+        .collect();
+    let db = tmp.path().join("rustsec");
+    std::fs::create_dir_all(&db).expect("mkdir");
+    let status = std::process::Command::new("tar")
+        .arg("xzf")
+        .arg(shared().join("data/advisories/rustsec/advisory-db.tar.gz"))
+        .arg("-C")
+        .arg(&db)
+        .status()
+        .expect("tar");
+    assert!(status.success());
+    let root = db;
+    let out = std::process::Command::new(audit)
+        .args(["audit", "--db"])
+        .arg(&root)
+        .args(["--no-fetch", "--stale", "--no-yanked", "--json", "-f"])
+        .arg(tmp.path().join("Cargo.lock"))
+        .output()
+        .expect("run cargo-audit");
+    let a: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "cargo-audit json ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let theirs: std::collections::BTreeSet<String> = a["vulnerabilities"]["list"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|v| v["advisory"]["id"].as_str().map(str::to_string))
+        .collect();
+    assert!(!theirs.is_empty());
+    assert_eq!(ours, theirs, "drydock fs (left) vs cargo audit (right)");
 }
