@@ -54,6 +54,16 @@ impl Credentials {
         }
     }
 
+    /// An identity token (an OAuth2 refresh token, as `docker login` stores for some
+    /// registries), in Docker's convention: the user name `<token>`.
+    pub fn identity_token(token: impl Into<String>) -> Credentials {
+        Credentials::new(IDENTITY_TOKEN_USER, token)
+    }
+
+    pub fn is_identity_token(&self) -> bool {
+        self.username == IDENTITY_TOKEN_USER
+    }
+
     /// The `Authorization: Basic …` value (itself a secret).
     pub(crate) fn basic_header(&self) -> Secret {
         let raw = format!("{}:{}", self.username, self.password.expose());
@@ -72,6 +82,8 @@ impl std::fmt::Debug for Credentials {
             .finish()
     }
 }
+
+const IDENTITY_TOKEN_USER: &str = "<token>";
 
 /// Where credentials came from, for messages ("from `~/.docker/config.json`").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,13 +262,10 @@ pub fn from_docker_config(registry: &str) -> Result<Option<(Credentials, Credent
         registry: registry.to_string(),
         reason: format!("`{}`: {reason}", path.display()),
     };
-    if entry.identitytoken.is_some() {
-        tracing::warn!(
-            "`{}` holds an identity token for `{registry}`; drydock does not use identity tokens yet",
-            path.display()
-        );
-    }
     let creds = match (&entry.auth, &entry.username, &entry.password) {
+        _ if entry.identitytoken.as_ref().is_some_and(|t| !t.is_empty()) => {
+            Credentials::identity_token(entry.identitytoken.clone().unwrap_or_default())
+        }
         (_, Some(u), Some(p)) => Credentials::new(u.clone(), p.clone()),
         (Some(a), _, _) if !a.is_empty() => {
             let raw = base64::engine::general_purpose::STANDARD
@@ -328,12 +337,6 @@ fn from_helper(helper: &str, registry: &str) -> Result<Option<Credentials>> {
     }
     let reply: HelperReply = serde_json::from_slice(&out.stdout)
         .map_err(|_| err(format!("`{program} get` did not print credentials JSON")))?;
-    if reply.username == "<token>" {
-        tracing::warn!(
-            "`{program}` returned an identity token for `{registry}`; drydock does not use identity tokens yet"
-        );
-        return Ok(None);
-    }
     Ok(Some(Credentials::new(reply.username, reply.secret)))
 }
 

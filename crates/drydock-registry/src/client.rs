@@ -212,7 +212,7 @@ impl Client {
         let creds = self.credentials()?;
         match challenge {
             Challenge::Basic => {
-                let Some(c) = creds else {
+                let Some(c) = creds.filter(|c| !c.is_identity_token()) else {
                     return Err(self.unauthorized(401));
                 };
                 self.auth = AuthState::Header(c.basic_header());
@@ -230,14 +230,31 @@ impl Client {
                     url.push_str(&format!("service={}&", encode(s)));
                 }
                 url.push_str(&format!("scope={}", encode(&scope)));
-                let basic = creds.as_ref().map(Credentials::basic_header);
-                let mut resp = self.retrying(&url, || {
-                    let mut req = self.agent.get(&url);
-                    if let Some(b) = &basic {
-                        req = req.header("Authorization", b.expose());
+                let mut resp = match creds.as_ref().filter(|c| c.is_identity_token()) {
+                    // OAuth2: trade the identity (refresh) token for an access token.
+                    Some(c) => {
+                        let mut form = vec![
+                            ("grant_type", "refresh_token"),
+                            ("refresh_token", c.password.expose()),
+                            ("client_id", "drydock"),
+                            ("scope", scope.as_str()),
+                        ];
+                        if let Some(s) = service {
+                            form.push(("service", s.as_str()));
+                        }
+                        self.retrying(realm, || self.agent.post(realm).send_form(form.clone()))?
                     }
-                    req.call()
-                })?;
+                    None => {
+                        let basic = creds.as_ref().map(Credentials::basic_header);
+                        self.retrying(&url, || {
+                            let mut req = self.agent.get(&url);
+                            if let Some(b) = &basic {
+                                req = req.header("Authorization", b.expose());
+                            }
+                            req.call()
+                        })?
+                    }
+                };
                 match resp.status().as_u16() {
                     200..=299 => {}
                     401 | 403 => return Err(self.unauthorized(resp.status().as_u16())),

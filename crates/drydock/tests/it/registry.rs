@@ -721,6 +721,8 @@ struct Proxy {
 }
 
 const TOKEN: &str = "drydock-test-token-1234";
+/// The identity (refresh) token the proxy's token server accepts.
+const REFRESH: &str = "drydock-refresh-5678";
 
 impl Proxy {
     fn start(upstream: u16, mode: Mode, basic: &str) -> Proxy {
@@ -815,6 +817,34 @@ fn serve(
         )
     };
     if mode == Mode::Bearer {
+        if method == "POST" && path.starts_with("/token") {
+            // OAuth2 refresh-token grant (identity tokens).
+            let len: usize = header("content-length")
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0u8; len.min(65536)];
+            conn.read_exact(&mut body)?;
+            let body = String::from_utf8_lossy(&body).into_owned();
+            tokens.lock().expect("lock").push(format!("POST {body}"));
+            let fields: Vec<&str> = body.split('&').collect();
+            return if fields.contains(&"grant_type=refresh_token")
+                && fields.contains(&format!("refresh_token={REFRESH}").as_str())
+            {
+                reply(
+                    &mut conn,
+                    "200 OK",
+                    "",
+                    &format!(r#"{{"access_token":"{TOKEN}","expires_in":300}}"#),
+                )
+            } else {
+                reply(
+                    &mut conn,
+                    "401 Unauthorized",
+                    "",
+                    r#"{"details":"bad refresh token"}"#,
+                )
+            };
+        }
         if path.starts_with("/token") {
             tokens.lock().expect("lock").push(path.to_string());
             return if header("authorization") == Some(want_basic) {
@@ -942,6 +972,45 @@ fn token_auth_registry() {
     assert!(
         asked.iter().any(|p| p.contains("service=drydock-test")
             && p.contains("scope=repository%3Atok%2Falpine%3Apull")),
+        "{asked:?}"
+    );
+    // An identity token from Docker's config.json: the OAuth2 refresh-token grant.
+    let docker = tempfile::tempdir().expect("tempdir");
+    let with_identity = |token: &str| {
+        std::fs::write(
+            docker.path().join("config.json"),
+            format!(
+                r#"{{"auths":{{"{}":{{"auth":"{}","identitytoken":"{token}"}}}}}}"#,
+                proxy.host(),
+                base64("00000000-0000-0000-0000-000000000000:")
+            ),
+        )
+        .expect("write config.json");
+        dd(cache.path())
+            .args(["sbom", &reference, "--insecure", "--format", "json"])
+            .env("DOCKER_CONFIG", docker.path())
+            .output()
+            .expect("run")
+    };
+    let refused = with_identity("not-the-refresh-token");
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("authentication failed") && !err.contains("not-the-refresh-token"),
+        "{err}"
+    );
+    let ok = json(&with_identity(REFRESH));
+    assert!(
+        !ok["targets"][0]["packages"]
+            .as_array()
+            .expect("packages")
+            .is_empty()
+    );
+    let asked = proxy.token_requests.lock().expect("lock").clone();
+    assert!(
+        asked
+            .iter()
+            .any(|p| p.starts_with("POST ") && p.contains("grant_type=refresh_token")),
         "{asked:?}"
     );
 }
