@@ -144,6 +144,17 @@ impl Cache {
         blobs: &[&Digest],
     ) -> Result<PathBuf> {
         let dest = self.layout_dir().join(key);
+        // Same key: same reference and manifest, so the same content. A complete one is kept
+        // as it is (another scan may be reading it); one missing a blob is replaced.
+        let complete = |d: &Path| {
+            d.join("index.json").is_file()
+                && blobs
+                    .iter()
+                    .all(|b| d.join("blobs/sha256").join(b.hex()).is_file())
+        };
+        if complete(&dest) {
+            return Ok(dest);
+        }
         let tmp = tempfile::Builder::new()
             .prefix("layout-")
             .tempdir_in(self.tmp_dir())
@@ -168,8 +179,6 @@ impl Cache {
         write("oci-layout", br#"{"imageLayoutVersion":"1.0.0"}"#)?;
         write("index.json", index)?;
         if dest.exists() {
-            // Same key: same reference and manifest digest, so the same content; replace it
-            // (the old one may predate a pruned blob) unless another pull races us to it.
             let old = self
                 .tmp_dir()
                 .join(format!("old-{key}-{}", std::process::id()));
@@ -182,7 +191,7 @@ impl Cache {
             Ok(()) => Ok(dest),
             Err(e) => {
                 let _ = fs::remove_dir_all(&kept);
-                if dest.join("index.json").is_file() {
+                if complete(&dest) {
                     Ok(dest)
                 } else {
                     Err(RegistryError::io(&dest, e))
