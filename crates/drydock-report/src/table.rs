@@ -160,7 +160,9 @@ fn findings(
     if !reported.is_empty() {
         writeln!(out)?;
         // With an environment profile, the severity column shows base → environmental.
-        let env = reported.iter().any(|d| d.finding.environmental_severity.is_some());
+        let env = reported
+            .iter()
+            .any(|d| d.finding.environmental_severity.is_some());
         let severity_header = if env { "Severity (env)" } else { "Severity" };
         let mut table = Table::new(&[
             "Package",

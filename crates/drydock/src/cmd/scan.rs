@@ -18,14 +18,16 @@ use super::report::target_report;
 use super::target::{self, TargetArgs};
 
 #[derive(Debug, Args)]
-#[command(after_help = "Exit codes: 0 when nothing fails the gate, the `--exit-code` value when something does,
+#[command(
+    after_help = "Exit codes: 0 when nothing fails the gate, the `--exit-code` value when something does,
 2 for usage and input errors (one line on stderr).
 
 Examples:
   drydock image alpine.tar.gz
   drydock image ./oci-layout:1.0 --severity HIGH,CRITICAL --ignore-unfixed --exit-code 1
   drydock image app.tar --fail-on CRITICAL --format json=report.json --format table
-  drydock fs . --format sarif --output drydock.sarif")]
+  drydock fs . --format sarif --output drydock.sarif"
+)]
 pub struct ScanArgs {
     #[command(flatten)]
     pub target: TargetArgs,
@@ -98,16 +100,26 @@ pub enum Kind {
 pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Result<ExitCode> {
     let sinks = args.output.sinks(SCAN_FORMATS)?;
     let policy = policy(&args)?;
-    let match_opts = MatchOptions { env_profile: env_profile(&args)? };
+    let match_opts = MatchOptions {
+        env_profile: env_profile(&args)?,
+    };
     let db = open_db(&args)?;
 
     let (target, result) = target::inventory(&args.target, platform_explicit)?;
     match (&target, kind) {
         (Target::Dir(p), Kind::Image) => {
-            anyhow::bail!("`{}` is a directory, not an image: use `drydock fs {}`", p.display(), p.display())
+            anyhow::bail!(
+                "`{}` is a directory, not an image: use `drydock fs {}`",
+                p.display(),
+                p.display()
+            )
         }
         (Target::Image(_), Kind::Fs) => {
-            anyhow::bail!("`{}` is an image: use `drydock image {}`", args.target.target, args.target.target)
+            anyhow::bail!(
+                "`{}` is an image: use `drydock image {}`",
+                args.target.target,
+                args.target.target
+            )
         }
         _ => {}
     }
@@ -129,28 +141,51 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
     tr.findings = outcome.decisions;
     tr.notices = matched.notices;
     let warnings_fail = args.fail_on_warnings && !tr.notices.is_empty();
-    let counted = tr.findings.iter().filter(|d| d.verdict == drydock_policy::Verdict::Fail).count()
-        + if args.fail_on_warnings { tr.notices.len() } else { 0 };
+    let counted = tr
+        .findings
+        .iter()
+        .filter(|d| d.verdict == drydock_policy::Verdict::Fail)
+        .count()
+        + if args.fail_on_warnings {
+            tr.notices.len()
+        } else {
+            0
+        };
     let failed = outcome.gate_failed || warnings_fail;
 
     let mut report = Report::new(ReportKind::Vulnerability, super::report::now_rfc3339());
     report.errors = errors;
-    report.errors.extend(matched.warnings.iter().map(|w| drydock_package::ScanWarning {
-        path: String::new(),
-        layer: None,
-        source: "match".into(),
-        message: w.clone(),
-    }));
+    report.errors.extend(
+        matched
+            .warnings
+            .iter()
+            .map(|w| drydock_package::ScanWarning {
+                path: String::new(),
+                layer: None,
+                source: "match".into(),
+                message: w.clone(),
+            }),
+    );
     report.policy_notices = outcome.notices;
     // A gate is reported when one was asked for (`--exit-code`, `--fail-on`, `--fail-on-warnings`).
     if args.exit_code.is_some() || args.fail_on.is_some() || args.fail_on_warnings {
-        report.gate = Some(Gate { failed, fail_on: policy.fail_on, counted });
+        report.gate = Some(Gate {
+            failed,
+            fail_on: policy.fail_on,
+            counted,
+        });
     }
     report.targets.push(tr);
     output::write_all(&report, &sinks, args.show_suppressed)?;
 
-    let code = args.exit_code.unwrap_or(if args.fail_on.is_some() { 1 } else { 0 });
-    Ok(if failed && code != 0 { ExitCode::from(code) } else { ExitCode::SUCCESS })
+    let code = args
+        .exit_code
+        .unwrap_or(if args.fail_on.is_some() { 1 } else { 0 });
+    Ok(if failed && code != 0 {
+        ExitCode::from(code)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn open_db(args: &ScanArgs) -> anyhow::Result<Db> {
@@ -164,11 +199,15 @@ fn open_db(args: &ScanArgs) -> anyhow::Result<Db> {
             path.display()
         );
     }
-    let db = Db::open(&path).with_context(|| format!("opening the vulnerability DB `{}`", path.display()))?;
+    let db = Db::open(&path)
+        .with_context(|| format!("opening the vulnerability DB `{}`", path.display()))?;
     if let Ok(age) = db.age() {
         let days = age.as_secs() / 86_400;
         if days > args.db_max_age {
-            tracing::warn!("the vulnerability DB `{}` is {days} days old: run `drydock db update`", path.display());
+            tracing::warn!(
+                "the vulnerability DB `{}` is {days} days old: run `drydock db update`",
+                path.display()
+            );
         }
     }
     Ok(db)
@@ -188,9 +227,14 @@ fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
         }
         merged
     };
-    let vex = args.vex.iter().map(|p| VexDoc::load(p)).collect::<Result<Vec<_>, _>>()?;
+    let vex = args
+        .vex
+        .iter()
+        .map(|p| VexDoc::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Policy {
-        severities: (!args.severity.is_empty()).then(|| args.severity.iter().copied().collect::<BTreeSet<_>>()),
+        severities: (!args.severity.is_empty())
+            .then(|| args.severity.iter().copied().collect::<BTreeSet<_>>()),
         ignore_unfixed: args.ignore_unfixed,
         ignore,
         vex,
@@ -220,7 +264,11 @@ fn env_profile(args: &ScanArgs) -> anyhow::Result<Option<drydock_cvss::EnvProfil
         }
         None => None,
     };
-    let direct = args.env.as_deref().map(drydock_cvss::EnvProfile::parse).transpose()?;
+    let direct = args
+        .env
+        .as_deref()
+        .map(drydock_cvss::EnvProfile::parse)
+        .transpose()?;
     Ok(match (named, direct) {
         (Some(n), Some(d)) => Some(n.merged_with(&d)),
         (n, d) => n.or(d),
