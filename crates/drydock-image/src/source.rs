@@ -31,7 +31,7 @@ pub(crate) fn open(target: &str, opts: &OpenOptions) -> Result<Target> {
     }
     Err(ImageError::NotAnImage {
         path: path.to_path_buf(),
-        reason: "no such file or directory (registry references are not supported yet)".into(),
+        reason: "no such file or directory".into(),
     })
 }
 

@@ -105,6 +105,10 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
     };
     let db = open_db(&args)?;
 
+    // `drydock fs` reads directories only: never pull a registry reference for it.
+    if kind == Kind::Fs && !std::path::Path::new(&args.target.target).exists() {
+        anyhow::bail!("`{}`: no such directory", args.target.target);
+    }
     let (target, result) = target::inventory(&args.target, platform_explicit)?;
     match (&target, kind) {
         (Target::Dir(p), Kind::Image) => {
