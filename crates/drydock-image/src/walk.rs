@@ -96,7 +96,7 @@ fn join(dir: &str, name: &str) -> String {
 /// Reads a layer blob from `raw`, calling `visitor` for wanted files. `capture`, when set,
 /// switches to the second-pass mode: only those paths are read, and each is visited under the
 /// link names mapped to it.
-pub(crate) fn walk_layer<R: Read, V: FileVisitor>(
+pub(crate) fn walk_layer<R: Read + Send, V: FileVisitor>(
     raw: R,
     name: &str,
     expect: &Expect,
@@ -109,7 +109,6 @@ pub(crate) fn walk_layer<R: Read, V: FileVisitor>(
         name: name.to_string(),
         reason,
     };
-    let mut raw = HashingReader::new(raw, true);
     let mut walk = LayerWalk {
         files: Vec::new(),
         symlinks: BTreeMap::new(),
@@ -123,20 +122,16 @@ pub(crate) fn walk_layer<R: Read, V: FileVisitor>(
         size: 0,
         warnings: Vec::new(),
     };
-    let compression;
-    let uncompressed;
-    {
-        let mut buf = BufReader::with_capacity(256 * 1024, &mut raw);
-        let head = buf.fill_buf().map_err(|e| corrupt(e.to_string()))?;
-        compression = Compression::sniff(head);
-        let decoder: Box<dyn Read + '_> = match compression {
-            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buf)),
-            Compression::Zstd => {
-                Box::new(zstd::Decoder::with_buffer(buf).map_err(|e| corrupt(e.to_string()))?)
-            }
-            Compression::None => Box::new(buf),
-        };
-        let mut unc = HashingReader::new(decoder, compression != Compression::None);
+    // Two stages on two threads, so one big layer uses two cores: the producer reads the blob,
+    // hashes it and decompresses it; this thread hashes the uncompressed stream and parses the
+    // tar. A bounded channel (4 MiB in flight) keeps memory flat, and a decompression bomb stops
+    // as soon as the consumer's size bound trips and drops its end.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<io::Result<Vec<u8>>>(16);
+    let (compression_tx, compression_rx) = std::sync::mpsc::sync_channel::<Compression>(1);
+    let (produced, consumed) = std::thread::scope(|s| {
+        let producer = s.spawn(move || produce(raw, &tx, &compression_tx));
+        let compression = compression_rx.recv().unwrap_or(Compression::None);
+        let mut unc = HashingReader::new(ChannelReader::new(rx), compression != Compression::None);
         let res = read_tar(
             LimitReader::new(&mut unc, limits.max_layer_size),
             name,
@@ -145,22 +140,27 @@ pub(crate) fn walk_layer<R: Read, V: FileVisitor>(
             capture,
             &mut walk,
         );
-        if let Err(e) = res {
-            return Err(match e {
-                WalkFailure::Image(e) => e,
-                WalkFailure::Io(e) if is_limit_exceeded(&e) => ImageError::TooLarge {
-                    layer: name.to_string(),
-                    limit: limits.max_layer_size,
-                },
-                WalkFailure::Io(e) => corrupt(e.to_string()),
+        let uncompressed = unc.finish();
+        // Dropping the receiver (inside `unc`) above stops a producer still inflating a bomb.
+        let produced = producer.join();
+        (produced, res.map(|()| (compression, uncompressed)))
+    });
+    let (compression, uncompressed) = match consumed {
+        Ok(v) => v,
+        Err(WalkFailure::Image(e)) => return Err(e),
+        Err(WalkFailure::Io(e)) if is_limit_exceeded(&e) => {
+            return Err(ImageError::TooLarge {
+                layer: name.to_string(),
+                limit: limits.max_layer_size,
             });
         }
-        uncompressed = unc.finish();
-    }
-    // Whatever follows the compressed stream still belongs to the blob and its digest.
-    io::copy(&mut raw, &mut io::sink()).map_err(|e| corrupt(e.to_string()))?;
-    let (blob_digest, _) = raw.finish();
-    let blob_digest = blob_digest.expect("blob hashing is always on");
+        Err(WalkFailure::Io(e)) => return Err(corrupt(e.to_string())),
+    };
+    let blob_digest = match produced {
+        Ok(Ok(d)) => d,
+        Ok(Err(e)) => return Err(corrupt(e.to_string())),
+        Err(_) => return Err(corrupt("the decompression thread panicked".into())),
+    };
     let diff_id = match compression {
         Compression::None => blob_digest.clone(),
         _ => uncompressed
@@ -191,6 +191,91 @@ pub(crate) fn walk_layer<R: Read, V: FileVisitor>(
     walk.diff_id = diff_id;
     walk.size = uncompressed.1;
     Ok(walk)
+}
+
+/// The producer stage: hashes the blob as read, sniffs and decompresses it, and sends the
+/// uncompressed bytes in chunks. Returns the blob digest once the whole blob was read.
+fn produce<R: Read>(
+    raw: R,
+    tx: &std::sync::mpsc::SyncSender<io::Result<Vec<u8>>>,
+    compression_tx: &std::sync::mpsc::SyncSender<Compression>,
+) -> io::Result<Digest> {
+    const CHUNK: usize = 256 * 1024;
+    let mut raw = HashingReader::new(raw, true);
+    let sent = (|| -> io::Result<()> {
+        let mut buf = BufReader::with_capacity(CHUNK, &mut raw);
+        let compression = Compression::sniff(buf.fill_buf()?);
+        let _ = compression_tx.send(compression);
+        let mut decoder: Box<dyn Read + '_> = match compression {
+            Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(buf)),
+            Compression::Zstd => Box::new(zstd::Decoder::with_buffer(buf)?),
+            Compression::None => Box::new(buf),
+        };
+        loop {
+            let mut chunk = vec![0u8; CHUNK];
+            let mut filled = 0;
+            while filled < CHUNK {
+                match decoder.read(&mut chunk[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            if filled == 0 {
+                return Ok(());
+            }
+            chunk.truncate(filled);
+            if tx.send(Ok(chunk)).is_err() {
+                return Ok(()); // the consumer stopped (an error or a bound): so do we
+            }
+        }
+    })();
+    if let Err(e) = sent {
+        let msg = e.to_string();
+        let _ = tx.send(Err(e));
+        return Err(io::Error::other(msg));
+    }
+    // Whatever follows the compressed stream still belongs to the blob and its digest.
+    io::copy(&mut raw, &mut io::sink())?;
+    let (digest, _) = raw.finish();
+    digest.ok_or_else(|| io::Error::other("blob hashing is always on"))
+}
+
+/// Reads the chunks a producer sends; an `Err` chunk is the producer's failure.
+struct ChannelReader {
+    rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>,
+    chunk: Vec<u8>,
+    pos: usize,
+}
+
+impl ChannelReader {
+    fn new(rx: std::sync::mpsc::Receiver<io::Result<Vec<u8>>>) -> Self {
+        ChannelReader {
+            rx,
+            chunk: Vec::new(),
+            pos: 0,
+        }
+    }
+}
+
+impl Read for ChannelReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.chunk.len() {
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.chunk = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => return Err(e),
+                Err(_) => return Ok(0), // the producer finished
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.pos);
+        buf[..n].copy_from_slice(&self.chunk[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 enum WalkFailure {
