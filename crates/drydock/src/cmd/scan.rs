@@ -128,13 +128,10 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
         _ => {}
     }
     let errors = target::warnings_of(&result);
+    // Match on the inventory as found, then move it into the report.
+    let matched =
+        drydock_match::match_inventory(&target.name(), &result.inventory, &db, &match_opts)?;
     let mut tr = target_report(&target, result);
-    let inventory = drydock_package::Inventory {
-        os: tr.os.clone(),
-        packages: tr.packages.iter().map(|p| p.package.clone()).collect(),
-        warnings: Vec::new(),
-    };
-    let matched = drydock_match::match_inventory(&tr.name, &inventory, &db, &match_opts)?;
     for w in &matched.warnings {
         tracing::warn!("{w}");
     }
