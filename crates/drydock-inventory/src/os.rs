@@ -117,44 +117,45 @@ fn key_values(text: &str) -> impl Iterator<Item = (&str, String)> {
     })
 }
 
-fn parse_os_release(text: &str) -> OsFacts {
+/// The os-release keys (`ID`, `VERSION_ID`, `PRETTY_NAME`, `VERSION_CODENAME`) and their
+/// lsb-release counterparts, in that order.
+const OS_RELEASE_KEYS: [&str; 4] = ["ID", "VERSION_ID", "PRETTY_NAME", "VERSION_CODENAME"];
+const LSB_RELEASE_KEYS: [&str; 4] = [
+    "DISTRIB_ID",
+    "DISTRIB_RELEASE",
+    "DISTRIB_DESCRIPTION",
+    "DISTRIB_CODENAME",
+];
+
+/// Reads a `KEY=value` release file whose id, version, pretty name and codename are `keys`.
+fn parse_key_value_release(text: &str, source: ReleaseFile, keys: [&str; 4]) -> OsFacts {
     let mut f = OsFacts {
-        source: ReleaseFile::OsRelease,
+        source,
         family: None,
         version: None,
         pretty_name: None,
         codename: None,
     };
     for (k, v) in key_values(text) {
-        match k {
-            "ID" => f.family = Some(OsFamily::from_id(&v)),
-            "VERSION_ID" => f.version = Some(v),
-            "PRETTY_NAME" => f.pretty_name = Some(v),
-            "VERSION_CODENAME" if !v.is_empty() => f.codename = Some(v),
-            _ => {}
+        if k == keys[0] {
+            f.family = Some(OsFamily::from_id(&v));
+        } else if k == keys[1] {
+            f.version = Some(v);
+        } else if k == keys[2] {
+            f.pretty_name = Some(v);
+        } else if k == keys[3] && !v.is_empty() {
+            f.codename = Some(v);
         }
     }
     f
 }
 
+fn parse_os_release(text: &str) -> OsFacts {
+    parse_key_value_release(text, ReleaseFile::OsRelease, OS_RELEASE_KEYS)
+}
+
 fn parse_lsb_release(text: &str) -> OsFacts {
-    let mut f = OsFacts {
-        source: ReleaseFile::LsbRelease,
-        family: None,
-        version: None,
-        pretty_name: None,
-        codename: None,
-    };
-    for (k, v) in key_values(text) {
-        match k {
-            "DISTRIB_ID" => f.family = Some(OsFamily::from_id(&v)),
-            "DISTRIB_RELEASE" => f.version = Some(v),
-            "DISTRIB_DESCRIPTION" => f.pretty_name = Some(v),
-            "DISTRIB_CODENAME" => f.codename = Some(v),
-            _ => {}
-        }
-    }
-    f
+    parse_key_value_release(text, ReleaseFile::LsbRelease, LSB_RELEASE_KEYS)
 }
 
 /// `Rocky Linux release 9.3 (Blue Onyx)`, `CentOS Linux release 7.9.2009 (Core)`, …

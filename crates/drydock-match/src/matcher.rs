@@ -216,47 +216,37 @@ struct Reader<'a> {
     nvd: HashMap<String, Vec<Stated>>,
 }
 
+/// Looks `key` up in `cache`, asking `fetch` (a DB read) only the first time.
+fn cached<T: Clone>(
+    cache: &mut HashMap<String, T>,
+    key: &str,
+    fetch: impl FnOnce() -> Result<T, DbError>,
+) -> Result<T, MatchError> {
+    if let Some(v) = cache.get(key) {
+        return Ok(v.clone());
+    }
+    let v = fetch().map_err(|source| MatchError::Advisory {
+        id: key.to_string(),
+        source: Box::new(source),
+    })?;
+    cache.insert(key.to_string(), v.clone());
+    Ok(v)
+}
+
 impl Reader<'_> {
     fn advisory(&mut self, id: &str) -> Result<Option<Advisory>, MatchError> {
-        if let Some(a) = self.advisories.get(id) {
-            return Ok(a.clone());
-        }
-        let a = self
-            .db
-            .advisory(id)
-            .map_err(|source| MatchError::Advisory {
-                id: id.to_string(),
-                source: Box::new(source),
-            })?;
-        self.advisories.insert(id.to_string(), a.clone());
-        Ok(a)
+        let db = self.db;
+        cached(&mut self.advisories, id, || db.advisory(id))
     }
 
     fn group(&mut self, id: &str) -> Result<AliasGroup, MatchError> {
-        if let Some(g) = self.groups.get(id) {
-            return Ok(g.clone());
-        }
-        let g = self.db.aliases(id).map_err(|source| MatchError::Advisory {
-            id: id.to_string(),
-            source: Box::new(source),
-        })?;
-        self.groups.insert(id.to_string(), g.clone());
-        Ok(g)
+        let db = self.db;
+        cached(&mut self.groups, id, || db.aliases(id))
     }
 
     fn nvd(&mut self, cve: &str) -> Result<Vec<Stated>, MatchError> {
-        if let Some(s) = self.nvd.get(cve) {
-            return Ok(s.clone());
-        }
-        let s = self
-            .db
-            .cvss_for(cve)
-            .map_err(|source| MatchError::Advisory {
-                id: cve.to_string(),
-                source: Box::new(source),
-            })?;
-        self.nvd.insert(cve.to_string(), s.clone());
-        Ok(s)
+        let db = self.db;
+        cached(&mut self.nvd, cve, || db.cvss_for(cve))
     }
 }
 
