@@ -29,7 +29,7 @@ measure() { # NAME KIND CMD...
 {
   for kind in oci docker-archive; do
     if [ $kind = oci ]; then T=$CORPUS/debian-app/oci; else T=$CORPUS/debian-app/docker-archive.tar; fi
-    measure drydock $kind "$DRYDOCK" image "$T" --db "$TMP/drydock.db" --format json
+    measure drydock $kind "$DRYDOCK" image "$T" --db "$TMP/drydock.db" --format json --no-cache
     measure trivy $kind "$PEERS/trivy" image --input "$T" --format json --quiet --cache-dir "$TMP/tc" \
       --skip-db-update --skip-java-db-update --offline-scan
   done

@@ -7,8 +7,24 @@ use sha2::{Digest as _, Sha256};
 use crate::error::{ImageError, Result};
 
 /// A content digest as OCI writes it: `sha256:<64 hex>`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(try_from = "String", into = "String")]
 pub struct Digest(String);
+
+impl TryFrom<String> for Digest {
+    type Error = ImageError;
+    fn try_from(s: String) -> Result<Digest> {
+        Digest::parse(&s)
+    }
+}
+
+impl From<Digest> for String {
+    fn from(d: Digest) -> String {
+        d.0
+    }
+}
 
 impl Digest {
     /// Parses `sha256:<hex>`; other algorithms are refused (drydock must be able to verify).

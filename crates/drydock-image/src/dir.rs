@@ -125,6 +125,7 @@ pub(crate) fn scan<V: FileVisitor>(
         media_type: None,
         created_by: None,
         size: walk.size,
+        from_cache: false,
     }];
     crate::finish(vec![walk], layers, |_, wanted| {
         let mut out = Vec::new();

@@ -37,6 +37,7 @@
 //! # Ok::<(), drydock_image::ImageError>(())
 //! ```
 
+mod cache;
 mod digest;
 mod dir;
 mod error;
@@ -51,10 +52,12 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+pub use cache::{CacheUsage, LayerCache, RACY_WINDOW};
 pub use digest::Digest;
 pub use error::{ImageError, Result};
 pub use platform::Platform;
 
+use cache::{Capture, FileIdentity, NoCache, WalkCache};
 use merge::Node;
 use store::BlobStore;
 use walk::{Expect, LayerWalk};
@@ -88,7 +91,7 @@ pub struct OpenOptions {
 }
 
 /// What kind of entry a path is in a layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum EntryKind {
     File,
     Symlink,
@@ -96,7 +99,7 @@ pub enum EntryKind {
 }
 
 /// What a visitor knows about a file before deciding to read it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct FileMeta {
     pub size: u64,
     pub mode: u32,
@@ -121,10 +124,15 @@ pub trait FileVisitor: Sync {
     fn skip_dir(&self, _path: &str) -> bool {
         false
     }
+    /// What makes this visitor's outputs what they are (its file choices, its code's version):
+    /// walks are cached per key ([`Target::scan_cached`]). `None`: never cache.
+    fn cache_key(&self) -> Option<String> {
+        None
+    }
 }
 
 /// A problem with one file that did not stop the walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WalkWarning {
     pub path: String,
     pub message: String,
@@ -193,6 +201,8 @@ pub struct LayerInfo {
     pub created_by: Option<String>,
     /// Uncompressed size in bytes.
     pub size: u64,
+    /// Whether the walk came from the [`LayerCache`] instead of reading the layer.
+    pub from_cache: bool,
 }
 
 /// A wanted file visible in the merged image, with what the visitor made of it.
@@ -239,8 +249,29 @@ impl Target {
         limits: &Limits,
     ) -> Result<Scan<V::Output>> {
         match self {
-            Target::Image(img) => img.scan_with(visitor, limits),
+            Target::Image(img) => img.scan_inner(visitor, limits, &NoCache),
             Target::Dir(root) => dir::scan(root, visitor, limits),
+        }
+    }
+
+    /// [`Target::scan_with`], serving layers from `cache` where it verified their blobs
+    /// before (see [`LayerCache`]) and recording the layers it walks. Directories and visitors
+    /// without a [`FileVisitor::cache_key`] are walked as without a cache.
+    pub fn scan_cached<V>(
+        &self,
+        visitor: &V,
+        limits: &Limits,
+        cache: &LayerCache,
+    ) -> Result<Scan<V::Output>>
+    where
+        V: FileVisitor,
+        V::Output: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        match (self, visitor.cache_key()) {
+            (Target::Image(img), Some(key)) => {
+                img.scan_inner(visitor, limits, &cache.session(&key, limits))
+            }
+            _ => self.scan_with(visitor, limits),
         }
     }
 }
@@ -255,7 +286,7 @@ impl Image {
         i: usize,
         visitor: &V,
         limits: &Limits,
-        capture: Option<&BTreeMap<String, Vec<(String, FileMeta)>>>,
+        capture: Option<&Capture>,
     ) -> Result<LayerWalk<V::Output>> {
         let layer = &self.layers[i];
         let reader = self.store.open(&layer.blob)?;
@@ -268,10 +299,39 @@ impl Image {
         walk::walk_layer(reader, &name, &layer.expect, limits, visitor, capture)
     }
 
+    /// Walks layer `i`, or takes its walk from the cache. The file's identity is taken before
+    /// reading, so a write during the walk makes the recorded identity stale, never wrong.
+    fn walk_or_load<V: FileVisitor, C: WalkCache<V::Output>>(
+        &self,
+        i: usize,
+        visitor: &V,
+        limits: &Limits,
+        cache: &C,
+    ) -> Result<(LayerWalk<V::Output>, bool)> {
+        let layer = &self.layers[i];
+        let identity = FileIdentity::of(&self.store, &layer.blob);
+        if let Some(w) = cache.load(identity.as_ref(), &layer.expect) {
+            tracing::debug!("layer {i} ({}): from the cache", w.diff_id);
+            return Ok((w, true));
+        }
+        let w = self.walk_one(i, visitor, limits, None)?;
+        cache.save(identity.as_ref(), &w);
+        Ok((w, false))
+    }
+
     pub fn scan_with<V: FileVisitor>(
         &self,
         visitor: &V,
         limits: &Limits,
+    ) -> Result<Scan<V::Output>> {
+        self.scan_inner(visitor, limits, &NoCache)
+    }
+
+    fn scan_inner<V: FileVisitor, C: WalkCache<V::Output>>(
+        &self,
+        visitor: &V,
+        limits: &Limits,
+        cache: &C,
     ) -> Result<Scan<V::Output>> {
         let n = self.layers.len();
         let threads = std::thread::available_parallelism()
@@ -289,7 +349,7 @@ impl Image {
                         if i >= n {
                             break;
                         }
-                        let r = self.walk_one(i, visitor, limits, None);
+                        let r = self.walk_or_load(i, visitor, limits, cache);
                         let failed = r.is_err();
                         results
                             .lock()
@@ -303,9 +363,13 @@ impl Image {
             }
         });
         let mut walks = Vec::with_capacity(n);
+        let mut cached = Vec::with_capacity(n);
         for r in results.into_inner().expect("threads joined") {
             match r {
-                Some(Ok(w)) => walks.push(w),
+                Some(Ok((w, c))) => {
+                    walks.push(w);
+                    cached.push(c);
+                }
                 Some(Err(e)) => return Err(e),
                 None => {} // skipped after an earlier failure: unreachable without an Err above
             }
@@ -319,24 +383,33 @@ impl Image {
         let layers: Vec<LayerInfo> = walks
             .iter()
             .zip(&self.layers)
+            .zip(cached)
             .enumerate()
-            .map(|(i, (w, l))| LayerInfo {
+            .map(|(i, ((w, l), from_cache))| LayerInfo {
                 index: i,
                 digest: Some(w.blob_digest.clone()),
                 diff_id: Some(w.diff_id.clone()),
                 media_type: l.media_type.clone(),
                 created_by: l.created_by.clone(),
                 size: w.size,
+                from_cache,
             })
             .collect();
+        let diff_ids: Vec<Digest> = walks.iter().map(|w| w.diff_id.clone()).collect();
         finish(walks, layers, |layer, capture| {
-            self.walk_one(layer, visitor, limits, Some(capture))
-                .map(|w| w.files)
+            let diff_id = &diff_ids[layer];
+            if let Some(files) = cache.load_capture(diff_id, capture) {
+                return Ok(files);
+            }
+            let files = self.walk_one(layer, visitor, limits, Some(capture))?.files;
+            cache.save_capture(diff_id, capture, &files);
+            Ok(files)
         })
     }
 }
 
-type WalkResult<O> = Result<LayerWalk<O>>;
+/// A layer walk and whether it came from the cache.
+type WalkResult<O> = Result<(LayerWalk<O>, bool)>;
 
 /// Merges walked layers, resolves wanted links (reading their targets in a second pass where
 /// the target was not read the first time), and collects the visible wanted files.
@@ -346,7 +419,7 @@ pub(crate) fn finish<O, F>(
     mut capture: F,
 ) -> Result<Scan<O>>
 where
-    F: FnMut(usize, &BTreeMap<String, Vec<(String, FileMeta)>>) -> Result<Vec<(String, O)>>,
+    F: FnMut(usize, &Capture) -> Result<Vec<(String, O)>>,
 {
     let mut warnings: Vec<WalkWarning> = walks
         .iter()
@@ -359,7 +432,7 @@ where
         .collect();
     let (mut tree, _walks) = merge::merge(walks);
     // layer → target path → link paths to visit with the target's content.
-    let mut captures: BTreeMap<usize, BTreeMap<String, Vec<(String, FileMeta)>>> = BTreeMap::new();
+    let mut captures: BTreeMap<usize, Capture> = BTreeMap::new();
     let mut link_layer: BTreeMap<String, usize> = BTreeMap::new();
     for (layer, path, meta) in wanted_links {
         let target = match tree.get(&path) {

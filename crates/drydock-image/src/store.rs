@@ -33,6 +33,19 @@ impl BlobStore {
         }
     }
 
+    /// The file holding blob `name` with the blob's offset and length in it (length 0: the whole
+    /// file), when that file outlives the scan: not for a temporary decompressed copy.
+    pub fn location(&self, name: &str) -> Option<(PathBuf, u64, u64)> {
+        match self {
+            BlobStore::Dir(root) => Some((root.join(name), 0, 0)),
+            BlobStore::Tar { _temp: Some(_), .. } => None,
+            BlobStore::Tar { path, members, .. } => {
+                let &(off, size) = members.get(name)?;
+                Some((path.clone(), off, size))
+            }
+        }
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         match self {
             BlobStore::Dir(root) => root.join(name).is_file(),

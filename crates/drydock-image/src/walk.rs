@@ -29,7 +29,7 @@ impl Compression {
 }
 
 /// What one layer holds, as far as the merge needs it.
-#[derive(Debug)]
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LayerWalk<O> {
     pub files: Vec<(String, O)>,
     pub symlinks: BTreeMap<String, String>,

@@ -31,7 +31,7 @@ mod os;
 mod rpm;
 pub use rpm::fuzz_entry_points as rpm_fuzzing;
 
-use drydock_image::{FileMeta, FileVisitor, LayerInfo, Limits, Target};
+use drydock_image::{FileMeta, FileVisitor, LayerCache, LayerInfo, Limits, Target};
 use drydock_package::{Inventory, Location, Package, ScanWarning};
 
 pub use os::detect_os;
@@ -47,7 +47,7 @@ pub enum Mode {
 }
 
 /// What one analyzer made of one file.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Analysis {
     pub packages: Vec<Package>,
     /// Facts about the OS (from os-release and friends).
@@ -57,7 +57,7 @@ pub struct Analysis {
 }
 
 /// Why an analyzer could not read a file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[non_exhaustive]
 pub enum AnalyzeError {
     #[error("{0}")]
@@ -118,6 +118,9 @@ pub enum InventoryError {
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub limits: Limits,
+    /// Serve unchanged layers of images from this cache and record the layers walked
+    /// ([`drydock_image::LayerCache`]); `None` reads every layer.
+    pub cache: Option<LayerCache>,
 }
 
 /// An inventory with the layers it came from.
@@ -155,6 +158,27 @@ impl FileVisitor for Visitor<'_> {
     fn skip_dir(&self, path: &str) -> bool {
         lang::skip_dir(path, self.mode)
     }
+
+    /// The analyzers, the mode, and the build that runs them: analyzer code can change
+    /// between builds of one version, so the running executable's size and modification
+    /// time are part of the key (a rebuilt or upgraded drydock never reads older walks).
+    fn cache_key(&self) -> Option<String> {
+        let exe = std::env::current_exe().ok()?.metadata().ok()?;
+        let built = exe
+            .modified()
+            .ok()?
+            .duration_since(std::time::SystemTime::UNIX_EPOCH)
+            .ok()?;
+        let names: Vec<&str> = self.analyzers.iter().map(|a| a.name()).collect();
+        Some(format!(
+            "drydock-inventory {} {:?} [{}] exe {} {}",
+            env!("CARGO_PKG_VERSION"),
+            self.mode,
+            names.join(","),
+            exe.len(),
+            built.as_nanos()
+        ))
+    }
 }
 
 /// Inventories a target with every analyzer.
@@ -175,7 +199,10 @@ pub fn inventory_with(
     analyzers: &[Box<dyn Analyzer>],
 ) -> Result<InventoryResult, InventoryError> {
     let visitor = Visitor { analyzers, mode };
-    let scan = target.scan_with(&visitor, &opts.limits)?;
+    let scan = match &opts.cache {
+        Some(cache) => target.scan_cached(&visitor, &opts.limits, cache)?,
+        None => target.scan_with(&visitor, &opts.limits)?,
+    };
     let mut inv = Inventory::default();
     let mut os_facts = Vec::new();
     for w in scan.warnings {

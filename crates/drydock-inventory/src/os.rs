@@ -7,7 +7,7 @@ use drydock_package::{Os, OsFamily};
 use crate::{Analysis, AnalyzeError, Analyzer, Mode};
 
 /// What one release file says.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OsFacts {
     pub source: ReleaseFile,
     pub family: Option<OsFamily>,
@@ -16,7 +16,9 @@ pub struct OsFacts {
     pub codename: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub enum ReleaseFile {
     OsRelease,
     AlpineRelease,

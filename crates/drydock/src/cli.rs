@@ -38,7 +38,7 @@ pub enum Command {
     Version(cmd::version::VersionCommand),
     /// Score a CVSS vector (v2, v3.0, v3.1, v4.0), optionally for an environment.
     Cvss(cmd::cvss::CvssArgs),
-    /// Inspect and empty the blob cache of images pulled from registries.
+    /// Inspect and empty the caches: images pulled from registries, and layers already walked.
     #[command(subcommand)]
     Cache(cmd::cache::CacheCommand),
     /// Build, update and inspect the vulnerability database.

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Args;
-use drydock_image::{Limits, OpenOptions, Platform, Target};
+use drydock_image::{LayerCache, Limits, OpenOptions, Platform, Target};
 use drydock_inventory::{InventoryResult, Mode};
 use drydock_package::ScanWarning;
 
@@ -31,6 +31,19 @@ pub struct TargetArgs {
     /// Treat warnings (a malformed lockfile, a skipped file) as errors.
     #[arg(long)]
     pub strict: bool,
+    /// Where pulled images and the layer cache live (default `$XDG_CACHE_HOME/drydock`, else
+    /// `~/.cache/drydock`).
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "DRYDOCK_CACHE_DIR",
+        help_heading = "Cache"
+    )]
+    pub cache_dir: Option<std::path::PathBuf>,
+    /// Read every layer: neither use nor fill the layer cache. Without it, a layer whose blob
+    /// file is unchanged since drydock last verified it is not read again.
+    #[arg(long, help_heading = "Cache")]
+    pub no_cache: bool,
     /// Registry user name (else `DRYDOCK_USERNAME`, else Docker's `config.json` and helpers).
     #[arg(
         long,
@@ -50,7 +63,7 @@ pub struct TargetArgs {
     pub registry_ca: Option<std::path::PathBuf>,
     /// Bound the image cache (`DRYDOCK_CACHE_DIR`, default `~/.cache/drydock`) to this size;
     /// least recently used blobs go first.
-    #[arg(long, value_name = "SIZE", env = "DRYDOCK_CACHE_MAX_SIZE", value_parser = parse_size, help_heading = "Registry")]
+    #[arg(long, value_name = "SIZE", env = "DRYDOCK_CACHE_MAX_SIZE", value_parser = parse_size, help_heading = "Cache")]
     pub cache_max_size: Option<u64>,
 }
 
@@ -82,6 +95,18 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 impl TargetArgs {
+    /// The layer cache, unless `--no-cache` or there is no cache directory to be had.
+    pub fn layer_cache(&self) -> Option<LayerCache> {
+        if self.no_cache {
+            return None;
+        }
+        let root = match &self.cache_dir {
+            Some(d) => d.clone(),
+            None => drydock_registry::Cache::default_root().ok()?,
+        };
+        Some(LayerCache::new(root.join("layers")))
+    }
+
     pub fn limits(&self) -> Limits {
         Limits {
             max_layer_size: self.max_layer_size,
@@ -136,7 +161,7 @@ impl TargetArgs {
                 ca_file: self.registry_ca.clone(),
                 ..Default::default()
             },
-            cache_dir: None,
+            cache_dir: self.cache_dir.clone(),
             max_cache_size: self.cache_max_size,
         };
         let pulled = drydock_registry::pull(&reference, &pull)?;
@@ -163,6 +188,7 @@ pub fn inventory(
     let target = args.open(platform_explicit)?;
     let opts = drydock_inventory::Options {
         limits: args.limits(),
+        cache: args.layer_cache(),
     };
     let result = drydock_inventory::inventory(&target, mode_for(&target), &opts)
         .with_context(|| format!("reading `{}`", args.target))?;

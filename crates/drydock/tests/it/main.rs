@@ -1,5 +1,6 @@
 //! Integration tests of the `drydock` binary: one module per command.
 
+mod cache;
 mod cvss;
 mod db;
 mod fixtures;
@@ -11,10 +12,15 @@ mod version;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The built `drydock` binary, with a clean environment for colour and logging.
+/// The built `drydock` binary, with a clean environment for colour and logging, and a cache
+/// directory of this test run's own (tests that exercise the cache pass theirs).
 pub fn drydock() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_drydock"));
-    c.env("NO_COLOR", "1").env_remove("RUST_LOG");
+    let cache =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("cache-{}", std::process::id()));
+    c.env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env("DRYDOCK_CACHE_DIR", cache);
     c
 }
 

@@ -1,0 +1,369 @@
+//! A cache of layer walks, so scanning the same layers again reads none of them.
+//!
+//! It keeps two kinds of record, as JSON files under one directory:
+//!
+//! - **verified** (`verified/<key>.json`): where a blob lives (file, offset, length), the file's
+//!   identity when the blob was last read in full (device, inode, size, modification and change
+//!   times) and the digests computed from its bytes then. A later scan that finds the same
+//!   identity knows the digests without reading the bytes. This is the bet git's index and
+//!   rsync's quick check make; it holds because writing a file always moves its change time
+//!   (`ctime`), which no writer can set back. Files changed less than [`RACY_WINDOW`] before they
+//!   were read are not recorded: a second write in the same timestamp tick would go unseen.
+//! - **walks** (`walks/<visitor key>/<diff_id>.json`): what a visitor made of a layer (the files
+//!   it read, links, whiteouts, paths), keyed by the layer's `diff_id` and the visitor's
+//!   [`crate::FileVisitor::cache_key`] (its analyzers and their version, the limits). The
+//!   second-pass reads of link targets are cached beside them, keyed by what was asked.
+//!
+//! A layer is served from the cache only when its verified record matches the file as it is
+//! now and its digests equal what the manifest and config expect; anything else walks the
+//! layer as if there were no cache, and records the result. Records are written to a temporary
+//! file and renamed into place, so concurrent scans never see half a record; an unreadable
+//! record is a miss and a failed write is logged: the cache never fails a scan.
+//!
+//! Trivy keys its layer cache by `diff_id` too but trusts it without looking at the blob; here
+//! the blob's identity must still match the one that was hashed.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+use crate::digest::Digest;
+use crate::store::BlobStore;
+use crate::walk::{Expect, LayerWalk};
+use crate::{FileMeta, Limits};
+
+/// How recently a file may have changed and still have its verified digests recorded.
+pub const RACY_WINDOW: Duration = Duration::from_secs(2);
+
+/// Second-pass reads asked of one layer: target path → link paths to visit with its content.
+pub(crate) type Capture = BTreeMap<String, Vec<(String, FileMeta)>>;
+
+/// The layer-walk cache under a directory (by default `layers/` in drydock's cache directory).
+#[derive(Debug, Clone)]
+pub struct LayerCache {
+    root: PathBuf,
+}
+
+/// How much a cache holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheUsage {
+    pub files: u64,
+    pub bytes: u64,
+}
+
+impl LayerCache {
+    /// A cache rooted at `root`; nothing is created until a scan records something.
+    pub fn new(root: impl Into<PathBuf>) -> LayerCache {
+        LayerCache { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Files and bytes the cache holds.
+    pub fn usage(&self) -> io::Result<CacheUsage> {
+        let mut usage = CacheUsage::default();
+        if self.root.exists() {
+            tally(&self.root, &mut usage)?;
+        }
+        Ok(usage)
+    }
+
+    /// Removes every record; returns what was removed.
+    pub fn clean(&self) -> io::Result<CacheUsage> {
+        let usage = self.usage()?;
+        for sub in ["verified", "walks", "tmp"] {
+            let d = self.root.join(sub);
+            if d.exists() {
+                fs::remove_dir_all(&d)?;
+            }
+        }
+        Ok(usage)
+    }
+
+    /// A view of the cache for one visitor key and set of limits.
+    pub(crate) fn session(&self, visitor_key: &str, limits: &Limits) -> Session<'_> {
+        let key = short_hash(
+            format!(
+                "{visitor_key}\0max_layer_size={}\0max_file_size={}",
+                limits.max_layer_size, limits.max_file_size
+            )
+            .as_bytes(),
+        );
+        Session { cache: self, key }
+    }
+
+    fn write_atomic(&self, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let tmp_dir = self.root.join("tmp");
+        fs::create_dir_all(&tmp_dir)?;
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        let mut tmp = tempfile::NamedTempFile::new_in(&tmp_dir)?;
+        tmp.write_all(bytes)?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+fn tally(dir: &Path, usage: &mut CacheUsage) -> io::Result<()> {
+    for e in fs::read_dir(dir)? {
+        let e = e?;
+        let t = e.file_type()?;
+        if t.is_dir() {
+            tally(&e.path(), usage)?;
+        } else if t.is_file() {
+            usage.files += 1;
+            usage.bytes += e.metadata()?.len();
+        }
+    }
+    Ok(())
+}
+
+fn short_hash(bytes: &[u8]) -> String {
+    hex::encode(&Sha256::digest(bytes)[..12])
+}
+
+/// Where a blob's bytes are and what the file holding them looked like.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct FileIdentity {
+    path: String,
+    offset: u64,
+    len: u64,
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime_ns: i128,
+    ctime_ns: i128,
+}
+
+impl FileIdentity {
+    /// The identity of blob `name` of `store`, when the store keeps it in a file that outlives
+    /// the scan (not a temporary decompressed copy) and the platform has inodes.
+    pub fn of(store: &BlobStore, name: &str) -> Option<FileIdentity> {
+        let (path, offset, len) = store.location(name)?;
+        identity(&path, offset, len)
+    }
+
+    fn key(&self) -> String {
+        short_hash(format!("{}\0{}\0{}", self.path, self.offset, self.len).as_bytes())
+    }
+
+    /// Whether the file changed too recently for its identity to prove anything.
+    fn is_racy(&self) -> bool {
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i128);
+        let window = RACY_WINDOW.as_nanos() as i128;
+        now - self.ctime_ns < window || now - self.mtime_ns < window
+    }
+}
+
+#[cfg(unix)]
+fn identity(path: &Path, offset: u64, len: u64) -> Option<FileIdentity> {
+    use std::os::unix::fs::MetadataExt;
+    let path = fs::canonicalize(path).ok()?;
+    let m = fs::metadata(&path).ok()?;
+    Some(FileIdentity {
+        path: path.to_string_lossy().into_owned(),
+        offset,
+        len,
+        dev: m.dev(),
+        ino: m.ino(),
+        size: m.size(),
+        mtime_ns: i128::from(m.mtime()) * 1_000_000_000 + i128::from(m.mtime_nsec()),
+        ctime_ns: i128::from(m.ctime()) * 1_000_000_000 + i128::from(m.ctime_nsec()),
+    })
+}
+
+#[cfg(not(unix))]
+fn identity(_path: &Path, _offset: u64, _len: u64) -> Option<FileIdentity> {
+    None
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Verified {
+    identity: FileIdentity,
+    blob: Digest,
+    diff_id: Digest,
+}
+
+/// The cache as one scan uses it: walks and captures of one visitor key.
+pub(crate) struct Session<'a> {
+    cache: &'a LayerCache,
+    key: String,
+}
+
+/// What the layer walk asks of a cache; [`NoCache`] for scans without one.
+pub(crate) trait WalkCache<O>: Sync {
+    /// A walk of the layer whose blob is at `identity`, if the cache verified that blob before
+    /// and its digests are the ones expected.
+    fn load(&self, identity: Option<&FileIdentity>, expect: &Expect) -> Option<LayerWalk<O>>;
+    fn save(&self, identity: Option<&FileIdentity>, walk: &LayerWalk<O>);
+    fn load_capture(&self, diff_id: &Digest, capture: &Capture) -> Option<Vec<(String, O)>>;
+    fn save_capture(&self, diff_id: &Digest, capture: &Capture, files: &[(String, O)]);
+}
+
+pub(crate) struct NoCache;
+
+impl<O> WalkCache<O> for NoCache {
+    fn load(&self, _: Option<&FileIdentity>, _: &Expect) -> Option<LayerWalk<O>> {
+        None
+    }
+    fn save(&self, _: Option<&FileIdentity>, _: &LayerWalk<O>) {}
+    fn load_capture(&self, _: &Digest, _: &Capture) -> Option<Vec<(String, O)>> {
+        None
+    }
+    fn save_capture(&self, _: &Digest, _: &Capture, _: &[(String, O)]) {}
+}
+
+impl Session<'_> {
+    fn verified_path(&self, identity: &FileIdentity) -> PathBuf {
+        self.cache
+            .root
+            .join("verified")
+            .join(format!("{}.json", identity.key()))
+    }
+
+    fn walk_path(&self, diff_id: &Digest) -> PathBuf {
+        self.cache
+            .root
+            .join("walks")
+            .join(&self.key)
+            .join(format!("{}.json", diff_id.hex()))
+    }
+
+    fn capture_path(&self, diff_id: &Digest, capture: &Capture) -> Option<PathBuf> {
+        let asked = serde_json::to_vec(capture).ok()?;
+        Some(self.cache.root.join("walks").join(&self.key).join(format!(
+            "{}-links-{}.json",
+            diff_id.hex(),
+            short_hash(&asked)
+        )))
+    }
+
+    fn read<T: DeserializeOwned>(path: &Path) -> Option<T> {
+        let bytes = fs::read(path).ok()?;
+        match serde_json::from_slice(&bytes) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                tracing::debug!("ignoring unreadable cache record `{}`: {e}", path.display());
+                None
+            }
+        }
+    }
+
+    fn write<T: Serialize>(&self, path: &Path, value: &T) {
+        let res = serde_json::to_vec(value)
+            .map_err(io::Error::other)
+            .and_then(|bytes| self.cache.write_atomic(path, &bytes));
+        if let Err(e) = res {
+            tracing::debug!("could not write cache record `{}`: {e}", path.display());
+        }
+    }
+}
+
+impl<O: Serialize + DeserializeOwned> WalkCache<O> for Session<'_> {
+    fn load(&self, identity: Option<&FileIdentity>, expect: &Expect) -> Option<LayerWalk<O>> {
+        let identity = identity?;
+        let v: Verified = Self::read(&self.verified_path(identity))?;
+        if v.identity != *identity
+            || expect.blob.as_ref().is_some_and(|b| *b != v.blob)
+            || expect.diff_id.as_ref().is_some_and(|d| *d != v.diff_id)
+        {
+            return None;
+        }
+        let mut walk: LayerWalk<O> = Self::read(&self.walk_path(&v.diff_id))?;
+        if walk.diff_id != v.diff_id {
+            return None;
+        }
+        // The same uncompressed layer may come in another compression: the blob is this one.
+        walk.blob_digest = v.blob;
+        Some(walk)
+    }
+
+    fn save(&self, identity: Option<&FileIdentity>, walk: &LayerWalk<O>) {
+        self.write(&self.walk_path(&walk.diff_id), walk);
+        if let Some(identity) = identity.filter(|i| !i.is_racy()) {
+            let v = Verified {
+                identity: identity.clone(),
+                blob: walk.blob_digest.clone(),
+                diff_id: walk.diff_id.clone(),
+            };
+            self.write(&self.verified_path(identity), &v);
+        }
+    }
+
+    fn load_capture(&self, diff_id: &Digest, capture: &Capture) -> Option<Vec<(String, O)>> {
+        Self::read(&self.capture_path(diff_id, capture)?)
+    }
+
+    fn save_capture(&self, diff_id: &Digest, capture: &Capture, files: &[(String, O)]) {
+        if let Some(p) = self.capture_path(diff_id, capture) {
+            self.write(&p, &files);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity_changed_ago(ago: Duration) -> FileIdentity {
+        let t = (SystemTime::now() - ago)
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .expect("after the epoch")
+            .as_nanos() as i128;
+        FileIdentity {
+            path: "/images/app.tar".into(),
+            offset: 512,
+            len: 1024,
+            dev: 1,
+            ino: 2,
+            size: 4096,
+            mtime_ns: t,
+            ctime_ns: t,
+        }
+    }
+
+    #[test]
+    fn recently_changed_files_are_not_trusted() {
+        assert!(identity_changed_ago(Duration::ZERO).is_racy());
+        assert!(identity_changed_ago(RACY_WINDOW / 2).is_racy());
+        assert!(!identity_changed_ago(RACY_WINDOW * 5).is_racy());
+    }
+
+    #[test]
+    fn records_with_invalid_digests_do_not_parse() {
+        let d = Digest::of(b"layer");
+        let json = serde_json::to_string(&d).expect("serialize");
+        assert_eq!(json, format!("\"{d}\""));
+        assert_eq!(serde_json::from_str::<Digest>(&json).ok(), Some(d));
+        assert!(serde_json::from_str::<Digest>("\"sha256:../../etc/passwd\"").is_err());
+        assert!(serde_json::from_str::<Digest>("\"md5:abcd\"").is_err());
+    }
+
+    #[test]
+    fn a_session_key_depends_on_the_limits() {
+        let cache = LayerCache::new("/nonexistent");
+        let a = cache.session("v", &Limits::default()).key;
+        let b = cache
+            .session(
+                "v",
+                &Limits {
+                    max_file_size: 1,
+                    ..Limits::default()
+                },
+            )
+            .key;
+        assert_ne!(a, b);
+        assert_eq!(a, cache.session("v", &Limits::default()).key);
+    }
+}
