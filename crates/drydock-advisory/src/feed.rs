@@ -308,3 +308,100 @@ pub(crate) fn mtime(path: &Path) -> Option<String> {
     let t = std::fs::metadata(path).ok()?.modified().ok()?;
     Some(crate::time::rfc3339(t))
 }
+
+/// The readers on bytes, for the fuzz target in `fuzz/`: each must return, never panic. What
+/// they read is serialized as the DB builder would store it, and every skip formatted.
+#[doc(hidden)]
+pub mod fuzz_entry_points {
+    use std::path::Path;
+
+    use super::{Record, Sink, Skip};
+    use crate::model::Advisory;
+
+    /// Counts what a reader produced, after serializing it the way the DB builder does.
+    #[derive(Debug, Default)]
+    pub struct Counts {
+        pub records: usize,
+        pub skips: usize,
+    }
+
+    impl Sink for Counts {
+        fn record(&mut self, _source: &str, record: Record) {
+            serde_json::to_string(&record.advisory).expect("model types serialize to JSON");
+            serde_json::to_string(&record.affected).expect("model types serialize to JSON");
+            self.records += 1;
+        }
+
+        fn nvd(&mut self, advisory: Advisory) {
+            serde_json::to_string(&advisory).expect("model types serialize to JSON");
+            self.records += 1;
+        }
+
+        fn skip(&mut self, skip: Skip) {
+            let _ = skip.to_string();
+            self.skips += 1;
+        }
+
+        fn feed_time(&mut self, _source: &str, _time: &str) {}
+    }
+
+    /// One OSV JSON record.
+    pub fn osv_record(data: &[u8]) -> Counts {
+        let mut sink = Counts::default();
+        super::osv::read_record("osv:fuzz", "fuzz.json", data, &mut sink);
+        sink
+    }
+
+    /// An OSV `all.zip` archive and every record in it.
+    pub fn osv_zip(data: &[u8]) -> Counts {
+        let mut sink = Counts::default();
+        super::osv::read_archive("osv:fuzz", "all.zip", std::io::Cursor::new(data), &mut sink);
+        sink
+    }
+
+    /// An Alpine secdb document.
+    pub fn secdb(data: &[u8]) -> Counts {
+        let mut sink = Counts::default();
+        let path = Path::new("alpine-secdb/v3.20/main.json");
+        super::secdb::read_bytes(path, data, None, &mut sink);
+        sink
+    }
+
+    /// The Debian security tracker JSON, read as a stream.
+    pub fn debian(data: &[u8]) -> Counts {
+        let mut sink = Counts::default();
+        super::debian::read_from("json", data, &mut sink);
+        sink
+    }
+
+    /// One NVD CVE API 2.0 page.
+    pub fn nvd(data: &[u8]) -> Counts {
+        let mut sink = Counts::default();
+        super::nvd::read_bytes("cves.json", data, &mut sink);
+        sink
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fuzz_entry_points as fuzzing;
+
+    /// The fuzz target's entry points read real feeds from bytes as the path readers do.
+    #[test]
+    fn fuzz_entry_points_read_real_feeds() {
+        let shared = std::env::var_os("DRYDOCK_SHARED").map_or_else(
+            || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared"),
+            std::path::PathBuf::from,
+        );
+        let feeds = shared.join("data/advisories");
+        let read = |rel: &str| std::fs::read(feeds.join(rel)).expect("reads the shared feed");
+        let secdb = fuzzing::secdb(&read("alpine-secdb/v3.5/community.json"));
+        assert!(secdb.records > 0 && secdb.skips == 0, "{secdb:?}");
+        let nvd = fuzzing::nvd(&read("nvd/cves-0001.json"));
+        assert_eq!(nvd.records, 141, "{nvd:?}");
+        let osv = fuzzing::osv_zip(&read("osv/crates.io/all.zip"));
+        assert!(osv.records > 1000, "{osv:?}");
+        let garbage = fuzzing::osv_record(b"{");
+        assert_eq!((garbage.records, garbage.skips), (0, 1));
+    }
+}

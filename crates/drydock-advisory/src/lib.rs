@@ -43,6 +43,15 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! # Fuzzing
+//!
+//! Feeds are downloaded input: `fuzz/` holds the cargo-fuzz target `feeds`, which gives
+//! arbitrary bytes to every reader (an OSV record, an OSV `all.zip`, an Alpine secdb document,
+//! the Debian tracker JSON, an NVD page; the first byte picks one) through the hidden
+//! `fuzzing` module. Bad input must be a [`Skip`], never a panic. `fuzz/make_seeds.sh` cuts
+//! seeds from the real feeds in `../shared/data/advisories`; then, in `fuzz/`,
+//! `cargo +nightly fuzz run feeds`.
 
 mod build;
 mod db;
@@ -62,6 +71,7 @@ pub use build::{BuildReport, SourceStats, build};
 pub use db::{Db, DbStatus};
 pub use error::{DbError, FetchError};
 pub use feed::debian::release_number as debian_release_number;
+pub use feed::fuzz_entry_points as fuzzing;
 pub use feed::{Layout, Skip, SkipReason};
 pub use key::{FeedKey, normalize_package};
 pub use model::{

@@ -95,17 +95,22 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
     if let Some(t) = mtime(path) {
         sink.feed_time(SOURCE, &t);
     }
-    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(file));
+    read_from(&location, std::io::BufReader::new(file), sink);
+}
+
+/// Reads the tracker JSON from `reader` as a stream; `location` names it in skips.
+pub(crate) fn read_from<R: std::io::Read>(location: &str, reader: R, sink: &mut dyn Sink) {
+    let mut de = serde_json::Deserializer::from_reader(reader);
     let result = Packages {
         sink: &mut *sink,
-        location: &location,
+        location,
     }
     .deserialize(&mut de)
     .and_then(|()| de.end());
     if let Err(e) = result {
         sink.skip(Skip {
             source: SOURCE.into(),
-            location,
+            location: location.into(),
             reason: SkipReason::Malformed,
             detail: format!(
                 "Debian tracker JSON ends in error (packages read before it are kept): {e}"

@@ -85,23 +85,28 @@ struct RawReference {
 
 pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
     let location = path.display().to_string();
-    let page: RawPage = match std::fs::read(path)
-        .map_err(|e| (SkipReason::Unreadable, e.to_string()))
-        .and_then(|b| {
-            serde_json::from_slice(&b).map_err(|e| {
-                (
-                    SkipReason::Malformed,
-                    format!("not an NVD API 2.0 page: {e}"),
-                )
-            })
-        }) {
+    match std::fs::read(path) {
+        Ok(bytes) => read_bytes(&location, &bytes, sink),
+        Err(e) => sink.skip(Skip {
+            source: SOURCE.into(),
+            location,
+            reason: SkipReason::Unreadable,
+            detail: e.to_string(),
+            count: 1,
+        }),
+    }
+}
+
+/// Reads one API page already in memory; `location` names it in skips.
+pub(crate) fn read_bytes(location: &str, bytes: &[u8], sink: &mut dyn Sink) {
+    let page: RawPage = match serde_json::from_slice(bytes) {
         Ok(p) => p,
-        Err((reason, detail)) => {
+        Err(e) => {
             return sink.skip(Skip {
                 source: SOURCE.into(),
-                location,
-                reason,
-                detail,
+                location: location.into(),
+                reason: SkipReason::Malformed,
+                detail: format!("not an NVD API 2.0 page: {e}"),
                 count: 1,
             });
         }

@@ -2,7 +2,7 @@
 //! and directories of OSV JSON files. Schema: <https://ossf.github.io/osv-schema/>.
 
 use std::collections::BTreeMap;
-use std::io::Read;
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use serde::Deserialize;
@@ -78,12 +78,27 @@ pub(crate) fn read_zip(source: &str, path: &Path, sink: &mut dyn Sink) {
     if let Some(t) = super::mtime(path) {
         sink.feed_time(source, &t);
     }
-    let mut archive = match zip::ZipArchive::new(std::io::BufReader::new(file)) {
+    read_archive(
+        source,
+        &path.display().to_string(),
+        std::io::BufReader::new(file),
+        sink,
+    );
+}
+
+/// Reads every record of one zip archive; `location` names it in skips.
+pub(crate) fn read_archive<R: Read + Seek>(
+    source: &str,
+    location: &str,
+    reader: R,
+    sink: &mut dyn Sink,
+) {
+    let mut archive = match zip::ZipArchive::new(reader) {
         Ok(a) => a,
         Err(e) => {
             return sink.skip(Skip {
                 source: source.into(),
-                location: path.display().to_string(),
+                location: location.into(),
                 reason: SkipReason::CorruptArchive,
                 detail: format!("not a readable zip archive: {e}"),
                 count: 1,
@@ -108,7 +123,7 @@ pub(crate) fn read_zip(source: &str, path: &Path, sink: &mut dyn Sink) {
             Err(e) => {
                 sink.skip(Skip {
                     source: source.into(),
-                    location: format!("{}!#{i}", path.display()),
+                    location: format!("{location}!#{i}"),
                     reason: SkipReason::CorruptArchive,
                     detail: e.to_string(),
                     count: 1,
@@ -116,7 +131,7 @@ pub(crate) fn read_zip(source: &str, path: &Path, sink: &mut dyn Sink) {
                 continue;
             }
         };
-        let location = format!("{}!{name}", path.display());
+        let location = format!("{location}!{name}");
         if let Err(e) = read {
             sink.skip(Skip {
                 source: source.into(),

@@ -56,7 +56,14 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
             });
         }
     };
-    let raw: RawSecdb = match serde_json::from_slice(&bytes) {
+    read_bytes(path, &bytes, mtime(path), sink);
+}
+
+/// Reads one secdb document already in memory; `path` names it and picks the family, `time`
+/// (the file's mtime) is the feed time stated once the document parses.
+pub(crate) fn read_bytes(path: &Path, bytes: &[u8], time: Option<String>, sink: &mut dyn Sink) {
+    let source = format!("{}-secdb", family(path, None));
+    let raw: RawSecdb = match serde_json::from_slice(bytes) {
         Ok(r) => r,
         Err(e) => {
             return sink.skip(Skip {
@@ -78,7 +85,7 @@ pub(crate) fn read(path: &Path, sink: &mut dyn Sink) {
         .trim_start_matches('v')
         .to_string();
     let key = FeedKey::distro(fam, &release);
-    if let Some(t) = mtime(path) {
+    if let Some(t) = time {
         sink.feed_time(&source, &t);
     }
     for p in raw.packages.into_iter().flatten() {
