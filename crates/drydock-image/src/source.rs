@@ -14,6 +14,7 @@ use crate::walk::{Compression, Expect};
 use crate::{Image, ImageKind, LayerRef, OpenOptions, Target};
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
+const CONTAINERD_NAME: &str = "io.containerd.image.name";
 
 /// Opens a target given as a path, `LAYOUT:TAG`, or `ARCHIVE:TAG`.
 pub(crate) fn open(target: &str, opts: &OpenOptions) -> Result<Target> {
@@ -280,6 +281,8 @@ struct Candidate {
     digest: Digest,
     platform: Option<(String, String, Option<String>)>,
     ref_name: Option<String>,
+    /// The full image name containerd, nerdctl and buildkit record (`io.containerd.image.name`).
+    image_name: Option<String>,
 }
 
 fn open_oci(
@@ -407,8 +410,9 @@ fn open_oci(
         });
     }
     let name = chosen
-        .ref_name
+        .image_name
         .clone()
+        .or_else(|| chosen.ref_name.clone())
         .map(|r| {
             if r.contains(':') || r.contains('/') {
                 r
@@ -447,14 +451,15 @@ fn collect_manifests(
     }
     for desc in index.manifests() {
         let digest = Digest::parse(desc.digest().as_ref())?;
-        let ref_name = desc
-            .annotations()
-            .as_ref()
-            .and_then(|a| {
-                a.get(REF_NAME)
-                    .or_else(|| a.get("io.containerd.image.name"))
-            })
-            .cloned()
+        let annotation = |key: &str| {
+            desc.annotations()
+                .as_ref()
+                .and_then(|a| a.get(key))
+                .cloned()
+        };
+        let image_name = annotation(CONTAINERD_NAME);
+        let ref_name = annotation(REF_NAME)
+            .or_else(|| image_name.clone())
             .or_else(|| inherited_ref.map(str::to_string));
         if is_index(desc.media_type()) {
             let bytes = store.read_verified(&digest, "index")?;
@@ -473,8 +478,85 @@ fn collect_manifests(
                 digest,
                 platform,
                 ref_name,
+                image_name,
             });
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes a one-layer OCI layout whose index entry carries `annotations`.
+    fn layout(dir: &Path, annotations: serde_json::Value) {
+        let blobs = dir.join("blobs/sha256");
+        std::fs::create_dir_all(&blobs).expect("blobs dir");
+        let put = |bytes: &[u8]| {
+            let d = Digest::of(bytes);
+            std::fs::write(blobs.join(d.hex()), bytes).expect("write blob");
+            d
+        };
+        let layer = vec![0u8; 1024]; // an empty tar: two zero blocks
+        let layer_digest = put(&layer);
+        let config = serde_json::json!({
+            "architecture": "amd64", "os": "linux",
+            "rootfs": {"type": "layers", "diff_ids": [layer_digest.to_string()]}
+        });
+        let config = serde_json::to_vec(&config).expect("config JSON");
+        let config_digest = put(&config);
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
+                       "digest": config_digest.to_string(), "size": config.len()},
+            "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar",
+                        "digest": layer_digest.to_string(), "size": layer.len()}]
+        });
+        let manifest = serde_json::to_vec(&manifest).expect("manifest JSON");
+        let manifest_digest = put(&manifest);
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json",
+                           "digest": manifest_digest.to_string(), "size": manifest.len(),
+                           "annotations": annotations}]
+        });
+        std::fs::write(dir.join("index.json"), index.to_string()).expect("index");
+        std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#)
+            .expect("oci-layout");
+    }
+
+    fn name_of(dir: &Path, target: &str) -> String {
+        match open(target, &OpenOptions::default()) {
+            Ok(Target::Image(img)) => img.name,
+            other => panic!("{}: not an image: {other:?}", dir.display()),
+        }
+    }
+
+    #[test]
+    fn layout_names_prefer_the_full_image_name() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path().join("both");
+        layout(
+            &dir,
+            serde_json::json!({REF_NAME: "1.0", CONTAINERD_NAME: "registry.example/app:1.0"}),
+        );
+        let d = dir.to_str().expect("utf-8 temp path");
+        assert_eq!(name_of(&dir, d), "registry.example/app:1.0");
+        assert_eq!(
+            name_of(&dir, &format!("{d}:1.0")),
+            "registry.example/app:1.0"
+        );
+
+        let dir = tmp.path().join("ref-only");
+        layout(&dir, serde_json::json!({REF_NAME: "1.0"}));
+        let d = dir.to_str().expect("utf-8 temp path");
+        assert_eq!(name_of(&dir, d), format!("{d}:1.0"));
+
+        let dir = tmp.path().join("none");
+        layout(&dir, serde_json::json!({}));
+        let d = dir.to_str().expect("utf-8 temp path");
+        assert_eq!(name_of(&dir, d), d);
+    }
 }
