@@ -4,7 +4,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::{drydock, shared};
+use crate::{drydock, nvd_cve};
 
 /// The profile of issue 8: instances not on the internet, confidentiality high, integrity
 /// medium, availability low.
@@ -13,16 +13,7 @@ const INTERNAL: &str = "MAV:A/CR:H/IR:M/AR:L";
 /// The NVD (primary, `nvd@nist.gov`) CVSS vector of `cve` and `version` ("V31", "V2") from
 /// the real NVD API page in shared data, with the base score NVD published for it.
 fn nvd_vector(cve: &str, version: &str) -> (String, f64) {
-    let path = shared().join("data/advisories/nvd/cves-0001.json");
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let page: Value = serde_json::from_str(&text).expect("NVD JSON");
-    let vulns = page["vulnerabilities"].as_array().expect("vulnerabilities");
-    let cve_record = vulns
-        .iter()
-        .map(|v| &v["cve"])
-        .find(|c| c["id"] == cve)
-        .unwrap_or_else(|| panic!("{cve} in the NVD page"));
+    let cve_record = nvd_cve(cve);
     let metrics = cve_record["metrics"][format!("cvssMetric{version}")]
         .as_array()
         .expect("metrics of that version");
@@ -45,13 +36,9 @@ fn run(args: &[&str]) -> Output {
         .expect("run drydock")
 }
 
+#[track_caller]
 fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "drydock failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).expect("UTF-8")
+    crate::stdout(out, "drydock cvss")
 }
 
 /// CVE-2019-14697 (musl, NVD: 9.8 CRITICAL) re-scored for an internal deployment drops to

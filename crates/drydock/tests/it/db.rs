@@ -58,22 +58,15 @@ impl Mirror {
     }
 }
 
+/// An HTTP date (`Last-Modified`) of `secs` after the epoch.
 fn http_date(secs: u64) -> String {
-    // Days → civil date (era-based algorithm), enough for a Last-Modified header.
     let days = (secs / 86_400) as i64;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    let date = drydock_policy::Date::from_unix_days(days);
+    let (y, d) = (date.year(), date.day());
     let wd = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][(days.rem_euclid(7)) as usize];
     let mon = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ][(m - 1) as usize];
+    ][usize::from(date.month() - 1)];
     let r = secs % 86_400;
     format!(
         "{wd}, {d:02} {mon} {y} {:02}:{:02}:{:02} GMT",

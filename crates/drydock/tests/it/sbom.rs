@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::Output;
 
 use crate::fixtures::{self, Entry, Platform};
-use crate::{corpus, drydock, peer, shared};
+use crate::{corpus, drydock, shared, stdout, stdout_json, syft, trivy};
 
 fn sbom_json(target: &str, extra: &[&str]) -> serde_json::Value {
     let out = drydock()
@@ -13,12 +13,7 @@ fn sbom_json(target: &str, extra: &[&str]) -> serde_json::Value {
         .args(extra)
         .output()
         .expect("run drydock");
-    assert!(
-        out.status.success(),
-        "drydock sbom {target} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json report")
+    stdout_json(&out, &format!("drydock sbom {target}"))
 }
 
 /// (ecosystem, name, version) of every package of the first target.
@@ -55,44 +50,22 @@ fn cdx_components(doc: &serde_json::Value, purl_type: &str) -> BTreeSet<(String,
         .collect()
 }
 
+/// Trivy's CycloneDX inventory of `target`: with no vulnerability DB, packages only.
 fn trivy_cdx(target: &Path) -> Option<serde_json::Value> {
-    let trivy = peer("trivy")?;
     let cache = tempfile::tempdir().expect("tempdir");
-    // With `--format cyclonedx` and no vulnerability DB, Trivy lists packages only.
-    let out = std::process::Command::new(trivy)
-        .args(["image", "--input"])
-        .arg(target)
-        .args(["--format", "cyclonedx", "--quiet", "--cache-dir"])
-        .arg(cache.path())
-        .output()
-        .expect("run trivy");
-    assert!(
-        out.status.success(),
-        "trivy failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).expect("trivy cyclonedx"))
+    trivy(target, cache.path(), &["--format", "cyclonedx"])
 }
 
 fn syft_cdx(target: &Path) -> Option<serde_json::Value> {
-    let syft = peer("syft")?;
     let scheme = if target.is_dir() {
         "oci-dir:"
     } else {
         "docker-archive:"
     };
-    let out = std::process::Command::new(syft)
-        .arg(format!("{scheme}{}", target.display()))
-        .args(["-o", "cyclonedx-json", "-q"])
-        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
-        .output()
-        .expect("run syft");
-    assert!(
-        out.status.success(),
-        "syft failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    Some(serde_json::from_slice(&out.stdout).expect("syft cyclonedx"))
+    syft(
+        &format!("{scheme}{}", target.display()),
+        &["-o", "cyclonedx-json"],
+    )
 }
 
 #[test]
@@ -175,25 +148,12 @@ fn corpus_dpkg_equals_trivy_and_syft() {
     }
     assert_eq!(sets[0], sets[1]);
     assert_eq!(sets[0], sets[2]);
-    if let Some(trivy) = trivy_cdx(&docker) {
-        assert_eq!(
-            sets[0],
-            cdx_components(&trivy, "deb"),
-            "trivy, docker-archive"
-        );
-    }
-    if let Some(trivy) = trivy_cdx(&oci) {
-        assert_eq!(sets[0], cdx_components(&trivy, "deb"), "trivy, OCI layout");
-    }
-    if let Some(syft) = syft_cdx(&docker) {
-        assert_eq!(
-            sets[0],
-            cdx_components(&syft, "deb"),
-            "syft, docker-archive"
-        );
-    }
-    if let Some(syft) = syft_cdx(&oci) {
-        assert_eq!(sets[0], cdx_components(&syft, "deb"), "syft, OCI layout");
+    for (layout, target) in [("docker-archive", &docker), ("OCI layout", &oci)] {
+        for (peer, doc) in [("trivy", trivy_cdx(target)), ("syft", syft_cdx(target))] {
+            if let Some(doc) = doc {
+                assert_eq!(sets[0], cdx_components(&doc, "deb"), "{peer}, {layout}");
+            }
+        }
     }
 }
 
@@ -361,14 +321,19 @@ fn bad_input_corrupt_gzip() {
     sbom_fails(&bad, &[], "corrupt.tar.gz");
 }
 
+/// The digest of the first layer of the image at `dir`, as `drydock sbom` reports it.
+fn first_layer_digest(dir: &Path) -> String {
+    let report = sbom_json(dir.to_str().expect("utf-8"), &[]);
+    report["targets"][0]["layers"][0]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_string()
+}
+
 #[test]
 fn bad_input_digest_mismatch() {
     let (_t, dir) = fixtures::simple_layout(vec![fixtures::alpine_layer()]);
-    let report = sbom_json(dir.to_str().expect("utf-8"), &[]);
-    let layer_digest = report["targets"][0]["layers"][0]["digest"]
-        .as_str()
-        .expect("digest")
-        .to_string();
+    let layer_digest = first_layer_digest(&dir);
     let blob = fixtures::blob(&dir, &layer_digest);
     // Different content under the old name: valid gzip, wrong digest.
     let bytes = fixtures::gzip(&fixtures::layer_tar(&[Entry::File(
@@ -382,11 +347,7 @@ fn bad_input_digest_mismatch() {
 #[test]
 fn bad_input_missing_blob() {
     let (_t, dir) = fixtures::simple_layout(vec![fixtures::alpine_layer()]);
-    let report = sbom_json(dir.to_str().expect("utf-8"), &[]);
-    let layer_digest = report["targets"][0]["layers"][0]["digest"]
-        .as_str()
-        .expect("digest")
-        .to_string();
+    let layer_digest = first_layer_digest(&dir);
     std::fs::remove_file(fixtures::blob(&dir, &layer_digest)).expect("rm blob");
     sbom_fails(&dir, &[], &layer_digest);
 }
@@ -451,12 +412,7 @@ fn sbom_snapshots() {
             .env("SOURCE_DATE_EPOCH", "1700000000")
             .output()
             .expect("run drydock");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        stdout(&out, "drydock sbom")
     };
     let version = env!("CARGO_PKG_VERSION");
     insta::with_settings!({filters => vec![(version, "[VERSION]")]}, {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::{drydock, shared};
+use crate::{assert_success, drydock, shared, stdout, stdout_json};
 
 /// A DB built once per test run from `../shared/data/advisories` with `drydock db build`.
 pub fn db() -> &'static Path {
@@ -20,11 +20,7 @@ pub fn db() -> &'static Path {
             .arg(&path)
             .output()
             .expect("run drydock db build");
-        assert!(
-            out.status.success(),
-            "db build failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_success(&out, "drydock db build");
         path
     })
 }
@@ -44,12 +40,7 @@ fn scan(cmd: &str, target: &Path, extra: &[&str]) -> std::process::Output {
 
 fn scan_json(target: &Path, extra: &[&str]) -> serde_json::Value {
     let out = scan("image", target, &[&["--format", "json"], extra].concat());
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    stdout_json(&out, "drydock image")
 }
 
 fn alpine373() -> PathBuf {
@@ -80,17 +71,7 @@ fn alpine_373_has_exactly_cve_2019_14697() {
         ]
     );
     // The severity and vector NVD states for the CVE, read from the feed itself.
-    let nvd: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(shared().join("data/advisories/nvd/cves-0001.json")).expect("nvd page"),
-    )
-    .expect("json");
-    let cve = nvd["vulnerabilities"]
-        .as_array()
-        .expect("vulnerabilities")
-        .iter()
-        .map(|v| &v["cve"])
-        .find(|c| c["id"] == "CVE-2019-14697")
-        .expect("CVE-2019-14697 in the NVD page");
+    let cve = crate::nvd_cve("CVE-2019-14697");
     let v31 = &cve["metrics"]["cvssMetricV31"][0]["cvssData"];
     for f in findings {
         assert_eq!(f["installed"], "1.1.18-r3");
@@ -179,22 +160,19 @@ fn fail_on_reports_everything() {
 fn ignore_file_suppresses_and_reports_expired() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let ignore = tmp.path().join("ignore.yaml");
-    std::fs::write(
-        &ignore,
+    // `drydock image` of Alpine 3.7.3 with an ignore file holding `text`.
+    let scan_ignoring = |text: &str, extra: &[&str]| {
+        std::fs::write(&ignore, text).expect("write");
+        let file = ignore.to_str().expect("utf-8");
+        scan(
+            "image",
+            &alpine373(),
+            &[&["--ignore-file", file], extra].concat(),
+        )
+    };
+    let out = scan_ignoring(
         "ignore:\n  - id: CVE-2019-14697\n    package: musl-utils\n    reason: musl-utils is not used at runtime\n    expires: 2999-01-01\n  - id: CVE-2000-0001\n    reason: old\n    expires: 2001-01-01\n",
-    )
-    .expect("write");
-    let out = scan(
-        "image",
-        &alpine373(),
-        &[
-            "--ignore-file",
-            ignore.to_str().expect("utf-8"),
-            "--format",
-            "json",
-            "--exit-code",
-            "1",
-        ],
+        &["--format", "json", "--exit-code", "1"],
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(out.status.code(), Some(1), "musl itself still fails");
@@ -213,15 +191,9 @@ fn ignore_file_suppresses_and_reports_expired() {
         "{notices:?}"
     );
     // Without a reason: an error naming the file, exit 2.
-    std::fs::write(
-        &ignore,
+    let out = scan_ignoring(
         "ignore:\n  - id: CVE-2019-14697\n    expires: 2999-01-01\n",
-    )
-    .expect("write");
-    let out = scan(
-        "image",
-        &alpine373(),
-        &["--ignore-file", ignore.to_str().expect("utf-8")],
+        &[],
     );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ignore.yaml"));
@@ -244,11 +216,7 @@ fn several_formats_at_once() {
             "table",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out, "drydock image");
     assert!(String::from_utf8_lossy(&out.stdout).contains("CVE-2019-14697"));
     let j: serde_json::Value =
         serde_json::from_slice(&std::fs::read(&json).expect("json written")).expect("json");
@@ -295,12 +263,7 @@ fn scan_snapshots() {
             .current_dir(shared().join("data/images"))
             .output()
             .expect("run drydock");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).expect("utf-8")
+        stdout(&out, "drydock image")
     };
     let version = env!("CARGO_PKG_VERSION");
     insta::with_settings!({filters => vec![(version, "[VERSION]")]}, {
@@ -359,9 +322,6 @@ fn corpus_findings_equal_trivy() {
         "binary findings: {cargo_paths:?}"
     );
 
-    let Some(trivy) = crate::peer("trivy") else {
-        return;
-    };
     let cache = std::env::var_os("DRYDOCK_TRIVY_CACHE")
         .map_or_else(|| PathBuf::from("/work/cache/trivy-cache"), PathBuf::from);
     let Some(cache) = crate::require(
@@ -377,28 +337,19 @@ fn corpus_findings_equal_trivy() {
     for f in ["trivy.db", "metadata.json"] {
         std::fs::copy(cache.join("db").join(f), copy.join("db").join(f)).expect("copy trivy db");
     }
-    let out = std::process::Command::new(trivy)
-        .args([
-            "image",
+    let Some(t) = crate::trivy(
+        &oci,
+        &copy,
+        &[
             "--skip-db-update",
             "--skip-java-db-update",
             "--offline-scan",
-            "--quiet",
             "-f",
             "json",
-            "--cache-dir",
-        ])
-        .arg(&copy)
-        .arg("--input")
-        .arg(&oci)
-        .output()
-        .expect("run trivy");
-    assert!(
-        out.status.success(),
-        "trivy: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let t: serde_json::Value = serde_json::from_slice(&out.stdout).expect("trivy json");
+        ],
+    ) else {
+        return;
+    };
     let mut theirs = std::collections::BTreeSet::new();
     for r in t["Results"].as_array().into_iter().flatten() {
         for v in r["Vulnerabilities"].as_array().into_iter().flatten() {
@@ -457,24 +408,15 @@ fn environment_rescoring_in_scans() {
     std::fs::write(&config, "[env-profiles.internal]\ndescription = \"not on the internet\"\nmetrics = \"MAV:A/CR:H/IR:M/AR:L\"\n")
         .expect("write config");
     let cfg = config.to_str().expect("utf-8");
-    let out = scan(
-        "image",
-        &alpine373(),
-        &[
-            "--format",
-            "json",
-            "--config",
-            cfg,
-            "--env-profile",
-            "internal",
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // `drydock image` of Alpine 3.7.3 under the profile `internal`.
+    let internal = |extra: &[&str]| {
+        scan(
+            "image",
+            &alpine373(),
+            &[&["--config", cfg, "--env-profile", "internal"], extra].concat(),
+        )
+    };
+    let report = stdout_json(&internal(&["--format", "json"]), "drydock image");
     for f in report["targets"][0]["findings"]
         .as_array()
         .expect("findings")
@@ -489,44 +431,21 @@ fn environment_rescoring_in_scans() {
             .expect("a v3.1 score");
         assert_eq!(v31["environmental_score"], 8.8);
     }
-    let table = scan(
-        "image",
-        &alpine373(),
-        &["--config", cfg, "--env-profile", "internal"],
-    );
+    let table = internal(&[]);
     let text = String::from_utf8_lossy(&table.stdout);
     assert!(
         text.contains("Severity (env)") && text.contains("CRITICAL → HIGH"),
         "{text}"
     );
     // The gate on base severity fails; on the environmental one it passes.
-    let base = scan(
-        "image",
-        &alpine373(),
-        &[
-            "--config",
-            cfg,
-            "--env-profile",
-            "internal",
-            "--fail-on",
-            "CRITICAL",
-        ],
-    );
+    let base = internal(&["--fail-on", "CRITICAL"]);
     assert_eq!(base.status.code(), Some(1));
-    let env = scan(
-        "image",
-        &alpine373(),
-        &[
-            "--config",
-            cfg,
-            "--env-profile",
-            "internal",
-            "--fail-on",
-            "CRITICAL",
-            "--severity-source",
-            "environmental",
-        ],
-    );
+    let env = internal(&[
+        "--fail-on",
+        "CRITICAL",
+        "--severity-source",
+        "environmental",
+    ]);
     assert_eq!(
         env.status.code(),
         Some(0),
@@ -557,12 +476,7 @@ fn fs_cargo_lock_equals_cargo_audit() {
     )
     .expect("copy Cargo.lock");
     let out = scan("fs", tmp.path(), &["--format", "json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report = stdout_json(&out, "drydock fs");
     let ours: std::collections::BTreeSet<String> = report["targets"][0]["findings"]
         .as_array()
         .expect("findings")

@@ -16,6 +16,18 @@ fn version(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Each `drydock version ARGS…` of `cases` exits 0 printing exactly its line.
+fn assert_prints(cases: &[([&str; 4], &str)]) {
+    for (args, want) in cases {
+        let (code, out, err) = version(args);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (0, *want, ""),
+            "{args:?}"
+        );
+    }
+}
+
 #[test]
 fn cmp_prints_the_order() {
     let cases = [
@@ -39,14 +51,7 @@ fn cmp_prints_the_order() {
         (["cmp", "nuget", "1.0.0-Beta", "1.0.0-beta"], "=\n"),
         (["cmp", "composer", "v1.0.0-RC1", "1.0.0"], "<\n"),
     ];
-    for (args, want) in cases {
-        let (code, out, err) = version(&args);
-        assert_eq!(
-            (code, out.as_str(), err.as_str()),
-            (0, want, ""),
-            "{args:?}"
-        );
-    }
+    assert_prints(&cases);
 }
 
 #[test]
@@ -120,14 +125,7 @@ fn in_answers_for_osv_and_native_ranges() {
             "true\n",
         ),
     ];
-    for (args, want) in cases {
-        let (code, out, err) = version(&args);
-        assert_eq!(
-            (code, out.as_str(), err.as_str()),
-            (0, want, ""),
-            "{args:?}"
-        );
-    }
+    assert_prints(&cases);
 }
 
 #[test]
