@@ -1,13 +1,12 @@
 //! Policy: ignore files (drydock's and Trivy's), VEX, filters and the gate.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use drydock_match::{Finding, FindingStatus, Severity, SeveritySource, fingerprint};
 use drydock_package::{Ecosystem, Location};
 use drydock_policy::{
-    Date, IgnoreFile, Policy, PolicyError, PolicyNoticeKind, SeveritySourceChoice, Verdict, VexDoc,
-    decide,
+    Date, IgnoreFile, Policy, PolicyError, PolicyNoticeKind, PolicyOutcome, SeveritySourceChoice,
+    Verdict, VexDoc, decide,
 };
 
 fn finding(
@@ -75,37 +74,71 @@ fn today() -> Date {
     Date::new(2025, 6, 1).expect("a valid date")
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
-    let p = dir.join(name);
+/// Loads the ignore file `name` holding `text` from a directory of its own.
+fn load(name: &str, text: &str) -> Result<IgnoreFile, PolicyError> {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let p = tmp.path().join(name);
     std::fs::write(&p, text).expect("writes");
-    p
+    IgnoreFile::load(&p)
 }
 
-fn verdicts(o: &drydock_policy::PolicyOutcome) -> Vec<(&str, Verdict)> {
+/// The ignore file `IgnoreFile::discover` finds in a directory holding only `name` with `text`.
+fn discover(name: &str, text: &str) -> IgnoreFile {
+    let tmp = tempfile::tempdir().expect("tmp");
+    std::fs::write(tmp.path().join(name), text).expect("writes");
+    IgnoreFile::discover(tmp.path())
+        .expect("loads")
+        .expect("found")
+}
+
+/// A drydock ignore file `f.yaml` holding `text`.
+fn parse(text: &str) -> Result<IgnoreFile, PolicyError> {
+    IgnoreFile::parse(text, "f.yaml", drydock_policy::IgnoreFormat::Drydock)
+}
+
+/// The decisions on [`sample`] under `ignore` alone.
+fn decide_ignoring(ignore: IgnoreFile) -> PolicyOutcome {
+    let policy = Policy {
+        ignore: Some(ignore),
+        ..Policy::default()
+    };
+    decide(sample(), &policy, today()).expect("decides")
+}
+
+/// The decisions on [`sample`] under `vex` alone.
+fn decide_with_vex(vex: VexDoc) -> PolicyOutcome {
+    let policy = Policy {
+        vex: vec![vex],
+        ..Policy::default()
+    };
+    decide(sample(), &policy, today()).expect("decides")
+}
+
+fn verdicts(o: &PolicyOutcome) -> Vec<(&str, Verdict)> {
     o.decisions
         .iter()
         .map(|d| (d.finding.package.as_str(), d.verdict))
         .collect()
 }
 
+/// What [`verdicts`] gives when [`sample`]'s findings get these verdicts.
+fn sample_verdicts(
+    django: Verdict,
+    jinja2: Verdict,
+    urllib3: Verdict,
+) -> Vec<(&'static str, Verdict)> {
+    vec![("django", django), ("jinja2", jinja2), ("urllib3", urllib3)]
+}
+
+/// The reason given for the `i`th decision.
+fn reason(o: &PolicyOutcome, i: usize) -> Option<&str> {
+    o.decisions[i].reason.as_deref()
+}
+
 #[test]
 fn ignore_entry_suppresses_with_reason_and_expiry() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let p = write(
-        tmp.path(),
-        ".drydockignore.yaml",
-        "ignore:\n  # by alias, narrowed to the package\n  - id: GHSA-aaaa-bbbb-cccc\n    package: djan*\n    path: usr/lib/python3\n    reason: admin site disabled\n    expires: 2025-06-01\n",
-    );
-    let ignore = IgnoreFile::load(&p).expect("loads");
-    let out = decide(
-        sample(),
-        &Policy {
-            ignore: Some(ignore),
-            ..Policy::default()
-        },
-        today(),
-    )
-    .expect("decides");
+    let ignore = load(".drydockignore.yaml", "ignore:\n  # by alias, narrowed to the package\n  - id: GHSA-aaaa-bbbb-cccc\n    package: djan*\n    path: usr/lib/python3\n    reason: admin site disabled\n    expires: 2025-06-01\n").expect("loads");
+    let out = decide_ignoring(ignore);
     let d = &out.decisions[0];
     assert_eq!(d.verdict, Verdict::Suppressed);
     assert_eq!(d.reason.as_deref(), Some("admin site disabled"));
@@ -116,24 +149,14 @@ fn ignore_entry_suppresses_with_reason_and_expiry() {
     // The others fail the gate (no --fail-on: any reported finding fails).
     assert_eq!(
         verdicts(&out),
-        vec![
-            ("django", Verdict::Suppressed),
-            ("jinja2", Verdict::Fail),
-            ("urllib3", Verdict::Fail)
-        ]
+        sample_verdicts(Verdict::Suppressed, Verdict::Fail, Verdict::Fail)
     );
     assert!(out.gate_failed);
 }
 
 #[test]
 fn ignore_entry_without_reason_is_an_error_naming_file_and_line() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let p = write(
-        tmp.path(),
-        ".drydockignore.yaml",
-        "ignore:\n  - id: CVE-2024-0001\n    reason: fine\n    expires: 2026-01-01\n  - id: CVE-2024-0002\n    expires: 2026-01-01\n",
-    );
-    let e = IgnoreFile::load(&p).expect_err("no reason");
+    let e = load(".drydockignore.yaml", "ignore:\n  - id: CVE-2024-0001\n    reason: fine\n    expires: 2026-01-01\n  - id: CVE-2024-0002\n    expires: 2026-01-01\n").expect_err("no reason");
     assert!(
         matches!(
             e,
@@ -154,12 +177,7 @@ fn ignore_entry_without_reason_is_an_error_naming_file_and_line() {
 
 #[test]
 fn ignore_entry_without_expiry_is_an_error() {
-    let e = IgnoreFile::parse(
-        "ignore:\n  - id: CVE-2024-0001\n    reason: fine\n",
-        "f.yaml",
-        drydock_policy::IgnoreFormat::Drydock,
-    )
-    .expect_err("no expiry");
+    let e = parse("ignore:\n  - id: CVE-2024-0001\n    reason: fine\n").expect_err("no expiry");
     assert!(
         matches!(
             e,
@@ -175,23 +193,14 @@ fn ignore_entry_without_expiry_is_an_error() {
 
 #[test]
 fn bad_date_is_an_error_with_its_line() {
-    let e = IgnoreFile::parse(
-        "ignore:\n  - id: CVE-2024-0001\n    reason: fine\n    expires: 2026-02-30\n",
-        "f.yaml",
-        drydock_policy::IgnoreFormat::Drydock,
-    )
-    .expect_err("no such day");
+    let e = parse("ignore:\n  - id: CVE-2024-0001\n    reason: fine\n    expires: 2026-02-30\n")
+        .expect_err("no such day");
     assert!(matches!(e, PolicyError::BadDate { line: 4, .. }), "{e:?}");
 }
 
 #[test]
 fn malformed_file_is_an_error() {
-    let e = IgnoreFile::parse(
-        "ignore:\n  - id: [CVE-2024-0001\n",
-        "f.yaml",
-        drydock_policy::IgnoreFormat::Drydock,
-    )
-    .expect_err("not YAML");
+    let e = parse("ignore:\n  - id: [CVE-2024-0001\n").expect_err("not YAML");
     assert!(
         matches!(e, PolicyError::Syntax { line, .. } if line > 0),
         "{e:?}"
@@ -200,21 +209,9 @@ fn malformed_file_is_an_error() {
 
 #[test]
 fn expired_entry_is_reported_and_does_not_suppress() {
-    let ignore = IgnoreFile::parse(
-        "ignore:\n  - id: CVE-2024-0002\n    reason: waiting for upstream\n    expires: 2025-05-31\n",
-        "f.yaml",
-        drydock_policy::IgnoreFormat::Drydock,
-    )
+    let ignore = parse("ignore:\n  - id: CVE-2024-0002\n    reason: waiting for upstream\n    expires: 2025-05-31\n")
     .expect("parses");
-    let out = decide(
-        sample(),
-        &Policy {
-            ignore: Some(ignore),
-            ..Policy::default()
-        },
-        today(),
-    )
-    .expect("decides");
+    let out = decide_ignoring(ignore);
     assert_eq!(out.decisions[1].verdict, Verdict::Fail);
     assert_eq!(out.notices.len(), 1, "{:?}", out.notices);
     let n = &out.notices[0];
@@ -226,21 +223,9 @@ fn expired_entry_is_reported_and_does_not_suppress() {
 
 #[test]
 fn unused_entry_is_reported() {
-    let ignore = IgnoreFile::parse(
-        "ignore:\n  - id: CVE-2024-0001\n    package: flask\n    reason: r\n    expires: 2030-01-01\n  - id: CVE-2024-0003\n    reason: r\n    expires: 2030-01-01\n",
-        "f.yaml",
-        drydock_policy::IgnoreFormat::Drydock,
-    )
+    let ignore = parse("ignore:\n  - id: CVE-2024-0001\n    package: flask\n    reason: r\n    expires: 2030-01-01\n  - id: CVE-2024-0003\n    reason: r\n    expires: 2030-01-01\n")
     .expect("parses");
-    let out = decide(
-        sample(),
-        &Policy {
-            ignore: Some(ignore),
-            ..Policy::default()
-        },
-        today(),
-    )
-    .expect("decides");
+    let out = decide_ignoring(ignore);
     // The first names another package: django is not suppressed and the entry is unused.
     assert_eq!(out.decisions[0].verdict, Verdict::Fail);
     assert_eq!(out.decisions[2].verdict, Verdict::Suppressed);
@@ -254,26 +239,13 @@ fn unused_entry_is_reported() {
 
 #[test]
 fn trivyignore_plain_is_read() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    write(
-        tmp.path(),
+    let ignore = discover(
         ".trivyignore",
         "# Accept the risk\nCVE-2024-0001\n\nCVE-2024-0002 exp:2025-01-01\nPYSEC-2024-1\n",
     );
-    let ignore = IgnoreFile::discover(tmp.path())
-        .expect("loads")
-        .expect("found");
-    let out = decide(
-        sample(),
-        &Policy {
-            ignore: Some(ignore),
-            ..Policy::default()
-        },
-        today(),
-    )
-    .expect("decides");
+    let out = decide_ignoring(ignore);
     assert_eq!(out.decisions[0].verdict, Verdict::Suppressed);
-    assert_eq!(out.decisions[0].reason.as_deref(), Some("Accept the risk"));
+    assert_eq!(reason(&out, 0), Some("Accept the risk"));
     // Expired on 2025-01-01: reported and failing again.
     assert_eq!(out.decisions[1].verdict, Verdict::Fail);
     let kinds: Vec<_> = out
@@ -296,33 +268,16 @@ fn trivyignore_plain_is_read() {
 
 #[test]
 fn trivyignore_yaml_is_read() {
-    let tmp = tempfile::tempdir().expect("tmp");
-    write(
-        tmp.path(),
+    let ignore = discover(
         ".trivyignore.yaml",
         "vulnerabilities:\n  - id: CVE-2024-0002\n    paths:\n      - \"usr/lib/python3/site-packages/jinja2-1.0.dist-info/METADATA\"\n    statement: Accept the risk\n    expired_at: 2026-01-01\n  - id: CVE-2024-0003\n    purls:\n      - \"pkg:pypi/urllib3\"\n    statement: not exposed\n    expired_at: 2026-01-01\n  - id: CVE-2024-0001\n    purls:\n      - \"pkg:pypi/flask\"\n    expired_at: 2026-01-01\nmisconfigurations:\n  - id: AVD-DS-0001\n",
     );
-    let ignore = IgnoreFile::discover(tmp.path())
-        .expect("loads")
-        .expect("found");
-    let out = decide(
-        sample(),
-        &Policy {
-            ignore: Some(ignore),
-            ..Policy::default()
-        },
-        today(),
-    )
-    .expect("decides");
+    let out = decide_ignoring(ignore);
     assert_eq!(
         verdicts(&out),
-        vec![
-            ("django", Verdict::Fail),
-            ("jinja2", Verdict::Suppressed),
-            ("urllib3", Verdict::Suppressed)
-        ]
+        sample_verdicts(Verdict::Fail, Verdict::Suppressed, Verdict::Suppressed)
     );
-    assert_eq!(out.decisions[2].reason.as_deref(), Some("not exposed"));
+    assert_eq!(reason(&out, 2), Some("not exposed"));
     let kinds: Vec<_> = out
         .notices
         .iter()
@@ -361,28 +316,13 @@ fn openvex_not_affected_suppresses() {
       ]
     }"#;
     let vex = VexDoc::parse(doc.as_bytes(), "app.openvex.json").expect("parses");
-    let out = decide(
-        sample(),
-        &Policy {
-            vex: vec![vex],
-            ..Policy::default()
-        },
-        today(),
-    )
-    .expect("decides");
+    let out = decide_with_vex(vex);
     // urllib3: the later `affected` statement overrides the earlier `not_affected`.
     assert_eq!(
         verdicts(&out),
-        vec![
-            ("django", Verdict::Suppressed),
-            ("jinja2", Verdict::Fail),
-            ("urllib3", Verdict::Fail)
-        ]
+        sample_verdicts(Verdict::Suppressed, Verdict::Fail, Verdict::Fail)
     );
-    assert_eq!(
-        out.decisions[0].reason.as_deref(),
-        Some("vulnerable_code_not_in_execute_path")
-    );
+    assert_eq!(reason(&out, 0), Some("vulnerable_code_not_in_execute_path"));
     assert_eq!(
         out.decisions[0].suppressed_by.as_deref(),
         Some("app.openvex.json")
@@ -402,25 +342,13 @@ fn cyclonedx_vex_suppresses() {
       ]
     }"#;
     let vex = VexDoc::parse(doc.as_bytes(), "bom.cdx.json").expect("parses");
-    let out = decide(
-        sample(),
-        &Policy {
-            vex: vec![vex],
-            ..Policy::default()
-        },
-        today(),
-    )
-    .expect("decides");
+    let out = decide_with_vex(vex);
     assert_eq!(
         verdicts(&out),
-        vec![
-            ("django", Verdict::Fail),
-            ("jinja2", Verdict::Suppressed),
-            ("urllib3", Verdict::Suppressed)
-        ]
+        sample_verdicts(Verdict::Fail, Verdict::Suppressed, Verdict::Suppressed)
     );
     assert_eq!(
-        out.decisions[1].reason.as_deref(),
+        reason(&out, 1),
         Some("code_not_reachable: templates are static")
     );
 }
@@ -475,11 +403,7 @@ fn fixable_only_counts_findings_with_a_fix() {
     assert!(out.gate_failed);
     assert_eq!(
         verdicts(&out),
-        vec![
-            ("django", Verdict::Fail),
-            ("jinja2", Verdict::Report),
-            ("urllib3", Verdict::Fail)
-        ]
+        sample_verdicts(Verdict::Fail, Verdict::Report, Verdict::Fail)
     );
 }
 
@@ -495,18 +419,11 @@ fn severity_and_unfixed_filters_keep_findings_with_a_reason() {
     let out = decide(findings, &policy, today()).expect("decides");
     assert_eq!(
         verdicts(&out),
-        vec![
-            ("django", Verdict::Fail),
-            ("jinja2", Verdict::Filtered),
-            ("urllib3", Verdict::Filtered)
-        ]
+        sample_verdicts(Verdict::Fail, Verdict::Filtered, Verdict::Filtered)
     );
+    assert_eq!(reason(&out, 1), Some("unfixed (--ignore-unfixed)"));
     assert_eq!(
-        out.decisions[1].reason.as_deref(),
-        Some("unfixed (--ignore-unfixed)")
-    );
-    assert_eq!(
-        out.decisions[2].reason.as_deref(),
+        reason(&out, 2),
         Some("severity LOW not in --severity CRITICAL,HIGH")
     );
 }
