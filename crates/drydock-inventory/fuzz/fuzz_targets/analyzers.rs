@@ -33,12 +33,26 @@ const PATHS: &[&str] = &[
     "var/lib/dpkg/status",
     "lib/apk/db/installed",
     "etc/os-release",
+    "var/lib/rpm/Packages",
+    "usr/lib/sysimage/rpm/Packages.db",
+    "var/lib/rpm/rpmdb.sqlite",
+    "var/lib/dpkg/status.d/x",
+    "etc/alpine-release",
+    "etc/lsb-release",
+    "etc/redhat-release",
+    "etc/debian_version",
 ];
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&pick, content)) = data.split_first() else { return };
+    let Some((&pick, content)) = data.split_first() else {
+        return;
+    };
     let path = PATHS[pick as usize % PATHS.len()];
-    let meta = FileMeta { size: content.len() as u64, mode: 0o755, kind: EntryKind::File };
+    let meta = FileMeta {
+        size: content.len() as u64,
+        mode: 0o755,
+        kind: EntryKind::File,
+    };
     for a in analyzers() {
         for mode in [Mode::Image, Mode::Fs] {
             if a.wants(path, &meta, mode) {
