@@ -23,6 +23,14 @@
 //! }
 //! # Ok::<(), drydock_inventory::InventoryError>(())
 //! ```
+//!
+//! # Fuzzing
+//!
+//! `fuzz/` holds cargo-fuzz targets for the rpm database readers (`rpm_header`, `rpm_bdb`,
+//! `rpm_ndb`, `rpm_sqlite`) and `analyzers`, which gives arbitrary bytes to every analyzer
+//! under a path the first byte picks. `fuzz/make_seeds.sh` seeds all of them from real inputs
+//! (the rpm databases and Alpine images in `../shared/data`, the language fixtures in
+//! `tests/fixtures/lang`); then, in `fuzz/`, `cargo +nightly fuzz run <target>`.
 
 mod apk;
 mod dpkg;
