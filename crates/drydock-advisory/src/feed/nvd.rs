@@ -112,7 +112,7 @@ pub(crate) fn read_bytes(location: &str, bytes: &[u8], sink: &mut dyn Sink) {
         }
     };
     if let Some(t) = &page.timestamp {
-        sink.feed_time(SOURCE, t);
+        sink.feed_time(SOURCE, &utc_timestamp(t));
     }
     for (i, v) in page.vulnerabilities.into_iter().enumerate() {
         let cve = v.get("cve").cloned().unwrap_or(serde_json::Value::Null);
@@ -204,5 +204,52 @@ fn convert(raw: RawCve) -> Advisory {
         modified: raw.last_modified,
         cwes,
         informational: None,
+    }
+}
+
+/// NVD's page `timestamp` is UTC written without a zone and with milliseconds
+/// (`2026-11-23T03:37:27.479`); the other feeds' times read `2026-11-23T03:37:27Z`. Anything
+/// else is kept as NVD wrote it.
+fn utc_timestamp(t: &str) -> String {
+    let Some((date, time)) = t.split_once('T') else {
+        return t.to_string();
+    };
+    let whole = time.split_once('.').map_or(time, |(w, _)| w);
+    let plain = |s: &str, len: usize| {
+        s.len() == len
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b == b'-' || b == b':')
+    };
+    let fraction_ok = time
+        .split_once('.')
+        .is_none_or(|(_, f)| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()));
+    if plain(date, 10) && plain(whole, 8) && fraction_ok {
+        format!("{date}T{whole}Z")
+    } else {
+        t.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_timestamp;
+
+    #[test]
+    fn page_timestamps_read_as_utc() {
+        assert_eq!(
+            utc_timestamp("2026-11-23T03:37:27.479"),
+            "2026-11-23T03:37:27Z"
+        );
+        assert_eq!(utc_timestamp("2026-11-23T03:37:27"), "2026-11-23T03:37:27Z");
+        // Already zoned, or not a timestamp: left alone.
+        assert_eq!(
+            utc_timestamp("2026-11-23T03:37:27.479Z"),
+            "2026-11-23T03:37:27.479Z"
+        );
+        assert_eq!(
+            utc_timestamp("2026-11-23T03:37:27+02:00"),
+            "2026-11-23T03:37:27+02:00"
+        );
+        assert_eq!(utc_timestamp("yesterday"), "yesterday");
     }
 }
