@@ -69,11 +69,14 @@ impl LayerCache {
 
     /// Files and bytes the cache holds.
     pub fn usage(&self) -> io::Result<CacheUsage> {
-        let mut usage = CacheUsage::default();
+        let mut records = Vec::new();
         if self.root.exists() {
-            tally(&self.root, &mut usage)?;
+            list_records(&self.root, &mut records)?;
         }
-        Ok(usage)
+        Ok(CacheUsage {
+            files: records.len() as u64,
+            bytes: records.iter().map(|(_, len, _)| len).sum(),
+        })
     }
 
     /// Removes every record; returns what was removed.
@@ -86,6 +89,42 @@ impl LayerCache {
             }
         }
         Ok(usage)
+    }
+
+    /// Removes the least recently used records until the cache holds at most `max_bytes`
+    /// (a record's modification time is refreshed each time a scan uses it). Walks of older
+    /// drydock builds are never used again, so they go first.
+    pub fn prune(&self, max_bytes: u64) -> io::Result<CacheUsage> {
+        let mut records = Vec::new();
+        for sub in ["verified", "walks"] {
+            let d = self.root.join(sub);
+            if d.exists() {
+                list_records(&d, &mut records)?;
+            }
+        }
+        let mut total: u64 = records.iter().map(|(_, len, _)| len).sum();
+        records.sort_by_key(|(_, _, used)| *used);
+        let mut removed = CacheUsage::default();
+        for (path, len, _) in records {
+            if total <= max_bytes {
+                break;
+            }
+            match fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {} // a concurrent prune
+                Err(e) => return Err(e),
+            }
+            total -= len;
+            removed.files += 1;
+            removed.bytes += len;
+        }
+        // Drop the directories of builds whose walks are all gone.
+        if let Ok(keys) = fs::read_dir(self.root.join("walks")) {
+            for k in keys.flatten() {
+                let _ = fs::remove_dir(k.path()); // fails, as it should, unless empty
+            }
+        }
+        Ok(removed)
     }
 
     /// A view of the cache for one visitor key and set of limits.
@@ -113,18 +152,33 @@ impl LayerCache {
     }
 }
 
-fn tally(dir: &Path, usage: &mut CacheUsage) -> io::Result<()> {
+fn list_records(dir: &Path, out: &mut Vec<(PathBuf, u64, SystemTime)>) -> io::Result<()> {
     for e in fs::read_dir(dir)? {
         let e = e?;
         let t = e.file_type()?;
         if t.is_dir() {
-            tally(&e.path(), usage)?;
+            list_records(&e.path(), out)?;
         } else if t.is_file() {
-            usage.files += 1;
-            usage.bytes += e.metadata()?.len();
+            let m = e.metadata()?;
+            out.push((
+                e.path(),
+                m.len(),
+                m.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+            ));
         }
     }
     Ok(())
+}
+
+/// Marks a record as just used, for [`LayerCache::prune`]'s least-recently-used order.
+fn touch(path: &Path) {
+    let res = fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|f| f.set_modified(SystemTime::now()));
+    if let Err(e) = res {
+        tracing::debug!("could not mark cache record `{}` used: {e}", path.display());
+    }
 }
 
 fn short_hash(bytes: &[u8]) -> String {
@@ -252,7 +306,10 @@ impl Session<'_> {
     fn read<T: DeserializeOwned>(path: &Path) -> Option<T> {
         let bytes = fs::read(path).ok()?;
         match serde_json::from_slice(&bytes) {
-            Ok(v) => Some(v),
+            Ok(v) => {
+                touch(path);
+                Some(v)
+            }
             Err(e) => {
                 tracing::debug!("ignoring unreadable cache record `{}`: {e}", path.display());
                 None
@@ -348,6 +405,48 @@ mod tests {
         assert_eq!(serde_json::from_str::<Digest>(&json).ok(), Some(d));
         assert!(serde_json::from_str::<Digest>("\"sha256:../../etc/passwd\"").is_err());
         assert!(serde_json::from_str::<Digest>("\"md5:abcd\"").is_err());
+    }
+
+    #[test]
+    fn prune_removes_the_least_recently_used_records_first() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let cache = LayerCache::new(tmp.path());
+        let walks = tmp.path().join("walks/oldbuild");
+        fs::create_dir_all(&walks).expect("walks dir");
+        let now = SystemTime::now();
+        for (name, age_s) in [("a.json", 300), ("b.json", 200), ("c.json", 100)] {
+            let p = walks.join(name);
+            fs::write(&p, [0u8; 1000]).expect("record");
+            fs::File::options()
+                .write(true)
+                .open(&p)
+                .and_then(|f| f.set_modified(now - Duration::from_secs(age_s)))
+                .expect("age the record");
+        }
+        assert_eq!(cache.usage().expect("usage").files, 3);
+        let removed = cache.prune(2000).expect("prune");
+        assert_eq!(
+            removed,
+            CacheUsage {
+                files: 1,
+                bytes: 1000
+            }
+        );
+        assert!(!walks.join("a.json").exists(), "the oldest goes first");
+        assert!(walks.join("c.json").exists());
+        // Reading a record makes it the most recently used.
+        fs::write(walks.join("b.json"), b"[]").expect("record");
+        fs::File::options()
+            .write(true)
+            .open(walks.join("b.json"))
+            .and_then(|f| f.set_modified(now - Duration::from_secs(500)))
+            .expect("age the record");
+        assert!(Session::read::<Vec<u8>>(&walks.join("b.json")).is_some());
+        cache.prune(1000).expect("prune");
+        assert!(walks.join("b.json").exists(), "just used, so kept");
+        assert!(!walks.join("c.json").exists());
+        cache.prune(0).expect("prune");
+        assert!(!walks.exists(), "an emptied build directory is removed");
     }
 
     #[test]

@@ -13,7 +13,8 @@ use super::target::parse_size;
 pub enum CacheCommand {
     /// Empty the image cache and the layer cache (the vulnerability DB stays).
     Clean,
-    /// Remove least recently used blobs until the cache is at most SIZE.
+    /// Remove least recently used blobs until the image cache is at most SIZE, and least
+    /// recently used layer records until the layer cache is at most SIZE.
     Prune {
         #[arg(long, value_name = "SIZE", value_parser = parse_size)]
         max_size: u64,
@@ -51,6 +52,13 @@ pub fn run(c: CacheCommand) -> anyhow::Result<ExitCode> {
                 r.bytes,
                 r.layouts,
                 cache.size()?
+            );
+            let l = layers.prune(max_size)?;
+            println!(
+                "removed {} layer cache records ({} bytes); {} bytes left",
+                l.files,
+                l.bytes,
+                layers.usage()?.bytes
             );
         }
         CacheCommand::Info => {

@@ -61,8 +61,8 @@ pub struct TargetArgs {
     /// Trust the CA certificates in this PEM file for the registry.
     #[arg(long, value_name = "FILE", help_heading = "Registry")]
     pub registry_ca: Option<std::path::PathBuf>,
-    /// Bound the image cache (`DRYDOCK_CACHE_DIR`, default `~/.cache/drydock`) to this size;
-    /// least recently used blobs go first.
+    /// Bound the image cache and the layer cache each to this size after the scan; least
+    /// recently used blobs and layer records go first.
     #[arg(long, value_name = "SIZE", env = "DRYDOCK_CACHE_MAX_SIZE", value_parser = parse_size, help_heading = "Cache")]
     pub cache_max_size: Option<u64>,
 }
@@ -192,6 +192,14 @@ pub fn inventory(
     };
     let result = drydock_inventory::inventory(&target, mode_for(&target), &opts)
         .with_context(|| format!("reading `{}`", args.target))?;
+    if let (Some(max), Some(cache)) = (args.cache_max_size, &opts.cache)
+        && let Err(e) = cache.prune(max)
+    {
+        tracing::warn!(
+            "could not prune the layer cache `{}`: {e}",
+            cache.root().display()
+        );
+    }
     if args.strict
         && let Some(w) = result.inventory.warnings.first()
     {

@@ -1,6 +1,6 @@
 //! The layer cache: a second scan of an unchanged image reads no layer and reports the same
 //! packages; a changed blob is read (and verified) again; a damaged cache record is a miss;
-//! `--no-cache` and `drydock cache clean` do what they say.
+//! `--no-cache`, `drydock cache prune` and `drydock cache clean` do what they say.
 
 use std::fs;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -153,24 +153,48 @@ fn second_scan_of_an_unchanged_archive_reads_no_layer() {
     assert_eq!(from_cache(&log), 0, "--no-cache reads every layer");
     assert_eq!(first, uncached);
 
-    // `cache info` counts the records, `cache clean` removes them.
-    let info = drydock()
-        .args(["cache", "info"])
-        .env("DRYDOCK_CACHE_DIR", &cache)
-        .output()
-        .expect("cache info");
-    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    // `cache info` counts the records; `cache prune` and `cache clean` remove them.
+    let cache_cmd = |args: &[&str]| {
+        let out = drydock()
+            .arg("cache")
+            .args(args)
+            .env("DRYDOCK_CACHE_DIR", &cache)
+            .output()
+            .expect("run drydock cache");
+        assert!(out.status.success(), "drydock cache {args:?} failed");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let layer_records = |info: &str| -> u64 {
+        let line = info
+            .lines()
+            .find(|l| l.contains("layers"))
+            .expect("a layer cache line");
+        let n = line
+            .split_whitespace()
+            .rev()
+            .nth(1)
+            .expect("a record count");
+        n.parse().expect("a number of records")
+    };
     assert!(
-        info.lines()
-            .any(|l| l.contains("layers") && !l.contains(" 0 records")),
-        "{info}"
+        layer_records(&cache_cmd(&["info"])) >= 2,
+        "a walk and a verified record"
     );
-    let clean = drydock()
-        .args(["cache", "clean"])
-        .env("DRYDOCK_CACHE_DIR", &cache)
-        .output()
-        .expect("cache clean");
-    assert!(clean.status.success());
+    cache_cmd(&["prune", "--max-size", "1GiB"]);
+    let (_, log) = sbom(&archive, &cache, &[]);
+    assert_eq!(
+        from_cache(&log),
+        layer_count(&first),
+        "under the bound, nothing pruned"
+    );
+    cache_cmd(&["prune", "--max-size", "0"]);
+    assert_eq!(layer_records(&cache_cmd(&["info"])), 0);
+    let (_, log) = sbom(&archive, &cache, &[]);
+    assert_eq!(from_cache(&log), 0, "a pruned cache serves nothing");
+    let (_, log) = sbom(&archive, &cache, &[]);
+    assert_eq!(from_cache(&log), layer_count(&first), "and is filled again");
+    cache_cmd(&["clean"]);
+    assert_eq!(layer_records(&cache_cmd(&["info"])), 0);
     let (_, log) = sbom(&archive, &cache, &[]);
     assert_eq!(from_cache(&log), 0, "a cleaned cache serves nothing");
 }
