@@ -322,6 +322,15 @@ impl Session<'_> {
             .map_err(io::Error::other)
             .and_then(|bytes| self.cache.write_atomic(path, &bytes));
         if let Err(e) = res {
+            // Once per process: a cache that cannot be written is worth knowing about, not
+            // worth a line per layer.
+            static WARNED: std::sync::Once = std::sync::Once::new();
+            WARNED.call_once(|| {
+                tracing::warn!(
+                    "the layer cache `{}` cannot be written ({e}); layers will be read again next time",
+                    self.cache.root.display()
+                );
+            });
             tracing::debug!("could not write cache record `{}`: {e}", path.display());
         }
     }

@@ -297,3 +297,21 @@ fn corpus_layout_cached_equals_uncached() {
     // its blobs would (rightly) not be trusted by identity yet.
     assert_eq!(from_cache(&log), layer_count(&first), "{log}");
 }
+
+/// A cache directory that cannot be written (here: a path under a regular file) costs a warning,
+/// never the scan.
+#[test]
+fn an_unwritable_cache_is_a_warning() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let archive = alpine_archive(dir.path());
+    let not_a_dir = dir.path().join("file");
+    fs::write(&not_a_dir, b"").expect("write a file");
+    let (with_cache, log) = sbom(&archive, &not_a_dir, &[]);
+    assert_eq!(
+        log.matches("cannot be written").count(),
+        1,
+        "one warning: {log}"
+    );
+    let (without, _) = sbom(&archive, &not_a_dir, &["--no-cache"]);
+    assert_eq!(with_cache, without);
+}
