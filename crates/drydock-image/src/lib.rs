@@ -338,17 +338,19 @@ impl Image {
             .map_or(2, |p| p.get())
             .min(n)
             .max(1);
+        // Largest blobs first: the biggest layer is the longest job, and starting it last
+        // would leave one core idle while it finishes.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|&i| {
+            std::cmp::Reverse(self.store.blob_size(&self.layers[i].blob).unwrap_or(0))
+        });
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<WalkResult<V::Output>>>> =
             Mutex::new((0..n).map(|_| None).collect());
         std::thread::scope(|s| {
             for _ in 0..threads {
                 s.spawn(|| {
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        if i >= n {
-                            break;
-                        }
+                    while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                         let r = self.walk_or_load(i, visitor, limits, cache);
                         let failed = r.is_err();
                         results

@@ -46,6 +46,14 @@ impl BlobStore {
         }
     }
 
+    /// The size in bytes of blob `name`, if it exists.
+    pub fn blob_size(&self, name: &str) -> Option<u64> {
+        match self {
+            BlobStore::Dir(root) => std::fs::metadata(root.join(name)).ok().map(|m| m.len()),
+            BlobStore::Tar { members, .. } => members.get(name).map(|&(_, size)| size),
+        }
+    }
+
     pub fn contains(&self, name: &str) -> bool {
         match self {
             BlobStore::Dir(root) => root.join(name).is_file(),
