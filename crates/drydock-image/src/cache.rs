@@ -2,9 +2,9 @@
 //!
 //! It keeps two kinds of record, as JSON files under one directory:
 //!
-//! - **verified** (`verified/<key>.json`): where a blob lives (file, offset, length), the file's
-//!   identity when the blob was last read in full (device, inode, size, modification and change
-//!   times) and the digests computed from its bytes then. A later scan that finds the same
+//! - **verified** (`verified/<key>.json`): where a blob lives (the file's device and inode, the
+//!   offset and length in it), the file's size, modification and change times when the blob was
+//!   last read in full, and the digests computed from its bytes then. A later scan that finds the same
 //!   identity knows the digests without reading the bytes. This is the bet git's index and
 //!   rsync's quick check make; it holds because writing a file always moves its change time
 //!   (`ctime`), which no writer can set back. Files changed less than [`RACY_WINDOW`] before they
@@ -185,10 +185,11 @@ fn short_hash(bytes: &[u8]) -> String {
     hex::encode(&Sha256::digest(bytes)[..12])
 }
 
-/// Where a blob's bytes are and what the file holding them looked like.
+/// Where a blob's bytes are and what the file holding them looked like. The file is named by
+/// device and inode, not path: the layouts of two pulled images hard-link the same cached blob,
+/// and one verification serves both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct FileIdentity {
-    path: String,
     offset: u64,
     len: u64,
     dev: u64,
@@ -207,7 +208,7 @@ impl FileIdentity {
     }
 
     fn key(&self) -> String {
-        short_hash(format!("{}\0{}\0{}", self.path, self.offset, self.len).as_bytes())
+        short_hash(format!("{}:{}:{}:{}", self.dev, self.ino, self.offset, self.len).as_bytes())
     }
 
     /// Whether the file changed too recently for its identity to prove anything.
@@ -223,10 +224,8 @@ impl FileIdentity {
 #[cfg(unix)]
 fn identity(path: &Path, offset: u64, len: u64) -> Option<FileIdentity> {
     use std::os::unix::fs::MetadataExt;
-    let path = fs::canonicalize(path).ok()?;
-    let m = fs::metadata(&path).ok()?;
+    let m = fs::metadata(path).ok()?;
     Some(FileIdentity {
-        path: path.to_string_lossy().into_owned(),
         offset,
         len,
         dev: m.dev(),
@@ -388,7 +387,6 @@ mod tests {
             .expect("after the epoch")
             .as_nanos() as i128;
         FileIdentity {
-            path: "/images/app.tar".into(),
             offset: 512,
             len: 1024,
             dev: 1,

@@ -315,3 +315,27 @@ fn an_unwritable_cache_is_a_warning() {
     let (without, _) = sbom(&archive, &not_a_dir, &["--no-cache"]);
     assert_eq!(with_cache, without);
 }
+
+/// Verification belongs to the file (device and inode), not to a path: two names of one file
+/// (as the layouts of pulled images hard-link cached blobs) share it.
+#[test]
+fn hard_links_share_the_verification() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cache = dir.path().join("cache");
+    let archive = alpine_archive(dir.path());
+    let alias = dir.path().join("alias.tar");
+    fs::hard_link(&archive, &alias).expect("hard link");
+    std::thread::sleep(SETTLE);
+    let (first, _) = sbom(&archive, &cache, &[]);
+    let layers = layer_count(&first);
+    let (by_alias, log) = sbom(&alias, &cache, &[]);
+    assert_eq!(
+        from_cache(&log),
+        layers,
+        "verified under the other name: {log}"
+    );
+    assert_eq!(
+        first["targets"][0]["packages"],
+        by_alias["targets"][0]["packages"]
+    );
+}
