@@ -1,13 +1,11 @@
 //! A directory as a single layer: a checkout, or an unpacked root filesystem. Symlinks are
 //! never followed on disk; wanted links are resolved inside the directory like image links.
 
-use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
-use crate::digest::Digest;
 use crate::error::{ImageError, Result};
 use crate::walk::LayerWalk;
 use crate::{EntryKind, FileMeta, FileVisitor, LayerInfo, Limits, Scan, WalkWarning};
@@ -17,19 +15,7 @@ pub(crate) fn scan<V: FileVisitor>(
     visitor: &V,
     limits: &Limits,
 ) -> Result<Scan<V::Output>> {
-    let mut walk = LayerWalk {
-        files: Vec::new(),
-        symlinks: BTreeMap::new(),
-        hardlinks: BTreeMap::new(),
-        wanted_links: Vec::new(),
-        whiteouts: Vec::new(),
-        opaque_dirs: Vec::new(),
-        paths: HashSet::new(),
-        blob_digest: Digest::of(b""),
-        diff_id: Digest::of(b""),
-        size: 0,
-        warnings: Vec::new(),
-    };
+    let mut walk = LayerWalk::empty();
     let root_dev = fs::metadata(root)
         .map_err(|e| ImageError::io(root, e))?
         .dev();

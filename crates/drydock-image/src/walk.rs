@@ -46,6 +46,25 @@ pub(crate) struct LayerWalk<O> {
     pub warnings: Vec<WalkWarning>,
 }
 
+impl<O> LayerWalk<O> {
+    /// Nothing walked yet; the digests are those of no bytes until the walk sets them.
+    pub fn empty() -> Self {
+        LayerWalk {
+            files: Vec::new(),
+            symlinks: BTreeMap::new(),
+            hardlinks: BTreeMap::new(),
+            wanted_links: Vec::new(),
+            whiteouts: Vec::new(),
+            opaque_dirs: Vec::new(),
+            paths: HashSet::new(),
+            blob_digest: Digest::of(b""),
+            diff_id: Digest::of(b""),
+            size: 0,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 /// Expected digests of a layer blob; `None` where the format records none.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Expect {
@@ -109,19 +128,7 @@ pub(crate) fn walk_layer<R: Read + Send, V: FileVisitor>(
         name: name.to_string(),
         reason,
     };
-    let mut walk = LayerWalk {
-        files: Vec::new(),
-        symlinks: BTreeMap::new(),
-        hardlinks: BTreeMap::new(),
-        wanted_links: Vec::new(),
-        whiteouts: Vec::new(),
-        opaque_dirs: Vec::new(),
-        paths: HashSet::new(),
-        blob_digest: Digest::of(b""),
-        diff_id: Digest::of(b""),
-        size: 0,
-        warnings: Vec::new(),
-    };
+    let mut walk = LayerWalk::empty();
     // Two stages on two threads, so one big layer uses two cores: the producer reads the blob,
     // hashes it and decompresses it; this thread hashes the uncompressed stream and parses the
     // tar. A bounded channel (4 MiB in flight) keeps memory flat, and a decompression bomb stops
