@@ -2,15 +2,12 @@
 
 use std::fmt;
 use std::str::FromStr;
-use std::time::{SystemTime, UNIX_EPOCH};
+
+use jiff::civil;
 
 /// A calendar date. Ordered chronologically; parsed from and displayed as `YYYY-MM-DD`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Date {
-    year: i32,
-    month: u8,
-    day: u8,
-}
+pub struct Date(civil::Date);
 
 /// The text is not a `YYYY-MM-DD` date.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,53 +17,44 @@ pub struct BadDate {
     pub reason: &'static str,
 }
 
-fn days_in_month(year: i32, month: u8) -> u8 {
-    match month {
-        4 | 6 | 9 | 11 => 30,
-        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
-        2 => 28,
-        _ => 31,
-    }
-}
-
 impl Date {
-    /// A valid date, or `None`.
+    /// A valid date (years -9999 to 9999), or `None`.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
-            .then_some(Date { year, month, day })
+        let year = i16::try_from(year).ok()?;
+        let (month, day) = (i8::try_from(month).ok()?, i8::try_from(day).ok()?);
+        civil::Date::new(year, month, day).ok().map(Date)
     }
 
     /// Today in UTC, from the system clock.
     pub fn today() -> Date {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        Date::from_unix_days((secs / 86_400) as i64)
+        Date(
+            jiff::tz::Offset::UTC
+                .to_datetime(jiff::Timestamp::now())
+                .date(),
+        )
     }
 
-    /// The date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+    /// The date `days` after 1970-01-01; beyond the years -9999 to 9999 it stops at the first or
+    /// last day of that range.
     pub fn from_unix_days(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
+        let date = jiff::Span::new()
+            .try_days(days)
+            .and_then(|span| civil::date(1970, 1, 1).checked_add(span));
+        Date(date.unwrap_or(if days < 0 {
+            civil::Date::MIN
+        } else {
+            civil::Date::MAX
+        }))
     }
 
     pub fn year(self) -> i32 {
-        self.year
+        i32::from(self.0.year())
     }
     pub fn month(self) -> u8 {
-        self.month
+        self.0.month().unsigned_abs()
     }
     pub fn day(self) -> u8 {
-        self.day
+        self.0.day().unsigned_abs()
     }
 }
 
@@ -106,7 +94,13 @@ impl FromStr for Date {
 
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        write!(
+            f,
+            "{:04}-{:02}-{:02}",
+            self.year(),
+            self.month(),
+            self.day()
+        )
     }
 }
 

@@ -45,19 +45,14 @@ pub fn now_rfc3339() -> String {
     rfc3339(secs)
 }
 
-/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`; the calendar date is drydock-policy's.
+/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`; beyond jiff's range (the years -9999 to 9999)
+/// it stops at that range's first or last second.
 pub fn rfc3339(secs: i64) -> String {
-    let d = drydock_policy::Date::from_unix_days(secs.div_euclid(86_400));
-    let rem = secs.rem_euclid(86_400);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
-        d.year(),
-        d.month(),
-        d.day(),
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    use jiff::Timestamp;
+    let secs = secs.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+    Timestamp::from_second(secs)
+        .expect("clamped into jiff's range")
+        .to_string()
 }
 
 #[cfg(test)]
