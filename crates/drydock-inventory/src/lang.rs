@@ -42,26 +42,27 @@ mod php;
 mod python;
 mod ruby;
 mod rust;
+mod text_lockfile;
 
 /// Every language analyzer, in one explicit list.
 pub(crate) fn analyzers() -> Vec<Box<dyn Analyzer>> {
     vec![
         Box::new(python::InstalledAnalyzer),
-        Box::new(python::RequirementsAnalyzer),
+        Box::new(python::REQUIREMENTS),
         Box::new(python::PoetryUvAnalyzer),
         Box::new(python::PipfileLockAnalyzer),
         Box::new(node::PackageJsonAnalyzer),
         Box::new(node::PackageLockAnalyzer),
         Box::new(node::YarnLockAnalyzer),
-        Box::new(node::PnpmLockAnalyzer),
+        Box::new(node::PNPM_LOCK),
         Box::new(rust::CargoLockAnalyzer),
         Box::new(binary::BinaryAnalyzer),
-        Box::new(golang::GoModAnalyzer),
+        Box::new(golang::GO_MOD),
         Box::new(java::JarAnalyzer),
-        Box::new(java::PomAnalyzer),
+        Box::new(java::POM),
         Box::new(java::GradleLockAnalyzer),
         Box::new(ruby::GemspecAnalyzer),
-        Box::new(ruby::GemfileLockAnalyzer),
+        Box::new(ruby::GEMFILE_LOCK),
         Box::new(php::InstalledJsonAnalyzer),
         Box::new(php::ComposerLockAnalyzer),
         Box::new(dotnet::DepsJsonAnalyzer),

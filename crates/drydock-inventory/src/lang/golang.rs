@@ -7,33 +7,19 @@
 
 use std::collections::BTreeMap;
 
-use drydock_image::FileMeta;
 use drydock_package::{Ecosystem, Package};
 
-use super::{excerpt, file_name, is_file, utf8, wants_lockfile};
-use crate::{Analysis, AnalyzeError, Analyzer, Mode};
+use super::excerpt;
+use super::text_lockfile::TextLockfile;
+use crate::AnalyzeError;
 
 /// `go.mod`: `require` directives, with `replace` directives applied (a module replaced by a
 /// local directory has no version and is left out).
-#[derive(Debug)]
-pub(crate) struct GoModAnalyzer;
-
-impl Analyzer for GoModAnalyzer {
-    fn name(&self) -> &'static str {
-        "go-mod"
-    }
-
-    fn wants(&self, path: &str, meta: &FileMeta, mode: Mode) -> bool {
-        is_file(meta) && file_name(path) == "go.mod" && wants_lockfile(path, mode)
-    }
-
-    fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
-        Ok(Analysis {
-            packages: parse_go_mod(utf8(content)?)?,
-            ..Analysis::default()
-        })
-    }
-}
+pub(crate) const GO_MOD: TextLockfile = TextLockfile {
+    name: "go-mod",
+    is_named: |name| name == "go.mod",
+    parse: parse_go_mod,
+};
 
 struct Replace {
     from_version: Option<String>,

@@ -11,7 +11,7 @@ use super::{excerpt, file_name, is_file, utf8, wants_lockfile};
 use crate::{Analysis, AnalyzeError, Analyzer, Mode};
 
 pub(crate) use jar::JarAnalyzer;
-pub(crate) use pom::PomAnalyzer;
+pub(crate) use pom::POM;
 
 /// `gradle.lockfile` (Gradle's dependency locking): `group:artifact:version=configurations`
 /// lines, `#` comments and one `empty=…` line.

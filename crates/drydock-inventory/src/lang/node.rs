@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{file_name, is_file, json};
 use crate::{Analysis, AnalyzeError, Analyzer, Mode};
 
-pub(crate) use lockfile::{PackageLockAnalyzer, PnpmLockAnalyzer, YarnLockAnalyzer};
+pub(crate) use lockfile::{PNPM_LOCK, PackageLockAnalyzer, YarnLockAnalyzer};
 
 /// `package.json` of a package installed under `node_modules` (scoped and nested too). In
 /// images every `package.json` with a name and a version is a package (an application copied

@@ -9,7 +9,8 @@ use drydock_image::FileMeta;
 use drydock_package::{Ecosystem, Package};
 use serde::Deserialize;
 
-use super::{excerpt, file_name, is_file, json, toml, utf8, wants_lockfile};
+use super::text_lockfile::TextLockfile;
+use super::{excerpt, file_name, is_file, json, toml, wants_lockfile};
 use crate::{Analysis, AnalyzeError, Analyzer, Mode};
 
 /// `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg/EGG-INFO/PKG-INFO` and single-file
@@ -85,29 +86,11 @@ pub(crate) fn parse_metadata(content: &[u8]) -> Result<Package, AnalyzeError> {
 
 /// `requirements*.txt`: only exact pins (`name==1.2.3`, `name[extra]===1.2.3 ; marker`) name
 /// an installed version; ranges, URLs and options (`-r`, `-e`, `--hash`) are not packages.
-#[derive(Debug)]
-pub(crate) struct RequirementsAnalyzer;
-
-impl Analyzer for RequirementsAnalyzer {
-    fn name(&self) -> &'static str {
-        "pip-requirements"
-    }
-
-    fn wants(&self, path: &str, meta: &FileMeta, mode: Mode) -> bool {
-        let name = file_name(path);
-        is_file(meta)
-            && name.starts_with("requirements")
-            && name.ends_with(".txt")
-            && wants_lockfile(path, mode)
-    }
-
-    fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
-        Ok(Analysis {
-            packages: parse_requirements(utf8(content)?)?,
-            ..Analysis::default()
-        })
-    }
-}
+pub(crate) const REQUIREMENTS: TextLockfile = TextLockfile {
+    name: "pip-requirements",
+    is_named: |name| name.starts_with("requirements") && name.ends_with(".txt"),
+    parse: parse_requirements,
+};
 
 fn parse_requirements(text: &str) -> Result<Vec<Package>, AnalyzeError> {
     let mut out = Vec::new();

@@ -3,7 +3,8 @@
 use drydock_image::FileMeta;
 use drydock_package::{Ecosystem, Package};
 
-use super::{excerpt, file_name, is_file, utf8, wants_lockfile};
+use super::text_lockfile::TextLockfile;
+use super::{excerpt, file_name, is_file};
 use crate::{Analysis, AnalyzeError, Analyzer, Mode};
 
 /// The gemspec RubyGems writes for an installed gem
@@ -72,28 +73,11 @@ fn ruby_string(rhs: &str) -> Option<String> {
 /// `Gemfile.lock`: in the `GEM` and `GIT` sections, `specs:` lists each locked gem at four
 /// spaces as `name (version[-platform])`; its dependencies follow at six. `PATH` gems are
 /// the project's own.
-#[derive(Debug)]
-pub(crate) struct GemfileLockAnalyzer;
-
-impl Analyzer for GemfileLockAnalyzer {
-    fn name(&self) -> &'static str {
-        "gemfile-lock"
-    }
-
-    fn wants(&self, path: &str, meta: &FileMeta, mode: Mode) -> bool {
-        let name = file_name(path);
-        is_file(meta)
-            && (name == "Gemfile.lock" || name == "gems.locked")
-            && wants_lockfile(path, mode)
-    }
-
-    fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
-        Ok(Analysis {
-            packages: parse_gemfile_lock(utf8(content)?)?,
-            ..Analysis::default()
-        })
-    }
-}
+pub(crate) const GEMFILE_LOCK: TextLockfile = TextLockfile {
+    name: "gemfile-lock",
+    is_named: |name| name == "Gemfile.lock" || name == "gems.locked",
+    parse: parse_gemfile_lock,
+};
 
 fn parse_gemfile_lock(text: &str) -> Result<Vec<Package>, AnalyzeError> {
     let mut out = Vec::new();

@@ -6,33 +6,18 @@
 
 use std::collections::BTreeMap;
 
-use drydock_image::FileMeta;
 use drydock_package::{Ecosystem, Package};
 use quick_xml::XmlVersion;
 use quick_xml::events::Event;
 
-use crate::lang::{file_name, is_file, utf8, wants_lockfile};
-use crate::{Analysis, AnalyzeError, Analyzer, Mode};
+use crate::AnalyzeError;
+use crate::lang::text_lockfile::TextLockfile;
 
-#[derive(Debug)]
-pub(crate) struct PomAnalyzer;
-
-impl Analyzer for PomAnalyzer {
-    fn name(&self) -> &'static str {
-        "pom"
-    }
-
-    fn wants(&self, path: &str, meta: &FileMeta, mode: Mode) -> bool {
-        is_file(meta) && file_name(path) == "pom.xml" && wants_lockfile(path, mode)
-    }
-
-    fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
-        Ok(Analysis {
-            packages: parse_pom(utf8(content)?)?,
-            ..Analysis::default()
-        })
-    }
-}
+pub(crate) const POM: TextLockfile = TextLockfile {
+    name: "pom",
+    is_named: |name| name == "pom.xml",
+    parse: parse_pom,
+};
 
 #[derive(Default)]
 struct Dependency {

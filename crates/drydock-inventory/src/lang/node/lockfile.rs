@@ -9,6 +9,7 @@ use drydock_package::{Ecosystem, Package};
 use serde::Deserialize;
 
 use super::split_at_version;
+use crate::lang::text_lockfile::TextLockfile;
 use crate::lang::{excerpt, file_name, is_file, json, utf8, wants_lockfile};
 use crate::{Analysis, AnalyzeError, Analyzer, Mode};
 
@@ -218,25 +219,11 @@ fn parse_berry(text: &str) -> Result<Vec<Package>, AnalyzeError> {
 /// `pnpm-lock.yaml`: the `packages` map, keyed `/name/1.2.3_peers` (lockfile 5),
 /// `/name@1.2.3(peers)` (6) or `name@1.2.3` (9). Entries that are not from the registry
 /// (tarballs, git) carry `name` and `version` fields.
-#[derive(Debug)]
-pub(crate) struct PnpmLockAnalyzer;
-
-impl Analyzer for PnpmLockAnalyzer {
-    fn name(&self) -> &'static str {
-        "pnpm-lock"
-    }
-
-    fn wants(&self, path: &str, meta: &FileMeta, mode: Mode) -> bool {
-        is_file(meta) && file_name(path) == "pnpm-lock.yaml" && wants_lockfile(path, mode)
-    }
-
-    fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
-        Ok(Analysis {
-            packages: parse_pnpm(utf8(content)?)?,
-            ..Analysis::default()
-        })
-    }
-}
+pub(crate) const PNPM_LOCK: TextLockfile = TextLockfile {
+    name: "pnpm-lock",
+    is_named: |name| name == "pnpm-lock.yaml",
+    parse: parse_pnpm,
+};
 
 fn parse_pnpm(text: &str) -> Result<Vec<Package>, AnalyzeError> {
     #[derive(Deserialize)]
