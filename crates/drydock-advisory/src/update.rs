@@ -543,17 +543,10 @@ fn osv_ecosystems(listed: &str) -> Vec<String> {
         .collect()
 }
 
-/// Percent-encodes one path segment (`Rocky Linux` → `Rocky%20Linux`).
+/// Percent-encodes one path segment (`Rocky Linux` → `Rocky%20Linux`). A purl component's
+/// encoding keeps only unreserved characters and `:`, all of which a path segment may hold.
 fn encode_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b':') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    drydock_package::purl_encode(s)
 }
 
 /// 0.5 s, 1 s, 2 s, … capped at 30 s.
