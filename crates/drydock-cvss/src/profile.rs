@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{CvssError, Version, metric};
+use crate::{CvssError, Version, metric, vector};
 
 /// The environmental metrics a profile may set, with every value any CVSS version allows
 /// for them (`X` / `ND`, "not defined", clears the metric from the vector).
@@ -208,22 +208,9 @@ fn position(name: &str) -> usize {
 
 /// Splits `A:B/C:D` (whitespace, case and parentheses ignored) into upper-cased pairs.
 fn components(s: &str) -> Result<Vec<(String, String)>, CvssError> {
-    let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-    let compact = compact
-        .strip_prefix('(')
-        .and_then(|c| c.strip_suffix(')'))
-        .unwrap_or(&compact);
-    if compact.is_empty() {
-        return Err(CvssError::Empty);
-    }
-    compact
+    vector::compact(s)?
         .split('/')
-        .map(|part| match part.split_once(':') {
-            Some((n, v)) if !n.is_empty() && !v.is_empty() && !v.contains(':') => {
-                Ok((n.to_ascii_uppercase(), v.to_ascii_uppercase()))
-            }
-            _ => Err(CvssError::Malformed(part.to_owned())),
-        })
+        .map(vector::component)
         .collect()
 }
 

@@ -111,8 +111,8 @@ impl FromStr for Vector {
     }
 }
 
-/// Splits a vector into its version and upper-cased `(name, value)` components.
-fn split(s: &str) -> Result<(Version, Vec<(String, String)>), CvssError> {
+/// `s` without whitespace and without one pair of enclosing parentheses; empty is an error.
+pub(crate) fn compact(s: &str) -> Result<String, CvssError> {
     let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     let compact = compact
         .strip_prefix('(')
@@ -121,6 +121,22 @@ fn split(s: &str) -> Result<(Version, Vec<(String, String)>), CvssError> {
     if compact.is_empty() {
         return Err(CvssError::Empty);
     }
+    Ok(compact.to_owned())
+}
+
+/// One `NAME:VALUE` component, upper-cased; neither side may be empty, nor hold another `:`.
+pub(crate) fn component(part: &str) -> Result<(String, String), CvssError> {
+    match part.split_once(':') {
+        Some((name, value)) if !name.is_empty() && !value.is_empty() && !value.contains(':') => {
+            Ok((name.to_ascii_uppercase(), value.to_ascii_uppercase()))
+        }
+        _ => Err(CvssError::Malformed(part.to_owned())),
+    }
+}
+
+/// Splits a vector into its version and upper-cased `(name, value)` components.
+fn split(s: &str) -> Result<(Version, Vec<(String, String)>), CvssError> {
+    let compact = compact(s)?;
     let mut parts = compact.split('/').peekable();
     let mut version = Version::V2;
     if let Some(first) = parts.peek()
@@ -136,16 +152,7 @@ fn split(s: &str) -> Result<(Version, Vec<(String, String)>), CvssError> {
         };
         parts.next();
     }
-    let mut components = Vec::new();
-    for part in parts {
-        let Some((name, value)) = part.split_once(':') else {
-            return Err(CvssError::Malformed(part.to_owned()));
-        };
-        if name.is_empty() || value.is_empty() || value.contains(':') {
-            return Err(CvssError::Malformed(part.to_owned()));
-        }
-        components.push((name.to_ascii_uppercase(), value.to_ascii_uppercase()));
-    }
+    let components = parts.map(component).collect::<Result<Vec<_>, _>>()?;
     if components.is_empty() {
         return Err(CvssError::Empty);
     }
