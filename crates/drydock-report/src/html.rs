@@ -8,7 +8,9 @@ use drydock_match::Severity;
 
 use crate::WriteOptions;
 use crate::escape::{html as esc, link_url};
-use crate::model::{Report, ReportKind, TargetReport, is_reported, serde_name, short_digest};
+use crate::model::{
+    Report, ReportKind, TargetReport, is_reported, location_paths, serde_name, short_digest,
+};
 
 const STYLE: &str = r#"
 :root { color-scheme: light; }
@@ -295,12 +297,7 @@ fn packages(t: &TargetReport, out: &mut String) -> std::fmt::Result {
             .and_then(|l| l.layer.as_deref())
             .map(short_digest)
             .unwrap_or("");
-        let path = pkg
-            .locations
-            .iter()
-            .map(|l| l.path.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let path = location_paths(pkg);
         writeln!(
             out,
             "<tr><td>{}</td><td class=\"mono\" title=\"{}\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",

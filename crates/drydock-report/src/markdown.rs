@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use crate::WriteOptions;
 use crate::escape::{link_url, markdown_cell as cell};
-use crate::model::{Report, ReportKind, TargetReport, is_reported, serde_name};
+use crate::model::{Report, ReportKind, TargetReport, is_reported, location_paths, serde_name};
 
 pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut String) -> std::fmt::Result {
     for (i, t) in report.targets.iter().enumerate() {
@@ -79,12 +79,7 @@ fn packages(t: &TargetReport, out: &mut String) -> std::fmt::Result {
             .source
             .as_ref()
             .map_or(String::new(), |s| s.name.clone());
-        let path = pkg
-            .locations
-            .iter()
-            .map(|l| l.path.as_str())
-            .collect::<Vec<_>>()
-            .join(", ");
+        let path = location_paths(pkg);
         writeln!(
             out,
             "| {} | {} | {} | {} | {} |",

@@ -269,6 +269,16 @@ pub fn short_digest(digest: &str) -> &str {
     hex.get(..12).unwrap_or(hex)
 }
 
+/// The paths a package was found at, comma-separated (the Path column of the HTML and
+/// Markdown package tables).
+pub(crate) fn location_paths(pkg: &Package) -> String {
+    pkg.locations
+        .iter()
+        .map(|l| l.path.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The name serde gives a unit enum variant (`will_not_fix`, `expired`), so writers name new
 /// variants of upstream enums without a match that breaks when they grow.
 pub(crate) fn serde_name<T: Serialize>(value: &T) -> String {
