@@ -189,7 +189,7 @@ fn short_hash(bytes: &[u8]) -> String {
 /// device and inode, not path: the layouts of two pulled images hard-link the same cached blob,
 /// and one verification serves both.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct FileIdentity {
+struct FileStat {
     offset: u64,
     len: u64,
     dev: u64,
@@ -199,33 +199,47 @@ pub(crate) struct FileIdentity {
     ctime_ns: i128,
 }
 
+/// A blob's [`FileStat`] and when it was taken.
+#[derive(Debug, Clone)]
+pub(crate) struct FileIdentity {
+    stat: FileStat,
+    seen_ns: i128,
+}
+
+fn now_ns() -> i128 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i128)
+}
+
 impl FileIdentity {
     /// The identity of blob `name` of `store`, when the store keeps it in a file that outlives
     /// the scan (not a temporary decompressed copy) and the platform has inodes.
     pub fn of(store: &BlobStore, name: &str) -> Option<FileIdentity> {
         let (path, offset, len) = store.location(name)?;
-        identity(&path, offset, len)
+        let seen_ns = now_ns();
+        identity(&path, offset, len).map(|stat| FileIdentity { stat, seen_ns })
     }
 
     fn key(&self) -> String {
-        short_hash(format!("{}:{}:{}:{}", self.dev, self.ino, self.offset, self.len).as_bytes())
+        let s = &self.stat;
+        short_hash(format!("{}:{}:{}:{}", s.dev, s.ino, s.offset, s.len).as_bytes())
     }
 
-    /// Whether the file changed too recently for its identity to prove anything.
+    /// Whether the file had changed too shortly before it was looked at for its identity to
+    /// prove anything: a second write in the same timestamp tick would leave it as it was.
+    /// Judged at the time of the look, not of the recording, however long the walk took.
     fn is_racy(&self) -> bool {
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as i128);
         let window = RACY_WINDOW.as_nanos() as i128;
-        now - self.ctime_ns < window || now - self.mtime_ns < window
+        self.seen_ns - self.stat.ctime_ns < window || self.seen_ns - self.stat.mtime_ns < window
     }
 }
 
 #[cfg(unix)]
-fn identity(path: &Path, offset: u64, len: u64) -> Option<FileIdentity> {
+fn identity(path: &Path, offset: u64, len: u64) -> Option<FileStat> {
     use std::os::unix::fs::MetadataExt;
     let m = fs::metadata(path).ok()?;
-    Some(FileIdentity {
+    Some(FileStat {
         offset,
         len,
         dev: m.dev(),
@@ -237,13 +251,13 @@ fn identity(path: &Path, offset: u64, len: u64) -> Option<FileIdentity> {
 }
 
 #[cfg(not(unix))]
-fn identity(_path: &Path, _offset: u64, _len: u64) -> Option<FileIdentity> {
+fn identity(_path: &Path, _offset: u64, _len: u64) -> Option<FileStat> {
     None
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Verified {
-    identity: FileIdentity,
+    identity: FileStat,
     blob: Digest,
     diff_id: Digest,
 }
@@ -339,7 +353,7 @@ impl<O: Serialize + DeserializeOwned> WalkCache<O> for Session<'_> {
     fn load(&self, identity: Option<&FileIdentity>, expect: &Expect) -> Option<LayerWalk<O>> {
         let identity = identity?;
         let v: Verified = Self::read(&self.verified_path(identity))?;
-        if v.identity != *identity
+        if v.identity != identity.stat
             || expect.blob.as_ref().is_some_and(|b| *b != v.blob)
             || expect.diff_id.as_ref().is_some_and(|d| *d != v.diff_id)
         {
@@ -358,7 +372,7 @@ impl<O: Serialize + DeserializeOwned> WalkCache<O> for Session<'_> {
         self.write(&self.walk_path(&walk.diff_id), walk);
         if let Some(identity) = identity.filter(|i| !i.is_racy()) {
             let v = Verified {
-                identity: identity.clone(),
+                identity: identity.stat.clone(),
                 blob: walk.blob_digest.clone(),
                 diff_id: walk.diff_id.clone(),
             };
@@ -382,18 +396,19 @@ mod tests {
     use super::*;
 
     fn identity_changed_ago(ago: Duration) -> FileIdentity {
-        let t = (SystemTime::now() - ago)
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .expect("after the epoch")
-            .as_nanos() as i128;
+        let seen_ns = now_ns();
+        let t = seen_ns - ago.as_nanos() as i128;
         FileIdentity {
-            offset: 512,
-            len: 1024,
-            dev: 1,
-            ino: 2,
-            size: 4096,
-            mtime_ns: t,
-            ctime_ns: t,
+            stat: FileStat {
+                offset: 512,
+                len: 1024,
+                dev: 1,
+                ino: 2,
+                size: 4096,
+                mtime_ns: t,
+                ctime_ns: t,
+            },
+            seen_ns,
         }
     }
 
@@ -402,6 +417,12 @@ mod tests {
         assert!(identity_changed_ago(Duration::ZERO).is_racy());
         assert!(identity_changed_ago(RACY_WINDOW / 2).is_racy());
         assert!(!identity_changed_ago(RACY_WINDOW * 5).is_racy());
+        // However long ago the look was: what counts is the change time against the look.
+        let mut looked_long_ago = identity_changed_ago(RACY_WINDOW / 2);
+        looked_long_ago.seen_ns -= 3_600_000_000_000;
+        looked_long_ago.stat.ctime_ns -= 3_600_000_000_000;
+        looked_long_ago.stat.mtime_ns -= 3_600_000_000_000;
+        assert!(looked_long_ago.is_racy());
     }
 
     #[test]
