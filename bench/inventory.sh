@@ -21,20 +21,8 @@ DRYDOCK=${CARGO_TARGET_DIR:-$PWD/target}/release/drydock
 export SYFT_CHECK_FOR_APP_UPDATE=false
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 
-measure() { # measure cold|warm NAME TARGET_KIND CMD... → one line per run: NAME KIND MODE seconds kilobytes
-  local mode=$1 name=$2 kind=$3; shift 3
-  rm -rf "$TMP/cache"; mkdir -p "$TMP/cache"
-  [ "$mode" = warm ] && { "$@" > /dev/null 2> "$TMP/err" || { cat "$TMP/err"; exit 1; }; }
-  for _ in $(seq "$RUNS"); do
-    [ "$mode" = cold ] && { rm -rf "$TMP/cache"; mkdir -p "$TMP/cache"; }
-    local t0 t1
-    t0=$(date +%s%N)
-    /usr/bin/time -f "%M" -o "$TMP/t" "$@" > /dev/null 2> "$TMP/err" || { cat "$TMP/err"; exit 1; }
-    t1=$(date +%s%N)
-    # Wall time from the shell's nanosecond clock (GNU time rounds to 10 ms), RSS from GNU time.
-    echo "$name $kind $mode $(( (t1 - t0) / 1000 ))e-6 $(cat "$TMP/t")"
-  done
-}
+. bench/lib.sh
+fresh_caches() { rm -rf "$TMP/cache"; mkdir -p "$TMP/cache"; }
 
 {
   for kind in oci docker-archive; do
@@ -47,24 +35,4 @@ measure() { # measure cold|warm NAME TARGET_KIND CMD... → one line per run: NA
   done
 } > "$TMP/runs"
 
-python3 - "$TMP/runs" "$RUNS" <<'PY'
-import sys, statistics
-from collections import defaultdict
-runs = defaultdict(list)
-for line in open(sys.argv[1]):
-    name, kind, mode, secs, kb = line.split()
-    runs[(name, kind, mode)].append((float(secs), int(kb)))
-print(f"corpus image, {sys.argv[2]} runs each, medians\n")
-print("| target | cache | tool | wall time (s) | peak RSS (MiB) | time / trivy | memory / trivy |")
-print("|---|---|---|---|---|---|---|")
-for mode in ("cold", "warm"):
-    for kind in ("oci", "docker-archive"):
-        t_med = statistics.median(s for s, _ in runs[("trivy", kind, mode)])
-        m_med = statistics.median(k for _, k in runs[("trivy", kind, mode)])
-        for name in ("drydock", "trivy", "syft"):
-            if (name, kind, mode) not in runs:
-                continue
-            s = statistics.median(x for x, _ in runs[(name, kind, mode)])
-            m = statistics.median(k for _, k in runs[(name, kind, mode)])
-            print(f"| {kind} | {mode} | {name} | {s:.3f} | {m/1024:.1f} | {s/t_med:.3f} | {m/m_med:.3f} |")
-PY
+summarize "$TMP/runs" "corpus image" cache drydock trivy syft
