@@ -38,6 +38,8 @@ pub enum Command {
     Version(cmd::version::VersionCommand),
     /// Score a CVSS vector (v2, v3.0, v3.1, v4.0), optionally for an environment.
     Cvss(cmd::cvss::CvssArgs),
+    /// Check Dockerfiles (and with --image, an image) for misconfigurations and secrets.
+    Config(cmd::config::ConfigArgs),
     /// Inspect and empty the caches: images pulled from registries, and layers already walked.
     #[command(subcommand)]
     Cache(cmd::cache::CacheCommand),

@@ -1,6 +1,7 @@
 //! One module per subcommand; each turns its raw flags into settings and runs.
 
 pub mod cache;
+pub mod config;
 pub mod cvss;
 pub mod db;
 mod output;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
         Command::Fs(a) => scan::run(a, scan::Kind::Fs, platform_explicit),
         Command::Version(c) => version::run(c),
         Command::Cvss(a) => cvss::run(a),
+        Command::Config(a) => config::run(a),
         Command::Cache(c) => cache::run(c),
         Command::Db(c) => db::run(c),
     }

@@ -382,12 +382,16 @@ fn final_stage_checks(cx: &mut Ctx, df: &Dockerfile, last: &Stage) {
 
 /// COPY/ADD sources (all words but the last).
 fn sources(ins: &Instruction) -> Vec<String> {
-    let words: Vec<String> = match &ins.args {
-        Args::Json(w) => w.clone(),
-        Args::Shell(s) => s.split_whitespace().map(str::to_string).collect(),
-    };
+    let words = copy_words(ins);
     let n = words.len().saturating_sub(1);
     words.into_iter().take(n).collect()
+}
+
+fn copy_words(ins: &Instruction) -> Vec<String> {
+    match &ins.args {
+        Args::Json(w) => w.clone(),
+        Args::Shell(s) => s.split_whitespace().map(str::to_string).collect(),
+    }
 }
 
 fn is_remote(src: &str) -> bool {
@@ -402,8 +406,26 @@ fn is_windows_absolute(p: &str) -> bool {
 
 /// COPY/ADD of a file named like a credential (a private key, `.aws/credentials`, `.env`…).
 fn credential_copy(cx: &mut Ctx, ins: &Instruction, srcs: &[String]) {
-    for s in srcs {
+    // The destination names the file in the image: `COPY key /root/.ssh/id_rsa`.
+    let words = copy_words(ins);
+    let dest = words.last().filter(|_| words.len() > 1);
+    let mut names: Vec<String> = srcs.to_vec();
+    if let Some(d) = dest {
+        for s in srcs {
+            names.push(if d.ends_with('/') {
+                format!("{d}{}", s.rsplit('/').next().unwrap_or(s))
+            } else {
+                d.clone()
+            });
+        }
+    }
+    let mut reported = false;
+    for s in &names {
+        if reported {
+            break;
+        }
         if let Some(kind) = crate::checks::files::credential_kind(s.trim_start_matches("./")) {
+            reported = true;
             cx.add(
                 &catalog::CREDENTIAL_FILE,
                 format!("{kind} `{s}` is copied into the image"),
