@@ -1,6 +1,5 @@
 use drydock_package::{Ecosystem, Location, SourcePackage};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
 /// A finding's severity. `Unknown` when no source rates it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -152,15 +151,10 @@ pub struct Finding {
     pub fingerprint: String,
 }
 
-/// The stable identity of a finding: (target name, ecosystem, package name, advisory id),
-/// independent of installed version, layer and scan time. Hex sha256, first 32 chars.
+/// The stable identity of a finding: see [`crate::identity`]. `target` is the repository
+/// (or, before [`crate::identity::assign`] runs, the target name); `id` the vulnerability id.
 pub fn fingerprint(target: &str, ecosystem: Ecosystem, package: &str, id: &str) -> String {
-    let mut h = Sha256::new();
-    for part in [target, ecosystem.as_str(), package, id] {
-        h.update(part.as_bytes());
-        h.update([0u8]);
-    }
-    hex::encode(h.finalize())[..32].to_string()
+    crate::identity::fingerprint(target, ecosystem, package, id)
 }
 
 /// An advisory that is not a vulnerability (RustSec `unmaintained`, `unsound`, `notice`) for

@@ -61,6 +61,7 @@
 //! [`Scheme`]: drydock_version::Scheme
 
 mod finding;
+pub mod identity;
 mod matcher;
 mod severity;
 

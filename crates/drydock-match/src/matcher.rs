@@ -560,7 +560,12 @@ fn finding(
         installed: p.version.clone(),
         source_package: p.source.clone(),
         purl: p.purl(inv.os.as_ref()),
-        fingerprint: crate::fingerprint(target, p.ecosystem, &p.name, &id),
+        fingerprint: crate::fingerprint(
+            target,
+            p.ecosystem,
+            &p.name,
+            &crate::identity::vulnerability_id(&id, &aliases),
+        ),
         aliases,
         fixed: (!fixes.is_empty()).then(|| fixes.join(", ")),
         status,

@@ -7,15 +7,14 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use drydock_advisory::Db;
-use drydock_image::Target;
 use drydock_match::{MatchOptions, Severity};
-use drydock_policy::{Date, IgnoreFile, Policy, SeveritySourceChoice, VexDoc};
-use drydock_report::{Format, Gate, Report, ReportKind};
+use drydock_policy::{IgnoreFile, Policy, SeveritySourceChoice, VexDoc};
+use drydock_report::Format;
+use drydock_scan::ScanSettings;
 
 use super::db::DbPath;
 use super::output::{self, OutputArgs};
-use super::report::target_report;
-use super::target::{self, TargetArgs};
+use super::target::TargetArgs;
 
 #[derive(Debug, Args)]
 #[command(
@@ -90,107 +89,47 @@ pub enum SeveritySourceArg {
 
 const SCAN_FORMATS: &[Format] = &Format::ALL;
 
-/// Which command is running: it decides what a target may be.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Image,
-    Fs,
-}
+pub use drydock_scan::Kind;
 
 pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Result<ExitCode> {
     let sinks = args.output.sinks(SCAN_FORMATS)?;
-    let policy = policy(&args)?;
-    let match_opts = MatchOptions {
-        env_profile: env_profile(&args)?,
-    };
-    let db = open_db(&args)?;
+    let settings = settings(&args)?;
+    let db = open_db(&args.db, args.db_max_age)?;
+    let spec = args.target.spec(platform_explicit)?;
+    let outcome = drydock_scan::scan(&spec, kind, &db, &settings)?;
+    output::write_all(&outcome.report, &sinks, args.show_suppressed)?;
+    Ok(exit_code(&args, outcome.gate_failed))
+}
 
-    // `drydock fs` reads directories only: never pull a registry reference for it.
-    if kind == Kind::Fs && !std::path::Path::new(&args.target.target).exists() {
-        anyhow::bail!("`{}`: no such directory", args.target.target);
-    }
-    let (target, result) = target::inventory(&args.target, platform_explicit)?;
-    match (&target, kind) {
-        (Target::Dir(p), Kind::Image) => {
-            anyhow::bail!(
-                "`{}` is a directory, not an image: use `drydock fs {}`",
-                p.display(),
-                p.display()
-            )
-        }
-        (Target::Image(_), Kind::Fs) => {
-            anyhow::bail!(
-                "`{}` is an image: use `drydock image {}`",
-                args.target.target,
-                args.target.target
-            )
-        }
-        _ => {}
-    }
-    let errors = target::warnings_of(&result);
-    // Match on the inventory as found, then move it into the report.
-    let matched =
-        drydock_match::match_inventory(&target.name(), &result.inventory, &db, &match_opts)?;
-    let mut tr = target_report(&target, result);
-    for w in &matched.warnings {
-        tracing::warn!("{w}");
-    }
-    let outcome = drydock_policy::decide(matched.findings, &policy, Date::today())?;
-    for n in &outcome.notices {
-        tracing::warn!("{}: {}", n.source, n.message);
-    }
-    tr.findings = outcome.decisions;
-    tr.notices = matched.notices;
-    let warnings_fail = args.fail_on_warnings && !tr.notices.is_empty();
-    let counted = tr
-        .findings
-        .iter()
-        .filter(|d| d.verdict == drydock_policy::Verdict::Fail)
-        .count()
-        + if args.fail_on_warnings {
-            tr.notices.len()
-        } else {
-            0
-        };
-    let failed = outcome.gate_failed || warnings_fail;
-
-    let mut report = Report::new(ReportKind::Vulnerability, super::report::now_rfc3339());
-    report.errors = errors;
-    report.errors.extend(
-        matched
-            .warnings
-            .iter()
-            .map(|w| drydock_package::ScanWarning {
-                path: String::new(),
-                layer: None,
-                source: "match".into(),
-                message: w.clone(),
-            }),
-    );
-    report.policy_notices = outcome.notices;
-    // A gate is reported when one was asked for (`--exit-code`, `--fail-on`, `--fail-on-warnings`).
-    if args.exit_code.is_some() || args.fail_on.is_some() || args.fail_on_warnings {
-        report.gate = Some(Gate {
-            failed,
-            fail_on: policy.fail_on,
-            counted,
-        });
-    }
-    report.targets.push(tr);
-    output::write_all(&report, &sinks, args.show_suppressed)?;
-
+/// The exit code for a gate outcome: `--exit-code`, else 1 with `--fail-on`, else 0.
+pub fn exit_code(args: &ScanArgs, failed: bool) -> ExitCode {
     let code = args
         .exit_code
         .unwrap_or(if args.fail_on.is_some() { 1 } else { 0 });
-    Ok(if failed && code != 0 {
+    if failed && code != 0 {
         ExitCode::from(code)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The policy and gate settings of the scan flags.
+pub fn settings(args: &ScanArgs) -> anyhow::Result<ScanSettings> {
+    Ok(ScanSettings {
+        policy: policy(args)?,
+        match_options: MatchOptions {
+            env_profile: env_profile(args)?,
+        },
+        fail_on_warnings: args.fail_on_warnings,
+        // A gate is reported when one was asked for.
+        gate_requested: args.exit_code.is_some() || args.fail_on.is_some() || args.fail_on_warnings,
+        today: None,
     })
 }
 
-fn open_db(args: &ScanArgs) -> anyhow::Result<Db> {
-    let path = match &args.db.db {
+/// Opens the vulnerability DB read-only; warns when it is older than `max_age_days`.
+pub fn open_db(db: &DbPath, max_age_days: u64) -> anyhow::Result<Db> {
+    let path = match &db.db {
         Some(p) => p.clone(),
         None => drydock_advisory::default_db_path()?,
     };
@@ -204,7 +143,7 @@ fn open_db(args: &ScanArgs) -> anyhow::Result<Db> {
         .with_context(|| format!("opening the vulnerability DB `{}`", path.display()))?;
     if let Ok(age) = db.age() {
         let days = age.as_secs() / 86_400;
-        if days > args.db_max_age {
+        if days > max_age_days {
             tracing::warn!(
                 "the vulnerability DB `{}` is {days} days old: run `drydock db update`",
                 path.display()
@@ -214,7 +153,7 @@ fn open_db(args: &ScanArgs) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
+pub fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
     let ignore = if args.ignore_file.is_empty() {
         IgnoreFile::discover(std::path::Path::new("."))?
     } else {
@@ -248,7 +187,7 @@ fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
     })
 }
 
-fn env_profile(args: &ScanArgs) -> anyhow::Result<Option<drydock_cvss::EnvProfile>> {
+pub fn env_profile(args: &ScanArgs) -> anyhow::Result<Option<drydock_cvss::EnvProfile>> {
     let named = match &args.env_profile {
         Some(name) => {
             let path = drydock_cvss::config_path_candidates(args.config.as_deref())

@@ -2,9 +2,10 @@
 
 use anyhow::Context;
 use clap::Args;
-use drydock_image::{LayerCache, Limits, OpenOptions, Platform, Target};
-use drydock_inventory::{InventoryResult, Mode};
+use drydock_image::{Limits, Platform, Target};
+use drydock_inventory::InventoryResult;
 use drydock_package::ScanWarning;
+use drydock_scan::{Registry, TargetSpec};
 
 #[derive(Debug, Args)]
 pub struct TargetArgs {
@@ -25,6 +26,15 @@ pub struct TargetArgs {
     /// The most a layer may expand to when decompressed (decompression-bomb bound), e.g. `32GiB`, `500MB`.
     #[arg(long, value_name = "SIZE", default_value = "32GiB", value_parser = parse_size)]
     pub max_layer_size: u64,
+    /// The most all layers of an image may expand to together, each distinct layer counted
+    /// once (also bounds inflating a compressed archive), e.g. `64GiB`.
+    #[arg(long, value_name = "SIZE", default_value = "64GiB", value_parser = parse_size)]
+    pub max_image_size: u64,
+    /// What the target is, when detection should not decide: `docker-archive`, `oci` (a layout
+    /// directory or an OCI archive) or `rootfs` (a root filesystem directory or tarball, even
+    /// one that holds a `manifest.json`).
+    #[arg(long, value_name = "KIND")]
+    pub input_kind: Option<drydock_image::InputKind>,
     /// Files larger than this are not analysed (a warning says so).
     #[arg(long, value_name = "SIZE", default_value = "512MiB", value_parser = parse_size)]
     pub max_file_size: u64,
@@ -95,41 +105,9 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 impl TargetArgs {
-    /// The layer cache, unless `--no-cache` or there is no cache directory to be had.
-    pub fn layer_cache(&self) -> Option<LayerCache> {
-        if self.no_cache {
-            return None;
-        }
-        let root = match &self.cache_dir {
-            Some(d) => d.clone(),
-            None => drydock_registry::Cache::default_root().ok()?,
-        };
-        Some(LayerCache::new(root.join("layers")))
-    }
-
-    pub fn limits(&self) -> Limits {
-        Limits {
-            max_layer_size: self.max_layer_size,
-            max_file_size: self.max_file_size,
-        }
-    }
-
-    pub fn open(&self, platform_explicit: bool) -> anyhow::Result<Target> {
+    /// The resolved target settings the scan pipeline takes.
+    pub fn spec(&self, platform_explicit: bool) -> anyhow::Result<TargetSpec> {
         let platform: Platform = self.platform.parse()?;
-        let opts = OpenOptions {
-            platform,
-            platform_explicit,
-            limits: self.limits(),
-        };
-        let Some(reference) = drydock_registry::remote_reference(&self.target) else {
-            return Ok(drydock_image::open(&self.target, &opts)?);
-        };
-        let reference = reference.with_context(|| {
-            format!(
-                "`{}` is neither an existing path nor an image reference",
-                self.target
-            )
-        })?;
         let credentials = match &self.username {
             None => None,
             Some(user) => {
@@ -152,31 +130,26 @@ impl TargetArgs {
                 ))
             }
         };
-        let pull = drydock_registry::PullOptions {
-            platform: opts.platform.clone(),
+        Ok(TargetSpec {
+            target: self.target.clone(),
+            platform,
             platform_explicit,
-            client: drydock_registry::ClientOptions {
+            limits: Limits {
+                max_layer_size: self.max_layer_size,
+                max_image_size: self.max_image_size,
+                max_file_size: self.max_file_size,
+            },
+            input_kind: self.input_kind,
+            cache_dir: self.cache_dir.clone(),
+            no_cache: self.no_cache,
+            cache_max_size: self.cache_max_size,
+            strict: self.strict,
+            registry: Registry {
                 credentials,
                 insecure: self.insecure,
                 ca_file: self.registry_ca.clone(),
-                ..Default::default()
             },
-            cache_dir: self.cache_dir.clone(),
-            max_cache_size: self.cache_max_size,
-        };
-        let pulled = drydock_registry::pull(&reference, &pull)?;
-        let layout = pulled.layout.to_str().with_context(|| {
-            format!("the cache path `{}` is not UTF-8", pulled.layout.display())
-        })?;
-        Ok(drydock_image::open(layout, &opts)?)
-    }
-}
-
-/// Which analyzers run, from what the command is and what the target turned out to be.
-pub fn mode_for(target: &Target) -> Mode {
-    match target {
-        Target::Image(_) => Mode::Image,
-        Target::Dir(_) => Mode::Fs,
+        })
     }
 }
 
@@ -185,42 +158,10 @@ pub fn inventory(
     args: &TargetArgs,
     platform_explicit: bool,
 ) -> anyhow::Result<(Target, InventoryResult)> {
-    let target = args.open(platform_explicit)?;
-    let opts = drydock_inventory::Options {
-        limits: args.limits(),
-        cache: args.layer_cache(),
-    };
-    let result = drydock_inventory::inventory(&target, mode_for(&target), &opts)
-        .with_context(|| format!("reading `{}`", args.target))?;
-    if let (Some(max), Some(cache)) = (args.cache_max_size, &opts.cache)
-        && let Err(e) = cache.prune(max)
-    {
-        tracing::warn!(
-            "could not prune the layer cache `{}`: {e}",
-            cache.root().display()
-        );
-    }
-    if args.strict
-        && let Some(w) = result.inventory.warnings.first()
-    {
-        anyhow::bail!(
-            "{} (--strict; {} warning(s) in all)",
-            w,
-            result.inventory.warnings.len()
-        );
-    }
-    for w in &result.inventory.warnings {
-        tracing::warn!("{w}");
-    }
+    let spec = args.spec(platform_explicit)?;
+    let target = drydock_scan::open(&spec)?;
+    let result = drydock_scan::inventory(&spec, &target)?;
     Ok((target, result))
-}
-
-/// The report's description of the target.
-pub fn target_kind(target: &Target) -> &'static str {
-    match target {
-        Target::Image(i) => i.kind.as_str(),
-        Target::Dir(_) => "directory",
-    }
 }
 
 pub fn warnings_of(result: &InventoryResult) -> Vec<ScanWarning> {

@@ -1,0 +1,263 @@
+//! The scan pipeline as a library: a target and settings in, a [`Report`] and a gate out.
+//!
+//! `drydock image`, `drydock fs`, `drydock sbom`, `drydock fleet scan` (and later `drydock serve`)
+//! all call this one pipeline:
+//!
+//! ```text
+//! TargetSpec ──open──► Target ──inventory──► Inventory ──match (Db)──► Findings
+//!            ──policy──► Decisions ──► Report (+ gate outcome)
+//! ```
+//!
+//! - [`TargetSpec`]: what to scan and how to read it (platform, limits, layer cache, registry).
+//! - [`open`] opens a local target or pulls a registry reference; [`inventory`] walks it.
+//! - [`scan`] runs the whole pipeline for one target; [`ScanOutcome`] carries the report, the
+//!   gate and the layer-cache counters a fleet run records.
+//! - [`identity_repository`] names the repository of a target for the finding identity
+//!   (see [`drydock_match::identity`]).
+//!
+//! ```no_run
+//! use drydock_scan::{Kind, ScanSettings, TargetSpec};
+//! let db = drydock_advisory::Db::open(std::path::Path::new("drydock.db"))?;
+//! let spec = TargetSpec::new("alpine.tar");
+//! let settings = ScanSettings::default();
+//! let out = drydock_scan::scan(&spec, Kind::Image, &db, &settings)?;
+//! println!("{} findings", out.report.reported_count());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod error;
+mod target;
+
+use drydock_advisory::Db;
+use drydock_image::Target;
+use drydock_inventory::InventoryResult;
+use drydock_match::MatchOptions;
+use drydock_package::ScanWarning;
+use drydock_policy::{Date, Policy, Verdict};
+use drydock_report::{Gate, LayerSummary, Report, ReportKind, TargetReport};
+
+pub use error::ScanError;
+pub use target::{Registry, TargetSpec, identity_repository, inventory, open, target_kind};
+
+/// Which command is scanning: it decides what a target may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `drydock image`: an image only (a directory is an error naming `drydock fs`).
+    Image,
+    /// `drydock fs`: a directory only, never a registry pull.
+    Fs,
+    /// Whatever the target turns out to be (fleet files may list both).
+    Any,
+}
+
+/// What the policy and the gate need beyond the target.
+#[derive(Debug, Clone, Default)]
+pub struct ScanSettings {
+    pub policy: Policy,
+    pub match_options: MatchOptions,
+    /// `--fail-on-warnings`: RustSec notices fail the gate too.
+    pub fail_on_warnings: bool,
+    /// Whether a gate was asked for (`--exit-code`, `--fail-on`, `--fail-on-warnings`): only
+    /// then does the report carry a [`Gate`].
+    pub gate_requested: bool,
+    /// The day expiry dates are judged against; `None` is today (tests inject a clock).
+    pub today: Option<Date>,
+}
+
+/// One scanned target.
+#[derive(Debug)]
+pub struct ScanOutcome {
+    pub report: Report,
+    /// Whether something failed the gate (findings at or above `--fail-on`, or notices with
+    /// `fail_on_warnings`).
+    pub gate_failed: bool,
+    /// The repository part of the finding identity.
+    pub repository: String,
+    /// Layers walked and layers served from the layer cache.
+    pub layers_analysed: usize,
+    pub layers_cached: usize,
+}
+
+/// Runs the pipeline for one target.
+pub fn scan(
+    spec: &TargetSpec,
+    kind: Kind,
+    db: &Db,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
+    // `drydock fs` reads directories only: never pull a registry reference for it.
+    if kind == Kind::Fs && !std::path::Path::new(&spec.target).exists() {
+        return Err(ScanError::Usage(format!(
+            "`{}`: no such directory",
+            spec.target
+        )));
+    }
+    let target = open(spec)?;
+    match (&target, kind) {
+        (Target::Dir(p), Kind::Image) => {
+            return Err(ScanError::Usage(format!(
+                "`{}` is a directory, not an image: use `drydock fs {}`",
+                p.display(),
+                p.display()
+            )));
+        }
+        (Target::Image(_), Kind::Fs) => {
+            return Err(ScanError::Usage(format!(
+                "`{}` is an image: use `drydock image {}`",
+                spec.target, spec.target
+            )));
+        }
+        _ => {}
+    }
+    let result = inventory(spec, &target)?;
+    scan_inventory(spec, &target, result, db, settings)
+}
+
+/// The pipeline after the layer walk: match, decide, report.
+pub fn scan_inventory(
+    spec: &TargetSpec,
+    target: &Target,
+    result: InventoryResult,
+    db: &Db,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
+    let repository = identity_repository(spec, target);
+    let layers_cached = result.layers.iter().filter(|l| l.from_cache).count();
+    let layers_analysed = result.layers.len() - layers_cached;
+    let errors = result.inventory.warnings.clone();
+    let mut matched = drydock_match::match_inventory(
+        &target.name(),
+        &result.inventory,
+        db,
+        &settings.match_options,
+    )
+    .map_err(|e| ScanError::Match {
+        target: spec.target.clone(),
+        source: e,
+    })?;
+    drydock_match::identity::assign(&mut matched.findings, &repository);
+    let mut tr = target_report(target, result);
+    for w in &matched.warnings {
+        tracing::warn!("{w}");
+    }
+    let today = settings.today.unwrap_or_else(Date::today);
+    let outcome = drydock_policy::decide(matched.findings, &settings.policy, today)?;
+    for n in &outcome.notices {
+        tracing::warn!("{}: {}", n.source, n.message);
+    }
+    tr.findings = outcome.decisions;
+    tr.notices = matched.notices;
+    let warnings_fail = settings.fail_on_warnings && !tr.notices.is_empty();
+    let counted = tr
+        .findings
+        .iter()
+        .filter(|d| d.verdict == Verdict::Fail)
+        .count()
+        + if settings.fail_on_warnings {
+            tr.notices.len()
+        } else {
+            0
+        };
+    let gate_failed = outcome.gate_failed || warnings_fail;
+
+    let mut report = Report::new(ReportKind::Vulnerability, now_rfc3339());
+    report.errors = errors;
+    report
+        .errors
+        .extend(matched.warnings.iter().map(|w| ScanWarning {
+            path: String::new(),
+            layer: None,
+            source: "match".into(),
+            message: w.clone(),
+        }));
+    report.policy_notices = outcome.notices;
+    if settings.gate_requested {
+        report.gate = Some(Gate {
+            failed: gate_failed,
+            fail_on: settings.policy.fail_on,
+            counted,
+        });
+    }
+    report.targets.push(tr);
+    Ok(ScanOutcome {
+        report,
+        gate_failed,
+        repository,
+        layers_analysed,
+        layers_cached,
+    })
+}
+
+/// An SBOM report (inventory only) of one target.
+pub fn sbom(spec: &TargetSpec) -> Result<Report, ScanError> {
+    let target = open(spec)?;
+    let result = inventory(spec, &target)?;
+    let mut report = Report::new(ReportKind::Sbom, now_rfc3339());
+    report.errors = result.inventory.warnings.clone();
+    report.targets.push(target_report(&target, result));
+    Ok(report)
+}
+
+/// The report's description of a scanned target.
+pub fn target_report(target: &Target, result: InventoryResult) -> TargetReport {
+    let mut t = TargetReport::new(target.name(), target_kind(target));
+    if let Target::Image(img) = target {
+        t.digest = img
+            .manifest_digest
+            .as_ref()
+            .or(img.config_digest.as_ref())
+            .map(|d| d.to_string());
+        t.platform = img.platform.clone();
+    }
+    t.layers = result
+        .layers
+        .iter()
+        .filter(|l| l.diff_id.is_some())
+        .map(|l| LayerSummary {
+            index: l.index,
+            digest: l.digest.as_ref().map(|d| d.to_string()),
+            diff_id: l.diff_id.as_ref().map(|d| d.to_string()),
+            size: l.size,
+            created_by: l.created_by.clone(),
+        })
+        .collect();
+    t.set_inventory(result.inventory.os, result.inventory.packages);
+    t
+}
+
+/// Now, RFC 3339 UTC, to the second. `SOURCE_DATE_EPOCH` pins it (reproducible reports, tests).
+pub fn now_rfc3339() -> String {
+    rfc3339(now_unix())
+}
+
+/// Now as Unix seconds; `SOURCE_DATE_EPOCH` pins it.
+pub fn now_unix() -> i64 {
+    std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        })
+}
+
+/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ`; beyond jiff's range (the years -9999 to 9999)
+/// it stops at that range's first or last second.
+pub fn rfc3339(secs: i64) -> String {
+    use jiff::Timestamp;
+    let secs = secs.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+    Timestamp::from_second(secs)
+        .expect("clamped into jiff's range")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+    }
+}
