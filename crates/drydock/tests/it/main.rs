@@ -4,6 +4,7 @@ mod cache;
 mod cvss;
 mod db;
 mod fixtures;
+mod misconfig;
 mod registry;
 mod sbom;
 mod scan;
