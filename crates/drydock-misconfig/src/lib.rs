@@ -197,7 +197,7 @@ pub fn scan_image(target: &drydock_image::Target, opts: &Options) -> Result<Outc
                 let system = ["usr/", "bin/", "sbin/", "lib"]
                     .iter()
                     .any(|p| f.path.starts_with(p));
-                if !owned.contains(&f.path) && !(rpm && system) {
+                if !owned.contains(files::canonical(&f.path)) && !(rpm && system) {
                     let kind = match (mode & 0o4000 != 0, mode & 0o2000 != 0) {
                         (true, true) => "setuid+setgid",
                         (true, false) => "setuid",
@@ -224,7 +224,7 @@ pub fn scan_image(target: &drydock_image::Target, opts: &Options) -> Result<Outc
                         cat::CREDENTIAL_FILE.severity,
                         layer_ev(f.layer, &f.path, None, None),
                     ));
-                } else if !owned.contains(&f.path) {
+                } else if !owned.contains(files::canonical(&f.path)) {
                     for h in &t.hits {
                         out.findings.push(MisconfigFinding::new(
                             &cat::SECRET_IN_FILE,
@@ -264,7 +264,10 @@ pub fn scan_image(target: &drydock_image::Target, opts: &Options) -> Result<Outc
     // Secrets that a later layer deleted or replaced.
     let hidden: Vec<_> = files::hidden(&visitor.seen(), &visible)
         .into_iter()
-        .filter(|s| s.credential.is_some() || (!s.hits.is_empty() && !owned.contains(&s.path)))
+        .filter(|s| {
+            s.credential.is_some()
+                || (!s.hits.is_empty() && !owned.contains(files::canonical(&s.path)))
+        })
         .collect();
     if is_image && !hidden.is_empty() {
         let mut located = BTreeMap::new();

@@ -376,13 +376,29 @@ pub fn accounts(
     (empty, uid0)
 }
 
-/// The package-owned paths and whether an rpm database was seen.
+/// A path as package ownership compares it: merged-/usr systems list `/bin/mount` in dpkg
+/// while the file sits at `usr/bin/mount` (and the reverse), so `usr/` is dropped before
+/// `bin`, `sbin` and `lib*`.
+pub fn canonical(path: &str) -> &str {
+    let p = path.trim_start_matches('/');
+    match p.strip_prefix("usr/") {
+        Some(rest)
+            if rest.starts_with("bin/") || rest.starts_with("sbin/") || rest.starts_with("lib") =>
+        {
+            rest
+        }
+        _ => p,
+    }
+}
+
+/// The package-owned paths (canonical, see [`canonical`]) and whether an rpm database was
+/// seen.
 pub fn owned_paths<'a>(outputs: impl Iterator<Item = &'a Output>) -> (BTreeSet<String>, bool) {
     let mut owned = BTreeSet::new();
     let mut rpm = false;
     for o in outputs {
         match o {
-            Output::Owned(paths) => owned.extend(paths.iter().cloned()),
+            Output::Owned(paths) => owned.extend(paths.iter().map(|p| canonical(p).to_string())),
             Output::RpmDb => rpm = true,
             _ => {}
         }
@@ -446,6 +462,8 @@ mod tests {
 
     #[test]
     fn skips() {
+        assert_eq!(canonical("usr/bin/mount"), canonical("/bin/mount"));
+        assert_eq!(canonical("usr/local/bin/x"), "usr/local/bin/x");
         assert!(skipped_path("usr/share/doc/x/README"));
         assert!(skipped_path("usr/lib/python3/dist-packages/x/test_key.pem"));
         assert!(skipped_path("opt/app/lib/libx.so.1"));
