@@ -14,6 +14,8 @@ use crate::auth::{self, Challenge, CredentialSource, Credentials, Secret};
 use crate::error::{RegistryError, Result};
 use crate::reference::Reference;
 
+pub mod repository;
+
 /// How to talk to a registry.
 #[derive(Debug, Clone, Default)]
 pub struct ClientOptions {

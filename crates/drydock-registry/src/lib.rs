@@ -43,6 +43,7 @@ use serde::Deserialize;
 pub use auth::{CredentialSource, Credentials, Secret, docker_config_path, from_docker_config};
 pub use cache::{Cache, Removed};
 pub use client::ClientOptions;
+pub use client::repository::{FetchedManifest, Repository};
 pub use error::{RegistryError, Result};
 pub use reference::{DOCKER_HUB, Reference, remote_reference};
 
