@@ -33,7 +33,7 @@ use drydock_image::Target;
 use drydock_inventory::InventoryResult;
 use drydock_match::MatchOptions;
 use drydock_package::ScanWarning;
-use drydock_policy::{Date, Policy, Verdict};
+use drydock_policy::{Date, Decision, Policy, Verdict};
 use drydock_report::{Gate, LayerSummary, Report, ReportKind, TargetReport};
 
 pub use error::ScanError;
@@ -62,6 +62,19 @@ pub struct ScanSettings {
     pub gate_requested: bool,
     /// The day expiry dates are judged against; `None` is today (tests inject a clock).
     pub today: Option<Date>,
+    /// Triage from a history store (or anything else that suppresses or annotates findings by
+    /// identity), applied after the policy.
+    pub suppressor: Option<std::sync::Arc<dyn Suppressor>>,
+    /// The releases the target belongs to (fleet scans), for release-scoped triage.
+    pub releases: Vec<String>,
+}
+
+/// Suppresses or annotates decisions after the policy ran: triage records kept in the history
+/// store implement it (`drydock image --store`, `drydock fleet scan`). It may set a decision's
+/// verdict to [`Verdict::Suppressed`] with a reason, `suppressed_by` and expiry; the gate is
+/// computed after it.
+pub trait Suppressor: Send + Sync + std::fmt::Debug {
+    fn apply(&self, repository: &str, releases: &[String], decisions: &mut [Decision], today: Date);
 }
 
 /// One scanned target.
@@ -141,7 +154,11 @@ pub fn scan_inventory(
         tracing::warn!("{w}");
     }
     let today = settings.today.unwrap_or_else(Date::today);
-    let outcome = drydock_policy::decide(matched.findings, &settings.policy, today)?;
+    let mut outcome = drydock_policy::decide(matched.findings, &settings.policy, today)?;
+    if let Some(s) = &settings.suppressor {
+        s.apply(&repository, &settings.releases, &mut outcome.decisions, today);
+        outcome.gate_failed = outcome.decisions.iter().any(|d| d.verdict == Verdict::Fail);
+    }
     for n in &outcome.notices {
         tracing::warn!("{}: {}", n.source, n.message);
     }

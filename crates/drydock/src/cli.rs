@@ -46,6 +46,10 @@ pub enum Command {
     /// Build, update and inspect the vulnerability database.
     #[command(subcommand)]
     Db(cmd::db::DbCommand),
+    /// Sign a JSON scan report as an attestation about an image digest (cosign's vuln predicate).
+    Attest(cmd::attest::AttestArgs),
+    /// Check a signed scan attestation: key, subject digest, type, age, denied severities.
+    VerifyAttestation(cmd::verify_attestation::VerifyAttestationArgs),
 }
 
 pub fn init_logging(g: &GlobalArgs) {

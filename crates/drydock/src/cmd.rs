@@ -1,5 +1,6 @@
 //! One module per subcommand; each turns its raw flags into settings and runs.
 
+pub mod attest;
 pub mod cache;
 pub mod config;
 pub mod cvss;
@@ -9,6 +10,7 @@ mod report;
 pub mod sbom;
 pub mod scan;
 mod target;
+pub mod verify_attestation;
 pub mod version;
 
 use std::process::ExitCode;
@@ -25,5 +27,7 @@ pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
         Command::Config(a) => config::run(a),
         Command::Cache(c) => cache::run(c),
         Command::Db(c) => db::run(c),
+        Command::Attest(a) => attest::run(a),
+        Command::VerifyAttestation(a) => verify_attestation::run(a),
     }
 }

@@ -124,6 +124,8 @@ pub fn settings(args: &ScanArgs) -> anyhow::Result<ScanSettings> {
         // A gate is reported when one was asked for.
         gate_requested: args.exit_code.is_some() || args.fail_on.is_some() || args.fail_on_warnings,
         today: None,
+        suppressor: None,
+        releases: Vec::new(),
     })
 }
 
