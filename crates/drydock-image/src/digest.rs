@@ -141,6 +141,64 @@ impl<R: Read> Read for LimitReader<R> {
     }
 }
 
+/// Uncompressed bytes all layers of one image may expand to together, shared by the threads
+/// that walk them.
+#[derive(Debug)]
+pub(crate) struct Budget {
+    used: std::sync::atomic::AtomicU64,
+    limit: u64,
+}
+
+/// Marker payload of the io::Error a [`Budget`] trips with.
+#[derive(Debug)]
+pub(crate) struct BudgetSpent;
+
+impl std::fmt::Display for BudgetSpent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("image size limit exceeded")
+    }
+}
+impl std::error::Error for BudgetSpent {}
+
+pub(crate) fn is_budget_spent(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<BudgetSpent>())
+}
+
+impl Budget {
+    pub fn new(limit: u64) -> Budget {
+        Budget {
+            used: std::sync::atomic::AtomicU64::new(0),
+            limit,
+        }
+    }
+
+    pub fn limit(&self) -> u64 {
+        self.limit
+    }
+
+    fn spend(&self, n: u64) -> io::Result<()> {
+        let before = self.used.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        if before.saturating_add(n) > self.limit {
+            return Err(io::Error::other(BudgetSpent));
+        }
+        Ok(())
+    }
+}
+
+/// Charges every byte read through it to a [`Budget`].
+pub(crate) struct BudgetReader<'a, R> {
+    pub inner: R,
+    pub budget: &'a Budget,
+}
+
+impl<R: Read> Read for BudgetReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.budget.spend(n as u64)?;
+        Ok(n)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,9 @@
 //! A directory as a single layer: a checkout, or an unpacked root filesystem. Symlinks are
 //! never followed on disk; wanted links are resolved inside the directory like image links.
+//! Only regular files are opened, non-blocking and without following a final symlink, so a
+//! FIFO or device put where a wanted file should be is skipped, never waited on. Paths longer
+//! than `PATH_MAX` cannot be opened by path; they are counted in one warning, not skipped
+//! silently.
 
 use std::fs;
 use std::io::Read;
@@ -7,7 +11,7 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::Path;
 
 use crate::error::{ImageError, Result};
-use crate::walk::LayerWalk;
+use crate::walk::{LayerWalk, PathMeta};
 use crate::{EntryKind, FileMeta, FileVisitor, LayerInfo, Limits, Scan, WalkWarning};
 
 pub(crate) fn scan<V: FileVisitor>(
@@ -21,6 +25,8 @@ pub(crate) fn scan<V: FileVisitor>(
         .dev();
     let mut stack = vec![String::new()];
     let mut buf = Vec::new();
+    // Entries whose full path is too long to stat or open: (count, first path).
+    let mut too_long: (u64, Option<String>) = (0, None);
     while let Some(rel) = stack.pop() {
         let dir = if rel.is_empty() {
             root.to_path_buf()
@@ -47,11 +53,38 @@ pub(crate) fn scan<V: FileVisitor>(
             } else {
                 format!("{rel}/{name}")
             };
-            let Ok(meta) = fs::symlink_metadata(entry.path()) else {
-                continue;
+            // `DirEntry::metadata` stats relative to the open directory, so it works whatever
+            // the path's length; opening by path does not.
+            let meta = match entry.metadata() {
+                Ok(m) => m,
+                Err(e) => {
+                    walk.warnings.push(WalkWarning {
+                        path: path.clone(),
+                        message: format!("cannot stat: {e}"),
+                    });
+                    continue;
+                }
             };
-            walk.paths.insert(path.clone());
             let ft = meta.file_type();
+            if path.len() + root.as_os_str().len() >= crate::merge::MAX_PATH {
+                too_long.0 += 1;
+                too_long.1.get_or_insert(path);
+                continue;
+            }
+            walk.paths.insert(
+                path.clone(),
+                if ft.is_dir() {
+                    PathMeta::Dir
+                } else if ft.is_file() {
+                    PathMeta::File(FileMeta {
+                        size: meta.len(),
+                        mode: meta.permissions().mode(),
+                        kind: EntryKind::File,
+                    })
+                } else {
+                    PathMeta::Other
+                },
+            );
             if ft.is_dir() {
                 // Stay on one filesystem (no /proc, /sys when scanning `/`).
                 if meta.dev() == root_dev && !visitor.skip_dir(&path) {
@@ -104,6 +137,16 @@ pub(crate) fn scan<V: FileVisitor>(
             }
         }
     }
+    if let (n, Some(first)) = too_long {
+        let cut: String = first.chars().take(120).collect();
+        walk.warnings.push(WalkWarning {
+            path: cut,
+            message: format!(
+                "{n} path(s) longer than PATH_MAX ({} bytes) were not read (this is the first, cut)",
+                crate::merge::MAX_PATH
+            ),
+        });
+    }
     let layers = vec![LayerInfo {
         index: 0,
         digest: None,
@@ -113,7 +156,7 @@ pub(crate) fn scan<V: FileVisitor>(
         size: walk.size,
         from_cache: false,
     }];
-    crate::finish(vec![walk], layers, |_, wanted| {
+    crate::finish(visitor, vec![walk], layers, |_, wanted| {
         let mut out = Vec::new();
         for (target, aliases) in wanted {
             // `target` is resolved through our own symlink map, so no component is a link.
@@ -131,9 +174,21 @@ pub(crate) fn scan<V: FileVisitor>(
     })
 }
 
+/// Reads a regular file, at most `limit` bytes. Opened non-blocking and without following a
+/// final symlink, then checked: a FIFO, socket or device is refused, never read or waited on.
 fn read_bounded(path: &Path, limit: u64, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    use rustix::fs::{FileType, Mode, OFlags};
     buf.clear();
-    let f = fs::File::open(path)?;
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY,
+        Mode::empty(),
+    )?;
+    let st = rustix::fs::fstat(&fd)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let f = fs::File::from(fd);
     f.take(limit + 1).read_to_end(buf)?;
     if buf.len() as u64 > limit {
         return Err(std::io::Error::other("over the size bound"));

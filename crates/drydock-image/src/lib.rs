@@ -45,9 +45,11 @@ mod merge;
 mod platform;
 mod source;
 mod store;
+mod tar;
+pub mod text;
 mod walk;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,6 +60,7 @@ pub use error::{ImageError, Result};
 pub use platform::Platform;
 
 use cache::{Capture, FileIdentity, NoCache, WalkCache};
+use digest::Budget;
 use merge::Node;
 use store::BlobStore;
 use walk::{Expect, LayerWalk};
@@ -65,8 +68,11 @@ use walk::{Expect, LayerWalk};
 /// Bounds that keep hostile input from exhausting memory or disk.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Uncompressed bytes one layer (or a compressed archive) may expand to.
+    /// Uncompressed bytes one layer may expand to.
     pub max_layer_size: u64,
+    /// Uncompressed bytes all layers of an image (each distinct layer once), or a compressed
+    /// archive, may expand to together.
+    pub max_image_size: u64,
     /// Largest file handed to a visitor; bigger wanted files are skipped with a warning.
     pub max_file_size: u64,
 }
@@ -75,6 +81,7 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_layer_size: 32 << 30,
+            max_image_size: 64 << 30,
             max_file_size: 512 << 20,
         }
     }
@@ -88,6 +95,33 @@ pub struct OpenOptions {
     /// an error instead of being taken as the only choice.
     pub platform_explicit: bool,
     pub limits: Limits,
+    /// What the target is, when detection must not decide (`--input-kind`).
+    pub input_kind: Option<InputKind>,
+}
+
+/// What a target is taken for, overriding detection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    /// `docker save` output.
+    DockerArchive,
+    /// An OCI layout directory or an OCI archive.
+    Oci,
+    /// A root filesystem: a directory or a tarball.
+    Rootfs,
+}
+
+impl std::str::FromStr for InputKind {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "docker-archive" => Ok(InputKind::DockerArchive),
+            "oci" | "oci-layout" | "oci-archive" => Ok(InputKind::Oci),
+            "rootfs" => Ok(InputKind::Rootfs),
+            _ => Err(format!(
+                "unknown input kind `{s}` (expected docker-archive, oci or rootfs)"
+            )),
+        }
+    }
 }
 
 /// What kind of entry a path is in a layer.
@@ -99,7 +133,7 @@ pub enum EntryKind {
 }
 
 /// What a visitor knows about a file before deciding to read it.
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FileMeta {
     pub size: u64,
     pub mode: u32,
@@ -223,6 +257,43 @@ pub struct Scan<O> {
     pub warnings: Vec<WalkWarning>,
 }
 
+/// Entry points for the fuzz targets in `fuzz/`: not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    /// Reads every header of a tar stream and the content of every file.
+    pub fn tar_entries(data: &[u8]) -> std::io::Result<usize> {
+        crate::tar::fuzz_entries(data)
+    }
+
+    struct Everything;
+    impl crate::FileVisitor for Everything {
+        type Output = usize;
+        fn wants(&self, _: &str, _: &crate::FileMeta) -> bool {
+            true
+        }
+        fn visit(&self, _: &str, _: &crate::FileMeta, content: &[u8]) -> usize {
+            content.len()
+        }
+    }
+
+    /// Opens `path` as a target is opened (docker-archive, OCI archive, rootfs tarball,
+    /// detected or `kind`) and walks it wanting every file, with small bounds.
+    pub fn open_and_scan(path: &str, kind: Option<crate::InputKind>) -> crate::Result<usize> {
+        let limits = crate::Limits {
+            max_layer_size: 64 << 20,
+            max_image_size: 128 << 20,
+            max_file_size: 1 << 20,
+        };
+        let opts = crate::OpenOptions {
+            limits: limits.clone(),
+            input_kind: kind,
+            ..Default::default()
+        };
+        let scan = crate::open(path, &opts)?.scan_with(&Everything, &limits)?;
+        Ok(scan.files.len())
+    }
+}
+
 /// Opens a target: a path to an archive, layout or directory, or `LAYOUT:TAG`.
 pub fn open(target: &str, opts: &OpenOptions) -> Result<Target> {
     let t = source::open(target, opts)?;
@@ -287,6 +358,7 @@ impl Image {
         visitor: &V,
         limits: &Limits,
         capture: Option<&Capture>,
+        budget: &Budget,
     ) -> Result<LayerWalk<V::Output>> {
         let layer = &self.layers[i];
         let reader = self.store.open(&layer.blob)?;
@@ -296,7 +368,15 @@ impl Image {
             .as_ref()
             .or(layer.expect.diff_id.as_ref())
             .map_or_else(|| self.name.clone(), |d| d.to_string());
-        walk::walk_layer(reader, &name, &layer.expect, limits, visitor, capture)
+        walk::walk_layer(
+            reader,
+            &name,
+            &layer.expect,
+            limits,
+            visitor,
+            capture,
+            budget,
+        )
     }
 
     /// Walks layer `i`, or takes its walk from the cache. The file's identity is taken before
@@ -307,6 +387,7 @@ impl Image {
         visitor: &V,
         limits: &Limits,
         cache: &C,
+        budget: &Budget,
     ) -> Result<(LayerWalk<V::Output>, bool)> {
         let layer = &self.layers[i];
         let identity = FileIdentity::of(&self.store, &layer.blob);
@@ -314,7 +395,7 @@ impl Image {
             tracing::debug!("layer {i} ({}): from the cache", w.diff_id);
             return Ok((w, true));
         }
-        let w = self.walk_one(i, visitor, limits, None)?;
+        let w = self.walk_one(i, visitor, limits, None, budget)?;
         cache.save(identity.as_ref(), &w);
         Ok((w, false))
     }
@@ -334,16 +415,30 @@ impl Image {
         cache: &C,
     ) -> Result<Scan<V::Output>> {
         let n = self.layers.len();
-        let threads = std::thread::available_parallelism()
-            .map_or(2, |p| p.get())
-            .min(n)
-            .max(1);
+        // A layer listed again (the same blob) is walked once, at its last position: applying
+        // it there gives the same merged tree as applying it at every position, since
+        // whatever it writes or deletes, it does last.
+        let mut last_of: HashMap<&str, usize> = HashMap::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            last_of.insert(l.blob.as_str(), i);
+        }
+        let repeat_of: Vec<Option<usize>> = (0..n)
+            .map(|i| {
+                let last = last_of[self.layers[i].blob.as_str()];
+                (last != i).then_some(last)
+            })
+            .collect();
+        let budget = Budget::new(limits.max_image_size);
         // Largest blobs first: the biggest layer is the longest job, and starting it last
         // would leave one core idle while it finishes.
-        let mut order: Vec<usize> = (0..n).collect();
+        let mut order: Vec<usize> = (0..n).filter(|&i| repeat_of[i].is_none()).collect();
         order.sort_by_key(|&i| {
             std::cmp::Reverse(self.store.blob_size(&self.layers[i].blob).unwrap_or(0))
         });
+        let threads = std::thread::available_parallelism()
+            .map_or(2, |p| p.get())
+            .min(order.len())
+            .max(1);
         let next = AtomicUsize::new(0);
         let results: Mutex<Vec<Option<WalkResult<V::Output>>>> =
             Mutex::new((0..n).map(|_| None).collect());
@@ -351,7 +446,7 @@ impl Image {
             for _ in 0..threads {
                 s.spawn(|| {
                     while let Some(&i) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                        let r = self.walk_or_load(i, visitor, limits, cache);
+                        let r = self.walk_or_load(i, visitor, limits, cache, &budget);
                         let failed = r.is_err();
                         results
                             .lock()
@@ -364,9 +459,24 @@ impl Image {
                 });
             }
         });
+        let mut results = results.into_inner().expect("threads joined");
+        for i in 0..n {
+            if let Some(last) = repeat_of[i] {
+                results[i] = match &results[last] {
+                    Some(Ok((w, c))) => {
+                        let mut empty = LayerWalk::empty();
+                        empty.blob_digest = w.blob_digest.clone();
+                        empty.diff_id = w.diff_id.clone();
+                        empty.size = w.size;
+                        Some(Ok((empty, *c)))
+                    }
+                    _ => None,
+                };
+            }
+        }
         let mut walks = Vec::with_capacity(n);
         let mut cached = Vec::with_capacity(n);
-        for r in results.into_inner().expect("threads joined") {
+        for r in results {
             match r {
                 Some(Ok((w, c))) => {
                     walks.push(w);
@@ -398,12 +508,21 @@ impl Image {
             })
             .collect();
         let diff_ids: Vec<Digest> = walks.iter().map(|w| w.diff_id.clone()).collect();
-        finish(walks, layers, |layer, capture| {
+        finish(visitor, walks, layers, |layer, capture| {
             let diff_id = &diff_ids[layer];
             if let Some(files) = cache.load_capture(diff_id, capture) {
                 return Ok(files);
             }
-            let files = self.walk_one(layer, visitor, limits, Some(capture))?.files;
+            // Second passes re-read layers the first pass bounded (or the cache verified).
+            let files = self
+                .walk_one(
+                    layer,
+                    visitor,
+                    limits,
+                    Some(capture),
+                    &Budget::new(u64::MAX),
+                )?
+                .files;
             cache.save_capture(diff_id, capture, &files);
             Ok(files)
         })
@@ -414,14 +533,17 @@ impl Image {
 type WalkResult<O> = Result<(LayerWalk<O>, bool)>;
 
 /// Merges walked layers, resolves wanted links (reading their targets in a second pass where
-/// the target was not read the first time), and collects the visible wanted files.
-pub(crate) fn finish<O, F>(
-    walks: Vec<LayerWalk<O>>,
+/// the target was not read the first time), finds wanted paths that only exist through a
+/// directory symlink, and collects the visible wanted files.
+pub(crate) fn finish<V, F>(
+    visitor: &V,
+    walks: Vec<LayerWalk<V::Output>>,
     layers: Vec<LayerInfo>,
     mut capture: F,
-) -> Result<Scan<O>>
+) -> Result<Scan<V::Output>>
 where
-    F: FnMut(usize, &Capture) -> Result<Vec<(String, O)>>,
+    V: FileVisitor,
+    F: FnMut(usize, &Capture) -> Result<Vec<(String, V::Output)>>,
 {
     let mut warnings: Vec<WalkWarning> = walks
         .iter()
@@ -436,15 +558,33 @@ where
     // layer → target path → link paths to visit with the target's content.
     let mut captures: BTreeMap<usize, Capture> = BTreeMap::new();
     let mut link_layer: BTreeMap<String, usize> = BTreeMap::new();
+    let unresolved = |path: String, why: merge::Unresolved| WalkWarning {
+        message: match why {
+            merge::Unresolved::Loop => format!(
+                "not read: more than {} symlinks to follow (a loop?)",
+                merge::MAX_LINK_HOPS
+            ),
+            merge::Unresolved::TooLong => format!(
+                "not read: a link target or path is longer than {} bytes",
+                merge::MAX_PATH
+            ),
+        },
+        path,
+    };
     for (layer, path, meta) in wanted_links {
-        let target = match tree.get(&path) {
-            Some(Node::Symlink { layer: l, .. }) if *l == layer => merge::resolve(&tree, &path)
-                .ok_or_else(|| ImageError::SymlinkLoop { path: path.clone() })?,
+        let resolved = match tree.get(&path) {
+            Some(Node::Symlink { layer: l, .. }) if *l == layer => merge::resolve(&tree, &path),
             Some(Node::Hardlink { layer: l, target }) if *l == layer => {
                 merge::resolve(&tree, target)
-                    .ok_or_else(|| ImageError::SymlinkLoop { path: path.clone() })?
             }
             _ => continue, // replaced or deleted by a later layer
+        };
+        let target = match resolved {
+            Ok(t) => t,
+            Err(why) => {
+                warnings.push(unresolved(path, why));
+                continue;
+            }
         };
         match tree.get(&target) {
             Some(Node::File {
@@ -454,7 +594,10 @@ where
                 layer: l,
                 output: None,
             })
-            | Some(Node::Other { layer: l }) => {
+            | Some(Node::Other {
+                layer: l,
+                meta: walk::PathMeta::File(_),
+            }) => {
                 captures
                     .entry(*l)
                     .or_default()
@@ -475,12 +618,36 @@ where
                     .push((path.clone(), meta));
                 link_layer.insert(path, layer);
             }
-            Some(Node::Symlink { .. }) => return Err(ImageError::SymlinkLoop { path }),
+            Some(Node::Symlink { .. }) => warnings.push(unresolved(path, merge::Unresolved::Loop)),
+            // A directory, FIFO or device: never opened (a FIFO would block the scan).
+            Some(Node::Other { .. }) => warnings.push(WalkWarning {
+                path,
+                message: format!("not read: the link leads to `{target}`, not a regular file"),
+            }),
             None => warnings.push(WalkWarning {
                 path,
                 message: format!("dangling link to `{target}`"),
             }),
         }
+    }
+    let through = merge::through_dir_links(&tree, |p, m| visitor.wants(p, m));
+    if through.budget_spent {
+        warnings.push(WalkWarning {
+            path: String::new(),
+            message: format!(
+                "directory symlinks: stopped looking for wanted paths through them after {} paths",
+                merge::ALIAS_BUDGET
+            ),
+        });
+    }
+    for alias in through.aliases {
+        captures
+            .entry(alias.layer)
+            .or_default()
+            .entry(alias.real)
+            .or_default()
+            .push((alias.path.clone(), alias.meta));
+        link_layer.insert(alias.path, alias.layer);
     }
     for (layer, wanted) in &captures {
         for (path, output) in capture(*layer, wanted)? {

@@ -10,8 +10,119 @@ use serde::Deserialize;
 use crate::digest::Digest;
 use crate::error::{ImageError, Result};
 use crate::store::{self, BlobStore};
+use crate::text::shown;
 use crate::walk::{Compression, Expect};
-use crate::{Image, ImageKind, LayerRef, OpenOptions, Target};
+use crate::{Image, ImageKind, InputKind, LayerRef, OpenOptions, Target};
+
+/// The most manifest descriptors an OCI index may list, nested indexes included.
+pub(crate) const MAX_DESCRIPTORS: usize = 4096;
+/// How deep OCI indexes may nest.
+pub(crate) const MAX_INDEX_DEPTH: usize = 4;
+
+/// Decides what an archive is by its structure, not by a file name alone: a docker-archive's
+/// `manifest.json` lists configs and layers that are members of the archive; an OCI archive has
+/// `oci-layout` and `index.json`. Anything else is a root filesystem, and a `manifest.json`
+/// that does not hold up is said to be ignored (a root filesystem may well carry one).
+fn detect_archive(store: &BlobStore, path: &Path) -> InputKind {
+    if store.contains("manifest.json") {
+        match docker_structure(store) {
+            Ok(referenced) => {
+                let stray: Vec<&String> = match store {
+                    BlobStore::Tar { members, .. } => {
+                        let mut v: Vec<&String> = members
+                            .keys()
+                            .filter(|m| !referenced.contains(m.as_str()) && !docker_bookkeeping(m))
+                            .collect();
+                        v.sort();
+                        v
+                    }
+                    BlobStore::Dir(_) => Vec::new(),
+                };
+                if let Some(first) = stray.first() {
+                    tracing::warn!(
+                        "`{}` is read as a docker-archive (its manifest.json lists a config and layers the archive holds), but it also holds {} other file(s) such as `{}`; if it is a root filesystem, pass --input-kind rootfs",
+                        shown(&path.display().to_string()),
+                        stray.len(),
+                        shown(first)
+                    );
+                }
+                return InputKind::DockerArchive;
+            }
+            Err(why) => {
+                tracing::warn!(
+                    "`{}` holds a manifest.json that does not describe a docker-archive ({why}); reading it as {}; pass --input-kind docker-archive to insist",
+                    shown(&path.display().to_string()),
+                    if store.contains("index.json") && store.contains("oci-layout") {
+                        "an OCI archive"
+                    } else {
+                        "a root filesystem"
+                    }
+                );
+            }
+        }
+    }
+    if store.contains("index.json") && store.contains("oci-layout") {
+        InputKind::Oci
+    } else {
+        InputKind::Rootfs
+    }
+}
+
+/// Files `docker save` writes besides the configs and layers a manifest names.
+fn docker_bookkeeping(name: &str) -> bool {
+    matches!(
+        name,
+        "manifest.json" | "repositories" | "index.json" | "oci-layout"
+    ) || name.starts_with("blobs/")
+        || name
+            .rsplit_once('/')
+            .is_some_and(|(_, base)| matches!(base, "json" | "VERSION" | "layer.tar"))
+}
+
+/// The members a docker-archive's `manifest.json` names, when every one of them is in the
+/// archive; else why not.
+fn docker_structure(
+    store: &BlobStore,
+) -> std::result::Result<std::collections::HashSet<String>, String> {
+    let raw = store
+        .read_small("manifest.json")
+        .map_err(|_| "unreadable".to_string())?;
+    let entries: Vec<DockerManifestEntry> =
+        serde_json::from_slice(&raw).map_err(|e| json_error(&e))?;
+    if entries.is_empty() {
+        return Err("it lists no image".into());
+    }
+    let mut referenced = std::collections::HashSet::new();
+    for e in &entries {
+        for name in std::iter::once(&e.config).chain(&e.layers) {
+            let name = name.trim_start_matches("./");
+            if !store.contains(name) {
+                return Err(format!("`{}` is not in the archive", shown(name)));
+            }
+            referenced.insert(name.to_string());
+        }
+    }
+    Ok(referenced)
+}
+
+/// A JSON error without the input's text: serde's messages quote the value they met, and a
+/// "JSON" file may be a host secret behind a symlink or a terminal escape.
+pub(crate) fn json_error(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "unreadable",
+        serde_json::error::Category::Syntax => "not valid JSON",
+        serde_json::error::Category::Eof => "JSON cut short",
+        serde_json::error::Category::Data => {
+            let msg = e.to_string();
+            if msg.starts_with("missing field") || msg.starts_with("duplicate field") {
+                // Field names are ours, not the file's.
+                return msg;
+            }
+            "JSON of an unexpected shape"
+        }
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
 
 const REF_NAME: &str = "org.opencontainers.image.ref.name";
 const CONTAINERD_NAME: &str = "io.containerd.image.name";
@@ -39,7 +150,18 @@ pub(crate) fn open(target: &str, opts: &OpenOptions) -> Result<Target> {
 fn open_path(path: &Path, tag: Option<&str>, opts: &OpenOptions) -> Result<Target> {
     let meta = std::fs::metadata(path).map_err(|e| ImageError::io(path, e))?;
     if meta.is_dir() {
-        if path.join("index.json").is_file() {
+        let oci = match opts.input_kind {
+            Some(InputKind::Oci) => true,
+            Some(InputKind::Rootfs) => false,
+            Some(InputKind::DockerArchive) => {
+                return Err(ImageError::NotAnImage {
+                    path: path.to_path_buf(),
+                    reason: "--input-kind docker-archive needs a file, not a directory".into(),
+                });
+            }
+            None => path.join("index.json").is_file(),
+        };
+        if oci {
             let store = BlobStore::Dir(path.to_path_buf());
             return open_oci(store, path, ImageKind::OciLayout, tag, opts).map(Target::Image);
         }
@@ -57,7 +179,7 @@ fn open_path(path: &Path, tag: Option<&str>, opts: &OpenOptions) -> Result<Targe
     let (tar_path, temp) = match compression {
         Compression::None => (path.to_path_buf(), None),
         c => {
-            let t = store::decompress_to_temp(path, c, opts.limits.max_layer_size)?;
+            let t = store::decompress_to_temp(path, c, opts.limits.max_image_size)?;
             (t.to_path_buf(), Some(Arc::new(t)))
         }
     };
@@ -74,9 +196,13 @@ fn open_path(path: &Path, tag: Option<&str>, opts: &OpenOptions) -> Result<Targe
         members: Arc::new(members),
         _temp: temp,
     };
-    if store.contains("manifest.json") {
+    let kind = match opts.input_kind {
+        Some(k) => k,
+        None => detect_archive(&store, path),
+    };
+    if kind == InputKind::DockerArchive {
         open_docker_archive(store, path, tag).map(Target::Image)
-    } else if store.contains("index.json") && store.contains("oci-layout") {
+    } else if kind == InputKind::Oci {
         open_oci(store, path, ImageKind::OciArchive, tag, opts).map(Target::Image)
     } else {
         if tag.is_some() {
@@ -114,7 +240,7 @@ impl WholeFile {
             BlobStore::Tar { path, _temp, .. } => {
                 let len = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
                 let mut m = std::collections::HashMap::new();
-                m.insert(String::new(), (0, len));
+                m.insert(String::new(), store::Member::whole(len));
                 BlobStore::Tar {
                     path,
                     members: Arc::new(m),
@@ -136,6 +262,10 @@ struct DockerManifestEntry {
     layers: Vec<String>,
 }
 
+fn malformed_json(path: &Path, what: &str, e: serde_json::Error) -> ImageError {
+    malformed(path, what, json_error(&e))
+}
+
 fn malformed(path: &Path, what: &str, e: impl std::fmt::Display) -> ImageError {
     ImageError::Malformed {
         path: format!("{}: {what}", path.display()),
@@ -146,7 +276,7 @@ fn malformed(path: &Path, what: &str, e: impl std::fmt::Display) -> ImageError {
 fn open_docker_archive(store: BlobStore, path: &Path, tag: Option<&str>) -> Result<Image> {
     let raw = store.read_small("manifest.json")?;
     let entries: Vec<DockerManifestEntry> =
-        serde_json::from_slice(&raw).map_err(|e| malformed(path, "manifest.json", e))?;
+        serde_json::from_slice(&raw).map_err(|e| malformed_json(path, "manifest.json", e))?;
     let entry = match tag {
         None => entries.first(),
         Some(t) => entries.iter().find(|e| {
@@ -196,7 +326,7 @@ fn open_docker_archive(store: BlobStore, path: &Path, tag: Option<&str>) -> Resu
         });
     }
     let config: ImageConfiguration =
-        serde_json::from_slice(&config_bytes).map_err(|e| malformed(path, &config_name, e))?;
+        serde_json::from_slice(&config_bytes).map_err(|e| malformed_json(path, &config_name, e))?;
     let diff_ids = config.rootfs().diff_ids();
     if diff_ids.len() != entry.layers.len() {
         return Err(malformed(
@@ -294,9 +424,16 @@ fn open_oci(
 ) -> Result<Image> {
     let index_bytes = store.read_small("index.json")?;
     let index: ImageIndex =
-        serde_json::from_slice(&index_bytes).map_err(|e| malformed(path, "index.json", e))?;
+        serde_json::from_slice(&index_bytes).map_err(|e| malformed_json(path, "index.json", e))?;
     let mut candidates = Vec::new();
-    collect_manifests(&store, path, &index, None, &mut candidates, 0)?;
+    let mut walk = IndexWalk {
+        store: &store,
+        path,
+        visited: std::collections::HashSet::new(),
+        descriptors: 0,
+        out: &mut candidates,
+    };
+    walk.collect(&index, None, 0)?;
     if let Some(t) = tag {
         let available: Vec<String> = candidates
             .iter()
@@ -358,11 +495,11 @@ fn open_oci(
     };
     let manifest_bytes = store.read_verified(&chosen.digest, "manifest")?;
     let manifest: ImageManifest = serde_json::from_slice(&manifest_bytes)
-        .map_err(|e| malformed(path, chosen.digest.as_str(), e))?;
+        .map_err(|e| malformed_json(path, chosen.digest.as_str(), e))?;
     let config_digest = Digest::parse(manifest.config().digest().as_ref())?;
     let config_bytes = store.read_verified(&config_digest, "image config")?;
     let config: ImageConfiguration = serde_json::from_slice(&config_bytes)
-        .map_err(|e| malformed(path, config_digest.as_str(), e))?;
+        .map_err(|e| malformed_json(path, config_digest.as_str(), e))?;
     if opts.platform_explicit
         && !want.matches(
             &config.os().to_string(),
@@ -434,55 +571,80 @@ fn open_oci(
     })
 }
 
-fn collect_manifests(
-    store: &BlobStore,
-    path: &Path,
-    index: &ImageIndex,
-    inherited_ref: Option<&str>,
-    out: &mut Vec<Candidate>,
-    depth: usize,
-) -> Result<()> {
-    if depth > 4 {
-        return Err(malformed(
-            path,
-            "index.json",
-            "indexes nested more than 4 deep",
-        ));
-    }
-    for desc in index.manifests() {
-        let digest = Digest::parse(desc.digest().as_ref())?;
-        let annotation = |key: &str| {
-            desc.annotations()
-                .as_ref()
-                .and_then(|a| a.get(key))
-                .cloned()
-        };
-        let image_name = annotation(CONTAINERD_NAME);
-        let ref_name = annotation(REF_NAME)
-            .or_else(|| image_name.clone())
-            .or_else(|| inherited_ref.map(str::to_string));
-        if is_index(desc.media_type()) {
-            let bytes = store.read_verified(&digest, "index")?;
-            let nested: ImageIndex =
-                serde_json::from_slice(&bytes).map_err(|e| malformed(path, digest.as_str(), e))?;
-            collect_manifests(store, path, &nested, ref_name.as_deref(), out, depth + 1)?;
-        } else {
-            let platform = desc.platform().as_ref().map(|p| {
-                (
-                    p.os().to_string(),
-                    p.architecture().to_string(),
-                    p.variant().clone(),
-                )
-            });
-            out.push(Candidate {
-                digest,
-                platform,
-                ref_name,
-                image_name,
-            });
+/// Expands an OCI index into image manifests: each nested index is read once however often it
+/// is referenced, nesting stops at [`MAX_INDEX_DEPTH`], and at most [`MAX_DESCRIPTORS`]
+/// descriptors are looked at in all (a 68 KB layout of indexes referencing each other twice
+/// would otherwise expand to billions).
+struct IndexWalk<'a> {
+    store: &'a BlobStore,
+    path: &'a Path,
+    visited: std::collections::HashSet<Digest>,
+    descriptors: usize,
+    out: &'a mut Vec<Candidate>,
+}
+
+impl IndexWalk<'_> {
+    fn collect(
+        &mut self,
+        index: &ImageIndex,
+        inherited_ref: Option<&str>,
+        depth: usize,
+    ) -> Result<()> {
+        if depth > MAX_INDEX_DEPTH {
+            return Err(malformed(
+                self.path,
+                "index.json",
+                format!("indexes nested more than {MAX_INDEX_DEPTH} deep; refused"),
+            ));
         }
+        for desc in index.manifests() {
+            self.descriptors += 1;
+            if self.descriptors > MAX_DESCRIPTORS {
+                return Err(malformed(
+                    self.path,
+                    "index.json",
+                    format!(
+                        "more than {MAX_DESCRIPTORS} manifest descriptors (nested indexes included); refused"
+                    ),
+                ));
+            }
+            let digest = Digest::parse(desc.digest().as_ref())?;
+            let annotation = |key: &str| {
+                desc.annotations()
+                    .as_ref()
+                    .and_then(|a| a.get(key))
+                    .cloned()
+            };
+            let image_name = annotation(CONTAINERD_NAME);
+            let ref_name = annotation(REF_NAME)
+                .or_else(|| image_name.clone())
+                .or_else(|| inherited_ref.map(str::to_string));
+            if is_index(desc.media_type()) {
+                if !self.visited.insert(digest.clone()) {
+                    continue; // expanded already
+                }
+                let bytes = self.store.read_verified(&digest, "index")?;
+                let nested: ImageIndex = serde_json::from_slice(&bytes)
+                    .map_err(|e| malformed_json(self.path, digest.as_str(), e))?;
+                self.collect(&nested, ref_name.as_deref(), depth + 1)?;
+            } else {
+                let platform = desc.platform().as_ref().map(|p| {
+                    (
+                        p.os().to_string(),
+                        p.architecture().to_string(),
+                        p.variant().clone(),
+                    )
+                });
+                self.out.push(Candidate {
+                    digest,
+                    platform,
+                    ref_name,
+                    image_name,
+                });
+            }
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -9,16 +9,40 @@ use std::sync::Arc;
 
 use crate::digest::{Digest, LimitReader, is_limit_exceeded};
 use crate::error::{ImageError, Result};
+use crate::tar::{self, SparseMap};
 use crate::walk::Compression;
+
+/// Where a member's data is in an uncompressed archive.
+#[derive(Debug, Clone)]
+pub(crate) struct Member {
+    pub offset: u64,
+    pub stored: u64,
+    /// The member's layout when it was stored sparse (holes read as zeros).
+    pub sparse: Option<Arc<SparseMap>>,
+}
+
+impl Member {
+    pub fn whole(len: u64) -> Member {
+        Member {
+            offset: 0,
+            stored: len,
+            sparse: None,
+        }
+    }
+
+    fn size(&self) -> u64 {
+        self.sparse.as_ref().map_or(self.stored, |m| m.real_size)
+    }
+}
 
 #[derive(Debug, Clone)]
 pub(crate) enum BlobStore {
     /// Files under a directory (an OCI layout root).
     Dir(PathBuf),
-    /// Members of an uncompressed tar: name → (offset, size).
+    /// Members of an uncompressed tar, by name.
     Tar {
         path: PathBuf,
-        members: Arc<HashMap<String, (u64, u64)>>,
+        members: Arc<HashMap<String, Member>>,
         _temp: Option<Arc<tempfile::TempPath>>,
     },
 }
@@ -40,8 +64,11 @@ impl BlobStore {
             BlobStore::Dir(root) => Some((root.join(name), 0, 0)),
             BlobStore::Tar { _temp: Some(_), .. } => None,
             BlobStore::Tar { path, members, .. } => {
-                let &(off, size) = members.get(name)?;
-                Some((path.clone(), off, size))
+                let m = members.get(name)?;
+                // A sparse member is not one byte range of the file.
+                m.sparse
+                    .is_none()
+                    .then(|| (path.clone(), m.offset, m.stored))
             }
         }
     }
@@ -50,7 +77,7 @@ impl BlobStore {
     pub fn blob_size(&self, name: &str) -> Option<u64> {
         match self {
             BlobStore::Dir(root) => std::fs::metadata(root.join(name)).ok().map(|m| m.len()),
-            BlobStore::Tar { members, .. } => members.get(name).map(|&(_, size)| size),
+            BlobStore::Tar { members, .. } => members.get(name).map(Member::size),
         }
     }
 
@@ -63,20 +90,20 @@ impl BlobStore {
 
     pub fn open(&self, name: &str) -> Result<BlobReader> {
         match self {
-            BlobStore::Dir(root) => {
-                let p = root.join(name);
-                let f = File::open(&p).map_err(|e| ImageError::io(&p, e))?;
-                Ok(Box::new(f))
-            }
+            BlobStore::Dir(root) => Ok(Box::new(open_in_layout(root, name)?)),
             BlobStore::Tar { path, members, .. } => {
-                let &(off, size) = members.get(name).ok_or_else(|| ImageError::Malformed {
+                let m = members.get(name).ok_or_else(|| ImageError::Malformed {
                     path: path.display().to_string(),
                     reason: format!("archive has no member `{name}`"),
                 })?;
                 let mut f = File::open(path).map_err(|e| ImageError::io(path, e))?;
-                f.seek(SeekFrom::Start(off))
+                f.seek(SeekFrom::Start(m.offset))
                     .map_err(|e| ImageError::io(path, e))?;
-                Ok(Box::new(f.take(size)))
+                let stored = f.take(m.stored);
+                Ok(match &m.sparse {
+                    None => Box::new(stored),
+                    Some(map) => Box::new(tar::Expanded::new(stored, map.clone())),
+                })
             }
         }
     }
@@ -119,6 +146,36 @@ impl BlobStore {
         }
         Ok(bytes)
     }
+}
+
+/// Opens `name` under an OCI layout directory, refusing a path that leads out of it through a
+/// symlink (`index.json` → a host file would otherwise be read, and maybe quoted in an error)
+/// and anything but a regular file (a FIFO would block). Symlinks inside the layout are fine.
+fn open_in_layout(root: &Path, name: &str) -> Result<File> {
+    use rustix::fs::{FileType, Mode, OFlags};
+    let p = root.join(name);
+    let real = std::fs::canonicalize(&p).map_err(|e| ImageError::io(&p, e))?;
+    let real_root = std::fs::canonicalize(root).map_err(|e| ImageError::io(root, e))?;
+    if !real.starts_with(&real_root) {
+        return Err(ImageError::Malformed {
+            path: p.display().to_string(),
+            reason: "a symlink that leads out of the layout directory; not read".into(),
+        });
+    }
+    let fd = rustix::fs::open(
+        &real,
+        OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOFOLLOW | OFlags::CLOEXEC | OFlags::NOCTTY,
+        Mode::empty(),
+    )
+    .map_err(|e| ImageError::io(&p, e.into()))?;
+    let st = rustix::fs::fstat(&fd).map_err(|e| ImageError::io(&p, e.into()))?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+        return Err(ImageError::Malformed {
+            path: p.display().to_string(),
+            reason: "not a regular file; not read".into(),
+        });
+    }
+    Ok(File::from(fd))
 }
 
 /// Sniffs the compression of a file from its first bytes.
@@ -170,9 +227,10 @@ pub(crate) fn decompress_to_temp(
     Ok(tmp.into_temp_path())
 }
 
-/// Lists the members of an uncompressed tar with their data offsets. Fails on a truncated or
-/// corrupt archive.
-pub(crate) fn index_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>> {
+/// Lists the members of an uncompressed tar with their data offsets, following symlinks and
+/// hard links between members (older `docker save` links a repeated layer to its first copy).
+/// Fails on a truncated or corrupt archive.
+pub(crate) fn index_tar(path: &Path) -> Result<HashMap<String, Member>> {
     let corrupt = |reason: String| ImageError::Corrupt {
         what: "archive",
         name: path.display().to_string(),
@@ -180,24 +238,59 @@ pub(crate) fn index_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>> {
     };
     let f = File::open(path).map_err(|e| ImageError::io(path, e))?;
     let len = f.metadata().map_err(|e| ImageError::io(path, e))?.len();
-    let mut archive = tar::Archive::new(f);
+    let mut archive = tar::Reader::new(io::BufReader::new(f));
     let mut members = HashMap::new();
-    let entries = archive
-        .entries_with_seek()
-        .map_err(|e| corrupt(e.to_string()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| corrupt(e.to_string()))?;
-        let name = crate::walk::sanitize(&entry.path_bytes(), &path.display().to_string())?;
-        let off = entry.raw_file_position();
-        let size = entry.size();
-        if off.saturating_add(size) > len {
+    let mut links: Vec<(String, String)> = Vec::new();
+    let layer = path.display().to_string();
+    while let Some(entry) = archive.next().map_err(|e| corrupt(e.to_string()))? {
+        let name = crate::walk::sanitize(&entry.path, &layer)?;
+        let end = entry.data_offset.saturating_add(entry.stored);
+        if end > len {
             return Err(corrupt(format!(
-                "truncated: member `{name}` ends at byte {} but the file has {len}",
-                off + size
+                "truncated: member `{name}` ends at byte {end} but the file has {len}"
             )));
         }
-        if entry.header().entry_type().is_file() {
-            members.insert(name, (off, size));
+        match entry.kind {
+            tar::Kind::File => {
+                members.insert(
+                    name,
+                    Member {
+                        offset: entry.data_offset,
+                        stored: entry.stored,
+                        sparse: entry.sparse.clone(),
+                    },
+                );
+            }
+            tar::Kind::Hardlink => links.push((name, crate::walk::sanitize(&entry.link, &layer)?)),
+            tar::Kind::Symlink => {
+                let (dir, _) = name.rsplit_once('/').unwrap_or(("", ""));
+                let link = String::from_utf8_lossy(&entry.link);
+                let target = if link.starts_with('/') {
+                    link.into_owned()
+                } else {
+                    format!("{dir}/{link}")
+                };
+                // A link climbing out of the archive leads nowhere: not a member.
+                if let Ok(t) = normalize(&target) {
+                    links.push((name, t));
+                }
+            }
+            _ => {}
+        }
+    }
+    // Links to links: a few rounds settle any real chain; the rest stay missing.
+    for _ in 0..8 {
+        let mut changed = false;
+        for (name, target) in &links {
+            if !members.contains_key(name)
+                && let Some(m) = members.get(target).cloned()
+            {
+                members.insert(name.clone(), m);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
         }
     }
     if members.is_empty() {
@@ -206,4 +299,19 @@ pub(crate) fn index_tar(path: &Path) -> Result<HashMap<String, (u64, u64)>> {
         ));
     }
     Ok(members)
+}
+
+/// `a/./b/../c` → `a/c`; `Err` when `..` climbs above the root.
+fn normalize(path: &str) -> std::result::Result<String, ()> {
+    let mut out: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                out.pop().ok_or(())?;
+            }
+            c => out.push(c),
+        }
+    }
+    Ok(out.join("/"))
 }

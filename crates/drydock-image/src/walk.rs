@@ -1,11 +1,14 @@
 //! Streaming one layer: verify digests, decompress, sanitise paths, collect whiteouts, and read
 //! only the files the visitor wants.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::io::{self, BufRead, BufReader, Read};
 
-use crate::digest::{Digest, HashingReader, LimitReader, is_limit_exceeded};
+use crate::digest::{
+    Budget, BudgetReader, Digest, HashingReader, LimitReader, is_budget_spent, is_limit_exceeded,
+};
 use crate::error::{ImageError, Result};
+use crate::tar;
 use crate::{EntryKind, FileMeta, FileVisitor, Limits, WalkWarning};
 
 /// Compression of a blob, sniffed from its first bytes (media types lie often enough).
@@ -38,8 +41,9 @@ pub(crate) struct LayerWalk<O> {
     pub wanted_links: Vec<(String, FileMeta)>,
     pub whiteouts: Vec<String>,
     pub opaque_dirs: Vec<String>,
-    /// Every path this layer writes (files, dirs, links, devices), whiteouts excluded.
-    pub paths: HashSet<String>,
+    /// Every path this layer writes (files, dirs, links, devices), whiteouts excluded, with
+    /// what it is (a regular file's metadata is kept so directory symlinks can alias it).
+    pub paths: HashMap<String, PathMeta>,
     pub blob_digest: Digest,
     pub diff_id: Digest,
     pub size: u64,
@@ -56,13 +60,22 @@ impl<O> LayerWalk<O> {
             wanted_links: Vec::new(),
             whiteouts: Vec::new(),
             opaque_dirs: Vec::new(),
-            paths: HashSet::new(),
+            paths: HashMap::new(),
             blob_digest: Digest::of(b""),
             diff_id: Digest::of(b""),
             size: 0,
             warnings: Vec::new(),
         }
     }
+}
+
+/// What a path in a layer is, as far as the merge needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) enum PathMeta {
+    File(FileMeta),
+    Dir,
+    /// Links (recorded in their own maps), devices, FIFOs.
+    Other,
 }
 
 /// Expected digests of a layer blob; `None` where the format records none.
@@ -122,6 +135,7 @@ pub(crate) fn walk_layer<R: Read + Send, V: FileVisitor>(
     limits: &Limits,
     visitor: &V,
     capture: Option<&BTreeMap<String, Vec<(String, FileMeta)>>>,
+    budget: &Budget,
 ) -> Result<LayerWalk<V::Output>> {
     let corrupt = |reason: String| ImageError::Corrupt {
         what: "layer",
@@ -140,7 +154,10 @@ pub(crate) fn walk_layer<R: Read + Send, V: FileVisitor>(
         let compression = compression_rx.recv().unwrap_or(Compression::None);
         let mut unc = HashingReader::new(ChannelReader::new(rx), compression != Compression::None);
         let res = read_tar(
-            LimitReader::new(&mut unc, limits.max_layer_size),
+            BudgetReader {
+                inner: LimitReader::new(&mut unc, limits.max_layer_size),
+                budget,
+            },
             name,
             limits,
             visitor,
@@ -159,6 +176,11 @@ pub(crate) fn walk_layer<R: Read + Send, V: FileVisitor>(
             return Err(ImageError::TooLarge {
                 layer: name.to_string(),
                 limit: limits.max_layer_size,
+            });
+        }
+        Err(WalkFailure::Io(e)) if is_budget_spent(&e) => {
+            return Err(ImageError::ImageTooLarge {
+                limit: budget.limit(),
             });
         }
         Err(WalkFailure::Io(e)) => return Err(corrupt(e.to_string())),
@@ -309,19 +331,16 @@ fn read_tar<R: Read, V: FileVisitor>(
     capture: Option<&BTreeMap<String, Vec<(String, FileMeta)>>>,
     walk: &mut LayerWalk<V::Output>,
 ) -> std::result::Result<(), WalkFailure> {
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Reader::new(tar::Stream(reader));
     let mut content = Vec::new();
     let mut saw_entry = false;
-    for entry in archive.entries()? {
-        let mut entry = entry?;
+    while let Some(entry) = archive.next()? {
         saw_entry = true;
-        let path = sanitize(&entry.path_bytes(), name)?;
+        let path = sanitize(&entry.path, name)?;
         if path.is_empty() {
             continue;
         }
-        let header = entry.header();
-        let mode = header.mode().unwrap_or(0o644);
-        let etype = header.entry_type();
+        let mode = entry.mode;
         let (dir, base) = split_parent(&path);
         if let Some(hidden) = base.strip_prefix(".wh.") {
             if capture.is_none() {
@@ -335,54 +354,52 @@ fn read_tar<R: Read, V: FileVisitor>(
         }
         if let Some(capture) = capture {
             // Second pass: only the link targets asked for.
-            if (etype.is_file() || etype == tar::EntryType::Continuous)
+            if entry.kind == tar::Kind::File
                 && let Some(aliases) = capture.get(&path)
+                && entry.size <= limits.max_file_size
             {
                 content.clear();
-                (&mut entry)
-                    .take(limits.max_file_size + 1)
-                    .read_to_end(&mut content)?;
-                if content.len() as u64 <= limits.max_file_size {
-                    for (alias, meta) in aliases {
-                        let meta = FileMeta {
-                            size: content.len() as u64,
-                            ..*meta
-                        };
-                        walk.files
-                            .push((alias.clone(), visitor.visit(alias, &meta, &content)));
-                    }
+                archive.data(&entry).read_to_end(&mut content)?;
+                for (alias, meta) in aliases {
+                    let meta = FileMeta {
+                        size: content.len() as u64,
+                        ..*meta
+                    };
+                    walk.files
+                        .push((alias.clone(), visitor.visit(alias, &meta, &content)));
                 }
             }
             continue;
         }
-        walk.paths.insert(path.clone());
-        match etype {
-            t if t.is_file() || t == tar::EntryType::Continuous => {
-                let size = entry.size();
+        match entry.kind {
+            tar::Kind::File => {
+                let size = entry.size;
                 let meta = FileMeta {
                     size,
                     mode,
                     kind: EntryKind::File,
                 };
+                walk.paths.insert(path.clone(), PathMeta::File(meta));
                 if visitor.wants(&path, &meta) {
                     if size > limits.max_file_size {
                         walk.warnings.push(WalkWarning {
                             path: path.clone(),
-                            message: format!("skipped: {size} bytes is over the {} byte bound for analysed files", limits.max_file_size),
+                            message: format!(
+                                "skipped: {size} bytes is over the {} byte bound for analysed files",
+                                limits.max_file_size
+                            ),
                         });
                         continue;
                     }
                     content.clear();
-                    entry.read_to_end(&mut content)?;
+                    archive.data(&entry).read_to_end(&mut content)?;
                     let out = visitor.visit(&path, &meta, &content);
                     walk.files.push((path, out));
                 }
             }
-            tar::EntryType::Symlink => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|b| String::from_utf8_lossy(&b).into_owned())
-                    .unwrap_or_default();
+            tar::Kind::Symlink => {
+                walk.paths.insert(path.clone(), PathMeta::Other);
+                let target = String::from_utf8_lossy(&entry.link).into_owned();
                 let meta = FileMeta {
                     size: 0,
                     mode,
@@ -393,12 +410,9 @@ fn read_tar<R: Read, V: FileVisitor>(
                 }
                 walk.symlinks.insert(path, target);
             }
-            tar::EntryType::Link => {
-                let target = entry
-                    .link_name_bytes()
-                    .map(|b| b.into_owned())
-                    .unwrap_or_default();
-                let target = sanitize(&target, name)?;
+            tar::Kind::Hardlink => {
+                walk.paths.insert(path.clone(), PathMeta::Other);
+                let target = sanitize(&entry.link, name)?;
                 let meta = FileMeta {
                     size: 0,
                     mode,
@@ -409,7 +423,12 @@ fn read_tar<R: Read, V: FileVisitor>(
                 }
                 walk.hardlinks.insert(path, target);
             }
-            _ => {}
+            tar::Kind::Dir => {
+                walk.paths.insert(path, PathMeta::Dir);
+            }
+            tar::Kind::Other => {
+                walk.paths.insert(path, PathMeta::Other);
+            }
         }
     }
     if !saw_entry && capture.is_none() {
