@@ -1,6 +1,6 @@
 # drydock-report: the official JSON schemas its tests validate the sarif, cyclonedx and
-# spdx-json outputs against, Python's `jsonschema` to validate with, and Chromium for the HTML
-# screenshot test. Schemas come from registry packages that ship them:
+# spdx-json outputs against, and Python's `jsonschema` to validate with (Chromium for the HTML
+# screenshot tests: chromium.sh). Schemas come from registry packages that ship them:
 # - CycloneDX 1.6 (+ the spdx and jsf schemas it references): PyPI `cyclonedx-python-lib`
 # - SPDX 2.3: the crate `serde-spdx` (its `schemas/spdx_2_3.json` is spdx-spec's schema)
 # - SARIF 2.1.0: the crate `serde-sarif` (its `src/schema.json` is OASIS's final schema)
@@ -49,5 +49,3 @@ export DRYDOCK_SCHEMA_PYTHON="$REPORT_DIR/venv/bin/python"
 export DRYDOCK_CYCLONEDX_SCHEMA_DIR="$REPORT_DIR/cyclonedx"
 export DRYDOCK_SPDX_SCHEMA="$REPORT_DIR/spdx-2.3.schema.json"
 export DRYDOCK_SARIF_SCHEMA="$REPORT_DIR/sarif-2.1.0.schema.json"
-apt_need chromium chromium
-export DRYDOCK_CHROMIUM=/usr/bin/chromium

@@ -135,6 +135,29 @@ impl Db {
         Ok(Duration::from_secs(now.saturating_sub(built)))
     }
 
+    /// Whether any record is stored under `key` (a distribution release, a language
+    /// ecosystem): when none is, packages looked up there cannot be said to be unaffected.
+    pub fn covers(&self, key: &FeedKey) -> Result<bool, DbError> {
+        self.conn
+            .prepare_cached("SELECT 1 FROM affected WHERE ecosystem = ?1 AND release = ?2 LIMIT 1")
+            .and_then(|mut st| st.exists(params![key.ecosystem, key.release]))
+            .map_err(self.qerr())
+    }
+
+    /// The releases of distribution `family` (`alpine`) that records are stored under, sorted
+    /// as text; empty when the DB has none of that family.
+    pub fn releases(&self, family: &str) -> Result<Vec<String>, DbError> {
+        let mut st = self
+            .conn
+            .prepare_cached(
+                "SELECT DISTINCT release FROM affected WHERE ecosystem = ?1 ORDER BY release",
+            )
+            .map_err(self.qerr())?;
+        st.query_map([family], |r| r.get(0))
+            .and_then(|rows| rows.collect())
+            .map_err(self.qerr())
+    }
+
     /// Every record affecting `package` under `key`, ordered by advisory id. The name is
     /// normalized as the DB stores it (PEP 503 for PyPI), so callers may pass it as found.
     pub fn affected(&self, key: &FeedKey, package: &str) -> Result<Vec<Affected>, DbError> {

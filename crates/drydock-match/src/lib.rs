@@ -60,12 +60,16 @@
 //! [`FeedKey::for_ecosystem`]: drydock_advisory::FeedKey::for_ecosystem
 //! [`Scheme`]: drydock_version::Scheme
 
+mod coverage;
 mod finding;
 pub mod identity;
 mod matcher;
 mod severity;
+mod url;
 
+pub use coverage::{Coverage, CoverageError, coverage};
 pub use finding::{
     CvssScore, Finding, FindingStatus, Notice, Severity, SeveritySource, fingerprint,
 };
+pub use url::advisory_page;
 pub use matcher::{MatchError, MatchOptions, MatchOutcome, go_version, match_inventory};

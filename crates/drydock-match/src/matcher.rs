@@ -12,6 +12,7 @@ use drydock_package::{Ecosystem, Inventory, Package};
 use drydock_version::{RangeEvent, Scheme, VersionError, compare, in_osv_range, validate};
 use serde::{Deserialize, Serialize};
 
+use crate::coverage::{Coverage, CoverageError};
 use crate::finding::{CvssScore, Finding, FindingStatus, Notice, Severity, SeveritySource};
 use crate::severity;
 
@@ -31,6 +32,8 @@ pub struct MatchOutcome {
     /// Versions that could not be compared, vectors that could not be scored, OS packages
     /// without a detected OS: each names the package or advisory.
     pub warnings: Vec<String>,
+    /// Per ecosystem: how many packages could be checked against an advisory source.
+    pub coverage: Vec<Coverage>,
 }
 
 /// The DB could not answer.
@@ -50,6 +53,8 @@ pub enum MatchError {
         #[source]
         source: Box<DbError>,
     },
+    #[error(transparent)]
+    Coverage(#[from] CoverageError),
 }
 
 /// A Go toolchain version as the Go vulnerability database spells it: `go1.19.8` → `1.19.8`,
@@ -380,6 +385,7 @@ pub fn match_inventory(
         ))
     });
     out.warnings = warnings.into_iter().collect();
+    out.coverage = crate::coverage::coverage(inv, db)?;
     Ok(out)
 }
 
@@ -532,20 +538,11 @@ fn finding(
             }
         }
     }
-    let primary_url = advisories
-        .iter()
-        .flat_map(|a| a.references.iter())
-        .find(|r| r.kind == "ADVISORY")
-        .map(|r| r.url.clone())
-        .or_else(|| {
-            let cve = if id.starts_with("CVE-") {
-                Some(id.clone())
-            } else {
-                cves.first().cloned()
-            };
-            cve.map(|c| format!("https://nvd.nist.gov/vuln/detail/{c}"))
-        })
-        .or_else(|| references.first().cloned());
+    let primary_url = crate::url::primary_url(
+        &id,
+        &cves,
+        advisories.iter().flat_map(|a| a.references.iter()),
+    );
     let cwes: BTreeSet<String> = advisories
         .iter()
         .flat_map(|a| a.cwes.iter().cloned())

@@ -99,6 +99,13 @@ impl Client {
             let https = format!("https://{host}");
             match a.get(format!("{https}/v2/")).call() {
                 Ok(_) => (a, https),
+                Err(e) if unreachable(&e) => {
+                    return Err(RegistryError::Unreachable {
+                        reference: reference.to_string(),
+                        host: host.to_string(),
+                        message: e.to_string(),
+                    });
+                }
                 Err(e) if opts.insecure || !is_tls_error(&e) => {
                     tracing::debug!("`{https}/v2/` failed ({e}); using plain HTTP");
                     (a, format!("http://{host}"))
@@ -301,10 +308,22 @@ impl Client {
     }
 
     fn transport(&self, url: &str, e: &ureq::Error) -> RegistryError {
+        if unreachable(e) {
+            return RegistryError::Unreachable {
+                reference: self.name(),
+                host: url_host(url).to_string(),
+                message: e.to_string(),
+            };
+        }
+        let hint = if is_tls_error(e) {
+            " (trust its CA with --registry-ca FILE, or skip verification with --insecure)"
+        } else {
+            ""
+        };
         RegistryError::Transport {
             reference: self.name(),
             url: url.to_string(),
-            message: e.to_string(),
+            message: format!("{e}{hint}"),
         }
     }
 
@@ -350,7 +369,8 @@ impl Client {
                         Ok(r) => r.status().as_u16().to_string(),
                         Err(e) => e.to_string(),
                     };
-                    tracing::info!(
+                    // One line per retry at the default level: a pull that waits says why.
+                    tracing::warn!(
                         "`{url}`: {what}; retrying in {:.1}s ({}/{retries})",
                         w.as_secs_f64(),
                         attempt + 1
@@ -372,11 +392,34 @@ fn is_tls_error(e: &ureq::Error) -> bool {
         && e.to_string().contains("invalid peer certificate")
 }
 
+/// The host cannot be reached at all: its name does not resolve, nothing listens, there is no
+/// route. Retrying a second later gives the same answer, so these fail at once.
+pub(crate) fn unreachable(e: &ureq::Error) -> bool {
+    use std::io::ErrorKind;
+    match e {
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+        ureq::Error::Io(io) => {
+            matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::NetworkUnreachable
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::AddrNotAvailable
+            ) || io.to_string().contains("failed to lookup address")
+        }
+        _ => false,
+    }
+}
+
+/// Worth another try: a timeout, a connection reset mid-answer.
 fn transient(e: &ureq::Error) -> bool {
-    matches!(
-        e,
-        ureq::Error::Io(_) | ureq::Error::Timeout(_) | ureq::Error::ConnectionFailed
-    )
+    !unreachable(e) && !is_tls_error(e) && matches!(e, ureq::Error::Io(_) | ureq::Error::Timeout(_))
+}
+
+/// The `host[:port]` of `url`.
+fn url_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.split(['/', '?']).next().unwrap_or(rest)
 }
 
 /// `Retry-After: SECONDS` or an HTTP date.
@@ -437,6 +480,26 @@ pub(crate) fn read_small(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(url_host("https://ghcr.io/v2/x/manifests/1"), "ghcr.io");
+        assert_eq!(url_host("http://127.0.0.1:5000/v2/"), "127.0.0.1:5000");
+    }
+
+    #[test]
+    fn unreachable_errors_are_not_retried() {
+        use std::io::{Error, ErrorKind};
+        let refused = ureq::Error::Io(Error::from(ErrorKind::ConnectionRefused));
+        assert!(unreachable(&refused) && !transient(&refused));
+        assert!(unreachable(&ureq::Error::HostNotFound));
+        let dns = ureq::Error::Io(Error::other(
+            "failed to lookup address information: Name or service not known",
+        ));
+        assert!(unreachable(&dns) && !transient(&dns));
+        let reset = ureq::Error::Io(Error::from(ErrorKind::ConnectionReset));
+        assert!(!unreachable(&reset) && transient(&reset));
+    }
 
     #[test]
     fn query_encoding() {

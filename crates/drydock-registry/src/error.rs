@@ -26,6 +26,13 @@ pub enum RegistryError {
         url: String,
         status: u16,
     },
+    /// The host does not resolve, refuses connections or has no route: retrying cannot help.
+    #[error("`{reference}`: cannot reach `{host}` (offline?): {message}")]
+    Unreachable {
+        reference: String,
+        host: String,
+        message: String,
+    },
     #[error("`{reference}`: cannot reach `{url}`: {message}")]
     Transport {
         reference: String,

@@ -1,12 +1,14 @@
 //! `csv`: one row per reported finding, with a header row.
 //!
-//! Columns: `image, package, installed, fixed, id, severity, title, url, status, fingerprint`.
+//! Columns: `image, package, installed, fixed, id, severity, title, url, status, fingerprint,
+//! ecosystem, path` (the title falls back to the description's first sentence; the path is
+//! the first place the package was found). New columns go at the end.
 //! Cells a spreadsheet would evaluate as formulas get a leading `'`.
 
 use crate::escape::csv_cell;
 use crate::model::Report;
 
-pub(crate) const HEADER: [&str; 10] = [
+pub(crate) const HEADER: [&str; 12] = [
     "image",
     "package",
     "installed",
@@ -17,6 +19,8 @@ pub(crate) const HEADER: [&str; 10] = [
     "url",
     "status",
     "fingerprint",
+    "ecosystem",
+    "path",
 ];
 
 pub(crate) fn write(report: &Report, out: &mut Vec<u8>) -> Result<(), ::csv::Error> {
@@ -32,10 +36,12 @@ pub(crate) fn write(report: &Report, out: &mut Vec<u8>) -> Result<(), ::csv::Err
                 f.fixed.as_deref().unwrap_or(""),
                 &f.id,
                 f.severity.as_str(),
-                f.title.as_deref().unwrap_or(""),
+                crate::model::display_title(f),
                 f.primary_url.as_deref().unwrap_or(""),
                 f.status.as_str(),
                 &f.fingerprint,
+                f.ecosystem.as_str(),
+                f.locations.first().map_or("", |l| l.path.as_str()),
             ];
             w.write_record(row.iter().map(|c| csv_cell(c)))?;
         }

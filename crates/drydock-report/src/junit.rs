@@ -102,7 +102,10 @@ fn suite(t: &TargetReport, kind: ReportKind) -> Suite {
                     };
                     s.cases.push(format!(
                         "    <testcase classname=\"{class}\" name=\"{name}\" time=\"0\">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                        xml(f.title.as_deref().unwrap_or(&f.id)),
+                        xml(match crate::model::display_title(f) {
+                            "" => &f.id,
+                            t => t,
+                        }),
                         f.severity,
                         xml(&body)
                     ));

@@ -13,8 +13,9 @@
 //! | `spdx-json` | SPDX 2.3 JSON: packages and relationships |
 //! | `csv` | one row per reported finding |
 //! | `markdown` | a findings table per target, for tracker issues |
-//! | `html` | one self-contained page (inline CSS, no scripts) |
+//! | `html` | one self-contained page (inline CSS, one hash-pinned filter script) |
 //! | `junit` | JUnit XML for CI test views: a test case per package, failed by its findings |
+//! | `trivy-json` | Trivy's JSON shape (`Results[].Vulnerabilities[]`) for pipelines written against it |
 //!
 //! Writers never invent times: `created_at` is the only time in any output, and everything
 //! whose order shows is sorted ([`Report::normalize`]), so equal scans give equal bytes.
@@ -31,19 +32,26 @@
 mod csv;
 mod cyclonedx;
 mod escape;
+mod group;
 mod html;
 mod json;
 mod junit;
 mod markdown;
 mod model;
 mod sarif;
+mod sbom_input;
 mod severity;
 mod spdx;
 mod table;
+mod trivy_json;
 
+pub use group::{FindingGroup, finding_groups, source_kind};
 pub use model::{
     Gate, LayerSummary, PackageEntry, Report, ReportKind, SCHEMA_VERSION, TargetReport, Tool,
-    finding_order, is_reported, short_digest,
+    display_title, finding_order, first_sentence, is_reported, short_digest,
+};
+pub use sbom_input::{
+    SbomError, SbomFormat, SbomInput, is_json_file, looks_like_json, parse_sbom, read_sbom,
 };
 
 /// An output format, as `--format` names it.
@@ -58,10 +66,11 @@ pub enum Format {
     Markdown,
     Html,
     Junit,
+    TrivyJson,
 }
 
 impl Format {
-    pub const ALL: [Format; 9] = [
+    pub const ALL: [Format; 10] = [
         Format::Table,
         Format::Json,
         Format::Sarif,
@@ -71,6 +80,7 @@ impl Format {
         Format::Markdown,
         Format::Html,
         Format::Junit,
+        Format::TrivyJson,
     ];
 
     /// The name `--format` takes.
@@ -85,6 +95,7 @@ impl Format {
             Format::Markdown => "markdown",
             Format::Html => "html",
             Format::Junit => "junit",
+            Format::TrivyJson => "trivy-json",
         }
     }
 
@@ -103,7 +114,7 @@ impl std::fmt::Display for Format {
 /// The text did not name a format.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
-    "unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, spdx-json, csv, markdown, html, junit)"
+    "unknown format `{0}` (expected one of: table, json, sarif, cyclonedx, spdx-json, csv, markdown, html, junit, trivy-json)"
 )]
 pub struct UnknownFormat(pub String);
 
@@ -126,6 +137,9 @@ pub struct WriteOptions {
     /// Show filtered and suppressed findings (with their reason) in human formats (`table`,
     /// `markdown`, `html`). Machine formats always keep them where the format can say so.
     pub show_suppressed: bool,
+    /// The terminal's width in columns: `table` cuts titles to fit it. `None` (output to a
+    /// file or a pipe) keeps them whole.
+    pub width: Option<usize>,
 }
 
 /// Writing a report failed.
@@ -171,6 +185,7 @@ pub fn write(
         Format::Sarif => pretty(&sarif::to_value(report), &mut buf).map_err(json_err)?,
         Format::CycloneDx => pretty(&cyclonedx::to_value(report), &mut buf).map_err(json_err)?,
         Format::SpdxJson => pretty(&spdx::to_value(report), &mut buf).map_err(json_err)?,
+        Format::TrivyJson => pretty(&trivy_json::to_value(report), &mut buf).map_err(json_err)?,
         Format::Csv => csv::write(report, &mut buf).map_err(ReportError::Csv)?,
         Format::Markdown => {
             let mut s = String::new();

@@ -142,7 +142,7 @@ fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt
                 f.status.as_str(),
                 cell(&f.installed),
                 cell(f.fixed.as_deref().unwrap_or("")),
-                cell(f.title.as_deref().unwrap_or(""))
+                cell(crate::model::display_title(f))
             )?;
             if opts.show_suppressed {
                 let mut verdict = serde_name(&d.verdict);

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use drydock_match::{Finding, Notice, Severity};
+use drydock_match::{Coverage, Finding, Notice, Severity};
 use drydock_package::{Os, Package, ScanWarning};
 use drydock_policy::{Decision, PolicyNotice, Verdict};
 use serde::{Deserialize, Serialize};
@@ -90,6 +90,10 @@ pub struct TargetReport {
     pub findings: Vec<Decision>,
     /// Advisories that are not vulnerabilities (RustSec unmaintained, unsound, notice).
     pub notices: Vec<Notice>,
+    /// Per ecosystem: how many packages were checked against an advisory source the DB holds,
+    /// and how many could not be (with the reason). Empty for an SBOM.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub coverage: Vec<Coverage>,
 }
 
 impl TargetReport {
@@ -105,7 +109,41 @@ impl TargetReport {
             packages: Vec::new(),
             findings: Vec::new(),
             notices: Vec::new(),
+            coverage: Vec::new(),
         }
+    }
+
+    /// The coverage entries with packages that could not be checked.
+    pub fn unchecked(&self) -> impl Iterator<Item = &Coverage> {
+        self.coverage.iter().filter(|c| !c.is_complete())
+    }
+
+    /// One line on what could not be checked (`88 deb packages: the DB has no advisories for
+    /// debian 12; …`), `None` when everything was.
+    pub fn coverage_notice(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .unchecked()
+            .map(|c| {
+                let noun = if c.unmatched == 1 {
+                    "package"
+                } else {
+                    "packages"
+                };
+                match &c.reason {
+                    Some(r) => format!("{} {} {noun} ({r})", c.unmatched, c.ecosystem),
+                    None => format!("{} {} {noun}", c.unmatched, c.ecosystem),
+                }
+            })
+            .collect();
+        if parts.is_empty() {
+            return None;
+        }
+        let checked: usize = self.coverage.iter().map(|c| c.matched).sum();
+        let all: usize = self.coverage.iter().map(|c| c.packages).sum();
+        Some(format!(
+            "Not checked: {} ({checked} of {all} packages checked)",
+            parts.join("; ")
+        ))
     }
 
     /// Sets `os` and `packages` from an inventory, computing each package's purl.
@@ -166,6 +204,38 @@ impl TargetReport {
             .find(|l| l.diff_id.as_deref() == Some(diff_id) || l.digest.as_deref() == Some(diff_id))
             .map(|l| l.index)
     }
+}
+
+/// The title a reader sees: the advisory's title, else the first sentence of its description
+/// (NVD and PYSEC records have no title), else empty. Every writer uses it, so no format shows
+/// a blank where another shows text.
+pub fn display_title(f: &Finding) -> &str {
+    if let Some(t) = f.title.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        return t;
+    }
+    f.description.as_deref().map_or("", first_sentence)
+}
+
+/// The first sentence of `text`: up to the first `. ` (not after a one-letter abbreviation
+/// such as `e.g.`) on its first non-blank line, without the full stop.
+pub fn first_sentence(text: &str) -> &str {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("");
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while let Some(off) = line[i..].find(". ") {
+        let at = i + off;
+        // `e.g. `, `i.e. `, `v1. `: a dot two characters back, or a lone letter before.
+        let abbrev = at >= 2 && (bytes[at - 2] == b'.' || bytes[at - 2] == b' ');
+        if !abbrev {
+            return &line[..at];
+        }
+        i = at + 2;
+    }
+    line.strip_suffix('.').unwrap_or(line)
 }
 
 /// Whether a decision is reported (fail or report), as opposed to filtered or suppressed.

@@ -75,7 +75,10 @@ pub(crate) fn to_value(report: &Report) -> Value {
 }
 
 fn rule(f: &Finding, score: f64) -> Value {
-    let title = f.title.clone().unwrap_or_else(|| f.id.clone());
+    let title = match crate::model::display_title(f) {
+        "" => f.id.clone(),
+        t => t.to_string(),
+    };
     let description = f.description.clone().unwrap_or_else(|| title.clone());
     let mut help_md = format!("**{}**\n\n{}", f.id, description);
     if let Some(url) = &f.primary_url {

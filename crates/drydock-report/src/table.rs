@@ -5,16 +5,18 @@
 //! feeds is stripped of control characters, so an advisory title cannot move the cursor or
 //! change colours of the terminal it is printed to.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use drydock_match::Severity;
 use unicode_width::UnicodeWidthStr;
 
 use crate::WriteOptions;
-use crate::model::{Report, ReportKind, TargetReport, short_digest};
+use crate::group::finding_groups;
+use crate::model::{Report, ReportKind, TargetReport, display_title, short_digest};
 
-/// Titles longer than this are cut with `…` (the JSON keeps them whole).
-const TITLE_WIDTH: usize = 60;
+/// The narrowest the last (title) column is cut to when the terminal is narrow.
+const MIN_LAST_WIDTH: usize = 16;
 
 pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut Vec<u8>) -> io::Result<()> {
     let paint = Paint { on: opts.color };
@@ -24,7 +26,7 @@ pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut Vec<u8>) -> 
         }
         heading(t, &paint, out)?;
         match report.kind {
-            ReportKind::Sbom => packages(t, out)?,
+            ReportKind::Sbom => packages(t, opts, out)?,
             ReportKind::Vulnerability => findings(t, opts, &paint, out)?,
         }
     }
@@ -99,13 +101,14 @@ fn heading(t: &TargetReport, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()>
     Ok(())
 }
 
-fn packages(t: &TargetReport, out: &mut Vec<u8>) -> io::Result<()> {
+fn packages(t: &TargetReport, opts: &WriteOptions, out: &mut Vec<u8>) -> io::Result<()> {
     writeln!(out, "Packages: {}", t.packages.len())?;
     if t.packages.is_empty() {
         return Ok(());
     }
     writeln!(out)?;
     let mut table = Table::new(&["Ecosystem", "Name", "Version", "Source", "Layer", "Path"]);
+    table.fit = opts.width;
     for p in &t.packages {
         let pkg = &p.package;
         let source = match &pkg.source {
@@ -142,59 +145,67 @@ fn findings(
     paint: &Paint,
     out: &mut Vec<u8>,
 ) -> io::Result<()> {
-    let counts = t.severity_counts();
-    let total: usize = counts.values().sum();
-    let parts: Vec<String> = counts
-        .iter()
-        .map(|(s, n)| {
-            let text = format!("{s}: {n}");
-            if *n > 0 {
-                paint.color(severity_color(*s), &text)
-            } else {
-                text
-            }
-        })
-        .collect();
-    writeln!(out, "Total: {total} ({})", parts.join(", "))?;
-    let reported: Vec<_> = t.reported().collect();
-    if !reported.is_empty() {
+    writeln!(out, "Total: {}", counts_line(&t.severity_counts(), paint))?;
+    if let Some(line) = t.coverage_notice() {
+        writeln!(out, "{}", paint.color(YELLOW, &clean(&line)))?;
+    }
+    // Trivy's layout: one section per source (the OS packages, each lockfile or binary), each
+    // with its own count line and table.
+    for group in finding_groups(t, false) {
+        writeln!(out)?;
+        let label = clean(&group.label);
+        writeln!(out, "{}", paint.bold(&label))?;
+        writeln!(out, "{}", "-".repeat(label.width()))?;
+        let mut counts = zero_counts();
+        for d in &group.findings {
+            *counts.entry(d.finding.severity).or_default() += 1;
+        }
+        writeln!(out, "Total: {}", counts_line(&counts, paint))?;
         writeln!(out)?;
         // With an environment profile, the severity column shows base → environmental.
-        let env = reported
+        let env = group
+            .findings
             .iter()
             .any(|d| d.finding.environmental_severity.is_some());
         let severity_header = if env { "Severity (env)" } else { "Severity" };
-        let mut table = Table::new(&[
+        // Per-package installs (`Python (python-pkg)`) have no one path: each row says where.
+        let with_path = group.path.is_none() && !group.is_os();
+        let mut headers = vec![
             "Package",
             "Vulnerability",
             severity_header,
             "Status",
             "Installed",
             "Fixed",
-            "Title",
-        ]);
-        for d in reported {
+        ];
+        if with_path {
+            headers.push("Path");
+        }
+        headers.push("Title");
+        let mut table = Table::new(&headers);
+        table.fit = opts.width;
+        for d in &group.findings {
             let f = &d.finding;
             let shown = f.environmental_severity.unwrap_or(f.severity);
             let severity = match f.environmental_severity {
                 Some(e) => format!("{} → {}", f.severity.as_str(), e.as_str()),
                 None => f.severity.as_str().to_string(),
             };
-            // No title (NVD records have none): the description's first line, as Trivy shows.
-            let title = f
-                .title
-                .as_deref()
-                .or_else(|| f.description.as_deref().and_then(|d| d.lines().next()))
-                .unwrap_or("");
-            table.row(vec![
+            let mut row = vec![
                 Cell::plain(&f.package),
                 Cell::plain(&f.id),
                 Cell::colored(&severity, severity_color(shown)),
                 Cell::plain(f.status.as_str()),
                 Cell::plain(&f.installed),
                 Cell::plain(f.fixed.as_deref().unwrap_or("")),
-                Cell::plain(&truncate(title, TITLE_WIDTH)),
-            ]);
+            ];
+            if with_path {
+                row.push(Cell::plain(&package_dir(
+                    f.locations.first().map_or("", |l| l.path.as_str()),
+                )));
+            }
+            row.push(Cell::plain(display_title(f)));
+            table.row(row);
         }
         table.render(paint, out)?;
     }
@@ -213,13 +224,16 @@ fn findings(
                 "Vulnerability",
                 "Severity",
                 "Verdict",
-                "Reason",
                 "Expires",
+                "Reason",
             ]);
+            table.fit = opts.width;
             for d in hidden {
                 let f = &d.finding;
                 let mut reason = d.reason.clone().unwrap_or_default();
-                if let Some(by) = &d.suppressed_by {
+                if let Some(by) = &d.suppressed_by
+                    && !reason.contains(by.as_str())
+                {
                     reason = if reason.is_empty() {
                         by.clone()
                     } else {
@@ -229,10 +243,10 @@ fn findings(
                 table.row(vec![
                     Cell::plain(&f.package),
                     Cell::plain(&f.id),
-                    Cell::colored(f.severity.as_str(), severity_color(f.severity)),
+                    Cell::colored(f.severity.as_str(), DIM),
                     Cell::plain(&crate::model::serde_name(&d.verdict)),
-                    Cell::plain(&reason),
                     Cell::plain(d.expires.as_deref().unwrap_or("")),
+                    Cell::plain(&reason),
                 ]);
             }
             table.render(paint, out)?;
@@ -254,18 +268,64 @@ fn findings(
         )?;
         writeln!(out)?;
         let mut table = Table::new(&["Package", "Installed", "Advisory", "Kind", "Title"]);
+        table.fit = opts.width;
         for n in &t.notices {
             table.row(vec![
                 Cell::plain(&n.package),
                 Cell::plain(&n.installed),
                 Cell::plain(&n.id),
                 Cell::colored(&n.kind, YELLOW),
-                Cell::plain(&truncate(n.title.as_deref().unwrap_or(""), TITLE_WIDTH)),
+                Cell::plain(n.title.as_deref().unwrap_or("")),
             ]);
         }
         table.render(paint, out)?;
     }
     Ok(())
+}
+
+/// Every severity at zero.
+fn zero_counts() -> BTreeMap<Severity, usize> {
+    [
+        Severity::Unknown,
+        Severity::Low,
+        Severity::Medium,
+        Severity::High,
+        Severity::Critical,
+    ]
+    .into_iter()
+    .map(|s| (s, 0))
+    .collect()
+}
+
+/// `131 (UNKNOWN: 0, LOW: 5, …)`, non-zero counts coloured.
+fn counts_line(counts: &BTreeMap<Severity, usize>, paint: &Paint) -> String {
+    let total: usize = counts.values().sum();
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(s, n)| {
+            let text = format!("{s}: {n}");
+            if *n > 0 {
+                paint.color(severity_color(*s), &text)
+            } else {
+                text
+            }
+        })
+        .collect();
+    format!("{total} ({})", parts.join(", "))
+}
+
+/// A per-package metadata path shortened to the package's directory
+/// (`…/site-packages/Django-3.2.dist-info/METADATA` → `…/site-packages/Django-3.2.dist-info`).
+fn package_dir(path: &str) -> String {
+    match path.rsplit_once('/') {
+        Some((dir, file))
+            if matches!(file, "METADATA" | "PKG-INFO" | "package.json")
+                || file.ends_with(".gemspec") =>
+        {
+            dir.to_string()
+        }
+        _ => path.to_string(),
+    }
 }
 
 const RED_BOLD: &str = "1;31";
@@ -353,6 +413,8 @@ impl Cell {
 struct Table {
     headers: Vec<String>,
     rows: Vec<Vec<Cell>>,
+    /// The terminal width: the last column is cut (with `…`) so that rows fit it.
+    fit: Option<usize>,
 }
 
 impl Table {
@@ -360,6 +422,7 @@ impl Table {
         Table {
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: Vec::new(),
+            fit: None,
         }
     }
 
@@ -374,6 +437,21 @@ impl Table {
                 *w = (*w).max(c.text.width());
             }
         }
+        // `│ a │ b │`: each column takes its width plus three, plus the closing bar.
+        let total: usize = widths.iter().map(|w| w + 3).sum::<usize>() + 1;
+        let mut cut: Option<usize> = None;
+        if let (Some(max), Some(last)) = (self.fit, widths.last_mut())
+            && total > max
+        {
+            let shrunk = last
+                .saturating_sub(total - max)
+                .max(MIN_LAST_WIDTH.min(*last));
+            if shrunk < *last {
+                *last = shrunk;
+                cut = Some(shrunk);
+            }
+        }
+        let last_index = widths.len().saturating_sub(1);
         let rule = |l: &str, m: &str, r: &str| {
             let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
             format!("{l}{}{r}", parts.join(m))
@@ -391,12 +469,17 @@ impl Table {
             let cells: Vec<String> = row
                 .iter()
                 .zip(&widths)
-                .map(|(c, w)| {
-                    let shown = match c.color {
-                        Some(code) => paint.color(code, &c.text),
-                        None => c.text.clone(),
+                .enumerate()
+                .map(|(i, (c, w))| {
+                    let text = match cut {
+                        Some(max) if i == last_index => truncate(&c.text, max),
+                        _ => c.text.clone(),
                     };
-                    format!(" {} ", pad(&shown, c.text.width(), *w))
+                    let shown = match c.color {
+                        Some(code) => paint.color(code, &text),
+                        None => text.clone(),
+                    };
+                    format!(" {} ", pad(&shown, text.width(), *w))
                 })
                 .collect();
             writeln!(out, "│{}│", cells.join("│"))?;

@@ -7,7 +7,13 @@ use crate::cmd;
 /// drydock: find known vulnerabilities in container images and project directories, and run
 /// the workflow around them (CI gates, accepted risks, reports).
 #[derive(Debug, Parser)]
-#[command(name = "drydock", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "drydock",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("DRYDOCK_COMMIT"), ")"),
+    about,
+    long_about = None,
+    propagate_version = true
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -23,6 +29,9 @@ pub struct GlobalArgs {
     /// Only errors on stderr.
     #[arg(short, long, global = true)]
     pub quiet: bool,
+    /// Debug log output (the same as `-vv`; Trivy's `--debug`).
+    #[arg(long, global = true)]
+    pub debug: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,9 +42,8 @@ pub enum Command {
     Fs(cmd::scan::ScanArgs),
     /// List the packages of an image or directory (an SBOM), with their layers.
     Sbom(cmd::sbom::SbomArgs),
-    /// Compare versions and test range membership, per ecosystem.
-    #[command(subcommand)]
-    Version(cmd::version::VersionCommand),
+    /// Print drydock's version, commit and DB age; compare versions and test range membership.
+    Version(cmd::version::VersionArgs),
     /// Score a CVSS vector (v2, v3.0, v3.1, v4.0), optionally for an environment.
     Cvss(cmd::cvss::CvssArgs),
     /// Check Dockerfiles (and with --image, an image) for misconfigurations and secrets.
@@ -50,14 +58,21 @@ pub enum Command {
     Attest(cmd::attest::AttestArgs),
     /// Check a signed scan attestation: key, subject digest, type, age, denied severities.
     VerifyAttestation(cmd::verify_attestation::VerifyAttestationArgs),
+    /// Triage findings in the history store: states, reasons, expiry, audit trail, VEX.
+    #[command(subcommand)]
+    Triage(cmd::triage::TriageCommand),
+    /// Publish the latest run: one CSV per release, a static HTML site, index.json.
+    Publish(cmd::publish::PublishArgs),
 }
 
 pub fn init_logging(g: &GlobalArgs) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
+    let verbose = if g.debug { g.verbose.max(2) } else { g.verbose };
     let level = if g.quiet {
         "error"
     } else {
-        match g.verbose {
+        match verbose {
             0 => "warn",
             1 => "info",
             2 => "debug",
@@ -65,8 +80,12 @@ pub fn init_logging(g: &GlobalArgs) {
         }
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    // Colours only on a terminal: CI log files get plain `WARN` lines.
+    let ansi = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(ansi)
         .with_writer(std::io::stderr)
         .with_target(false)
         .without_time()

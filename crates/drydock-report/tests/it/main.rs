@@ -2,6 +2,7 @@
 
 mod fixture;
 mod formats;
+mod issue13;
 mod schemas;
 mod screenshot;
 mod snapshots;

@@ -37,10 +37,12 @@ fn regex_escape(s: &str) -> String {
 const PLAIN: WriteOptions = WriteOptions {
     color: false,
     show_suppressed: false,
+    width: None,
 };
 const ALL: WriteOptions = WriteOptions {
     color: false,
     show_suppressed: true,
+    width: None,
 };
 
 #[test]
@@ -65,6 +67,7 @@ fn table_colours_only_when_asked() {
         &WriteOptions {
             color: true,
             show_suppressed: false,
+            width: None,
         },
     );
     // CRITICAL in bold red, and the same layout once the codes are gone.

@@ -12,10 +12,26 @@ use drydock_advisory::{BuildReport, Db, SourceStats};
 #[derive(Debug, Subcommand)]
 pub enum DbCommand {
     /// Build the DB from feeds in their upstream layouts (directories or mirror URLs).
+    #[command(
+        after_help = "Skipped records (malformed or unsupported) are summed up in one line on stderr;
+`-v` lists them, `-q` silences the summary.
+
+Examples:
+  drydock db build --feeds ../shared/data/advisories
+  drydock db build --feeds ./feeds --feeds https://mirror.example/feeds --db ./drydock.db
+  drydock db build --feeds ./feeds --json | jq '.sources'"
+    )]
     Build(BuildArgs),
     /// Fetch the feeds (upstream, or a mirror) and rebuild the DB.
+    #[command(after_help = "Examples:
+  drydock db update
+  drydock db update --mirror https://mirror.example/feeds --no-nvd
+  NVD_API_KEY=… drydock db update --db /var/lib/drydock/drydock.db")]
     Update(UpdateArgs),
     /// Show the DB's path, schema, age, and per-source counts.
+    #[command(after_help = "Examples:
+  drydock db status
+  drydock db status --json | jq '.built_at_rfc3339'")]
     Status(StatusArgs),
 }
 
@@ -95,7 +111,11 @@ fn build(a: BuildArgs) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("fetching feeds from `{f}`"))?;
             bases.push(dir);
         } else {
-            bases.push(PathBuf::from(f));
+            let path = PathBuf::from(f);
+            if !path.exists() {
+                anyhow::bail!("`--feeds {f}`: no such file or directory");
+            }
+            bases.push(path);
         }
     }
     let report = drydock_advisory::build(&bases, &db).context("building the vulnerability DB")?;
@@ -170,18 +190,32 @@ fn print_build(r: &BuildReport, json: bool) {
         human_bytes(r.size_bytes)
     );
     print_sources(&r.sources);
-    if !r.warnings.is_empty() {
-        const SHOWN: usize = 20;
-        println!("{} warning(s):", r.warnings.len());
-        for w in r.warnings.iter().take(SHOWN) {
-            println!("  {w}");
-        }
-        if r.warnings.len() > SHOWN {
-            println!(
-                "  … and {} more (run with -v to log all)",
-                r.warnings.len() - SHOWN
-            );
-        }
+    skipped_summary(&r.warnings);
+}
+
+/// One line on stderr for the records the build skipped (`-q` silences it), each of them with
+/// `-v`.
+fn skipped_summary(warnings: &[drydock_advisory::Skip]) {
+    if warnings.is_empty() {
+        return;
+    }
+    let mut by_reason: std::collections::BTreeMap<String, usize> = Default::default();
+    for w in warnings {
+        *by_reason.entry(w.reason.as_str().to_string()).or_default() += 1;
+    }
+    let parts: Vec<String> = by_reason.iter().map(|(r, n)| format!("{n} {r}")).collect();
+    let hint = if tracing::enabled!(tracing::Level::INFO) {
+        ""
+    } else {
+        " (-v lists them)"
+    };
+    tracing::warn!(
+        "skipped {} record(s) or file(s): {}{hint}",
+        warnings.len(),
+        parts.join(", ")
+    );
+    for w in warnings {
+        tracing::info!("skipped: {w}");
     }
 }
 
@@ -217,7 +251,7 @@ fn human_bytes(n: u64) -> String {
     }
 }
 
-fn human_age(d: Duration) -> String {
+pub(crate) fn human_age(d: Duration) -> String {
     let s = d.as_secs();
     match s {
         0..=119 => format!("{s} s"),

@@ -11,10 +11,18 @@ use super::target::{self, TargetArgs};
 
 /// Lists every package in an image or directory, with the layer and path it came from.
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:
+#[command(
+    mut_arg("formats", |a| a.help(
+        "Report format: table, json, cyclonedx (CycloneDX 1.6 JSON) or spdx-json (SPDX 2.3 JSON). \
+         Repeat for several, each optionally to its own file: `--format cyclonedx=bom.json --format table`."
+    )),
+    mut_arg("template", |a| a.hide(true)),
+    after_help = "Examples:
   drydock sbom alpine.tar
   drydock sbom ./oci-layout:1.0 --format cyclonedx --output sbom.cdx.json
-  drydock sbom image.tar --platform linux/arm64 --format spdx-json=sbom.spdx.json --format table")]
+  drydock sbom image.tar --platform linux/arm64 --format spdx-json=sbom.spdx.json --format table
+  drydock sbom . --format cyclonedx --output bom.cdx.json      # a project checkout"
+)]
 pub struct SbomArgs {
     #[command(flatten)]
     pub target: TargetArgs,

@@ -1,9 +1,10 @@
-//! `drydock version cmp|in`: compare two versions, or test range membership, by hand.
+//! `drydock version`: the version of drydock, its commit and the DB's age (as `--version`
+//! prints them); `drydock version cmp|in`: compare two versions, or test range membership.
 
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use drydock_version::{RangeEvent, Scheme};
 
 const CMP_HELP: &str = "\
@@ -45,6 +46,54 @@ Examples:
   drydock version in npm 1.2.3-beta.1 '^1.2.0'                                # false
   drydock version in golang v1.2.4-0.20191109021931-daa7c04131f5 '<1.2.4'     # true";
 
+/// `drydock version [cmp|in …]`.
+#[derive(Debug, Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:
+  drydock version                                  # drydock 0.1.0 (commit 1a2b3c4d5e6f), DB built 2 days ago
+  drydock version cmp deb 1.0~rc1-1 1.0-1          # <
+  drydock version in pypi 1.5.2 '>=1,<2'           # true"
+)]
+pub struct VersionArgs {
+    #[command(subcommand)]
+    pub command: Option<VersionCommand>,
+    /// The DB whose age to show [default: `$XDG_CACHE_HOME/drydock/db/drydock.db`].
+    #[arg(long, env = "DRYDOCK_DB", value_name = "PATH")]
+    pub db: Option<std::path::PathBuf>,
+}
+
+/// The commit drydock was built from (`build.rs`), `unknown` outside a git checkout.
+pub const COMMIT: &str = env!("DRYDOCK_COMMIT");
+
+/// `drydock 0.1.0 (commit 1a2b3c4d5e6f), DB built 2026-11-23T03:37:27Z (2 days ago)`: what
+/// `drydock version` and `drydock --version` print.
+pub fn long_version(db: Option<&std::path::Path>) -> String {
+    let path = match db {
+        Some(p) => Some(p.to_path_buf()),
+        None => drydock_advisory::default_db_path().ok(),
+    };
+    let db = match path {
+        Some(p) if p.is_file() => {
+            match drydock_advisory::Db::open(&p).and_then(|db| Ok((db.status()?, db.age()?))) {
+                Ok((s, age)) => format!(
+                    "DB built {} ({} ago, `{}`)",
+                    s.built_at_rfc3339,
+                    super::db::human_age(age),
+                    p.display()
+                ),
+                Err(e) => format!("DB `{}` unreadable: {e}", p.display()),
+            }
+        }
+        Some(p) => format!("no DB at `{}`", p.display()),
+        None => "no DB".to_string(),
+    };
+    format!(
+        "drydock {} (commit {COMMIT})\n{db}",
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
 #[derive(Debug, Subcommand)]
 pub enum VersionCommand {
     /// Compare two versions of an ecosystem: prints `<`, `=` or `>`.
@@ -74,7 +123,11 @@ pub enum VersionCommand {
     },
 }
 
-pub fn run(c: VersionCommand) -> anyhow::Result<ExitCode> {
+pub fn run(a: VersionArgs) -> anyhow::Result<ExitCode> {
+    let Some(c) = a.command else {
+        println!("{}", long_version(a.db.as_deref()));
+        return Ok(ExitCode::SUCCESS);
+    };
     match c {
         VersionCommand::Cmp { ecosystem, a, b } => {
             let scheme: Scheme = ecosystem.parse()?;

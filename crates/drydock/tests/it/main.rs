@@ -5,9 +5,11 @@ mod cvss;
 mod db;
 mod fixtures;
 mod misconfig;
+mod attest;
 mod registry;
 mod sbom;
 mod scan;
+mod trivy_compat;
 mod version;
 
 use std::path::{Path, PathBuf};

@@ -20,7 +20,7 @@ use sha2::{Digest as _, Sha256};
 use crate::{assert_success, drydock, require, shared, stdout_json};
 use proxy::{Mode, Proxy, REFRESH, base64};
 
-fn which(tool: &str) -> Option<PathBuf> {
+pub(crate) fn which(tool: &str) -> Option<PathBuf> {
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|d| d.join(tool))
@@ -36,7 +36,7 @@ fn free_port() -> u16 {
 }
 
 /// A running `docker-registry serve`, killed on drop, with the `skopeo` that fills it.
-struct Registry {
+pub(crate) struct Registry {
     child: Child,
     port: u16,
     skopeo: PathBuf,
@@ -46,7 +46,7 @@ struct Registry {
 impl Registry {
     /// A plain-HTTP registry without auth, or `None` without the tools (skip locally, fail in
     /// CI).
-    fn start() -> Option<Registry> {
+    pub(crate) fn start() -> Option<Registry> {
         Registry::start_with(None, None)
     }
 
@@ -146,7 +146,7 @@ impl Registry {
 
     /// Pushes the shared alpine 3.10 image (see [`alpine_archive`]) as `NAME`: the reference
     /// pushed to.
-    fn push_alpine(&self, name: &str, creds: Option<&str>) -> String {
+    pub(crate) fn push_alpine(&self, name: &str, creds: Option<&str>) -> String {
         let src = format!("docker-archive:{}", alpine_archive().display());
         self.push(&src, name, creds, false)
     }
@@ -160,7 +160,7 @@ impl Registry {
     }
 
     /// The digest of the manifest `reference` names, from the bytes `skopeo` reads.
-    fn manifest_digest(&self, reference: &str) -> String {
+    pub(crate) fn manifest_digest(&self, reference: &str) -> String {
         let out = Command::new(&self.skopeo)
             .args(["inspect", "--raw", "--tls-verify=false"])
             .arg(format!("docker://{reference}"))

@@ -1,0 +1,5 @@
+# Headless Chromium (Debian's `chromium`, no browser download) for drydock-report's HTML tests:
+# a screenshot at 1280 px and at 600 px, the page's width at 600 px and its filter
+# (crates/drydock-report/tests/it/screenshot.rs).
+apt_need chromium chromium
+export DRYDOCK_CHROMIUM=/usr/bin/chromium
