@@ -100,7 +100,9 @@ fn sqlite_sql(sql: &str) -> String {
 
 impl Conn {
     pub(crate) fn open_sqlite(path: &std::path::Path) -> Result<Conn, StoreError> {
-        if let Some(parent) = path.parent()
+        let uri = path.to_str().is_some_and(|p| p.starts_with("file:"));
+        if !uri
+            && let Some(parent) = path.parent()
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
@@ -129,12 +131,11 @@ impl Conn {
     }
 
     pub(crate) fn open_postgres(url: &str) -> Result<Conn, StoreError> {
-        let client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| {
-            StoreError::Open {
+        let client =
+            postgres::Client::connect(url, postgres::NoTls).map_err(|e| StoreError::Open {
                 store: crate::redact_url(url),
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         Ok(Conn::Postgres(Box::new(client)))
     }
 
@@ -169,7 +170,11 @@ impl Conn {
         }
     }
 
-    pub(crate) fn rows(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, StoreError> {
+    pub(crate) fn rows(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Vec<Vec<Value>>, StoreError> {
         match self {
             Conn::Sqlite(c) => {
                 let mut st = c.prepare_cached(&sqlite_sql(sql)).map_err(sql_err)?;
@@ -288,6 +293,16 @@ pub(crate) fn pg_err(e: postgres::Error) -> StoreError {
     }
     match e.as_db_error() {
         Some(db) => StoreError::Sql(format!("{}: {}", db.code().code(), db.message())),
-        None => StoreError::Gone(e.to_string()),
+        None => {
+            use std::error::Error as _;
+            let mut src = e.source();
+            while let Some(s) = src {
+                if s.is::<std::io::Error>() {
+                    return StoreError::Gone(e.to_string());
+                }
+                src = s.source();
+            }
+            StoreError::Sql(e.to_string())
+        }
     }
 }

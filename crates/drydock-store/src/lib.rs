@@ -29,11 +29,17 @@
 //! every query written once and tested on both.
 
 mod conn;
+mod forge_queries;
+pub use forge_queries::PreviousScan;
 mod model;
 mod query;
 mod record;
 pub use record::Recorded;
 mod schema;
+mod triage;
+pub use triage::{
+    TriageEvent, TriageFields, TriageFilter, TriageKey, TriageOutcome, TriageRecord, TriageWrite,
+};
 
 use std::collections::HashSet;
 
@@ -105,17 +111,16 @@ impl Store {
 
     /// Opens the store without migrating it (`drydock store migrate` reports what it applies).
     pub fn open_unmigrated(location: &str) -> Result<Store, StoreError> {
-        let (conn, name) = if location.starts_with("postgres://")
-            || location.starts_with("postgresql://")
-        {
-            (Conn::open_postgres(location)?, redact_url(location))
-        } else {
-            let path = location.strip_prefix("sqlite://").unwrap_or(location);
-            (
-                Conn::open_sqlite(std::path::Path::new(path))?,
-                path.to_string(),
-            )
-        };
+        let (conn, name) =
+            if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+                (Conn::open_postgres(location)?, redact_url(location))
+            } else {
+                let path = location.strip_prefix("sqlite://").unwrap_or(location);
+                (
+                    Conn::open_sqlite(std::path::Path::new(path))?,
+                    path.to_string(),
+                )
+            };
         Ok(Store {
             conn,
             name,

@@ -11,9 +11,9 @@ const RUN_COLUMNS: &str = "r.seq, r.run_id, r.started_at, r.finished_at, r.statu
     r.drydock_version, r.db_built_at, r.db_sources, r.fleet_digest, r.fleet_path, \
     (SELECT COUNT(*) FROM image_scans i WHERE i.run_seq = r.seq AND i.status = 'ok'), \
     (SELECT COUNT(*) FROM image_scans i WHERE i.run_seq = r.seq AND i.status <> 'ok'), \
-    (SELECT COALESCE(SUM(i.finding_count), 0) FROM image_scans i WHERE i.run_seq = r.seq), \
-    (SELECT COALESCE(SUM(i.layers_analysed), 0) FROM image_scans i WHERE i.run_seq = r.seq), \
-    (SELECT COALESCE(SUM(i.layers_cached), 0) FROM image_scans i WHERE i.run_seq = r.seq)";
+    (SELECT CAST(COALESCE(SUM(i.finding_count), 0) AS BIGINT) FROM image_scans i WHERE i.run_seq = r.seq), \
+    (SELECT CAST(COALESCE(SUM(i.layers_analysed), 0) AS BIGINT) FROM image_scans i WHERE i.run_seq = r.seq), \
+    (SELECT CAST(COALESCE(SUM(i.layers_cached), 0) AS BIGINT) FROM image_scans i WHERE i.run_seq = r.seq)";
 
 fn run_of(r: &[Value]) -> Run {
     let int = |i: usize| r.get(i).and_then(Value::int).unwrap_or_default();
@@ -138,7 +138,9 @@ impl Store {
     /// Every image scan of a run, with the releases listing each, in release then fleet order.
     pub fn images(&mut self, run_seq: i64) -> Result<Vec<ImageScan>, StoreError> {
         let rows = self.conn.rows(
-            &format!("SELECT {SCAN_COLUMNS} FROM image_scans WHERE run_seq = $1 ORDER BY reference"),
+            &format!(
+                "SELECT {SCAN_COLUMNS} FROM image_scans WHERE run_seq = $1 ORDER BY reference"
+            ),
             &[run_seq.into()],
         )?;
         let mut scans: Vec<ImageScan> = rows.iter().map(|r| scan_of(r)).collect();
@@ -221,7 +223,11 @@ impl Store {
     }
 
     /// Every scan of an image (a reference with tag) or of a repository, newest first.
-    pub fn image_history(&mut self, image: &str, limit: usize) -> Result<Vec<ImageScan>, StoreError> {
+    pub fn image_history(
+        &mut self,
+        image: &str,
+        limit: usize,
+    ) -> Result<Vec<ImageScan>, StoreError> {
         let rows = self.conn.rows(
             &format!(
                 "SELECT {SCAN_COLUMNS} FROM image_scans WHERE reference = $1 OR repository = $1 \

@@ -5,8 +5,8 @@
 //! applies the missing migrations in one transaction, and a store written by a newer drydock
 //! (a version above [`LATEST`]) is refused rather than misread.
 
-use crate::conn::{Backend, Conn, Value};
 use crate::StoreError;
+use crate::conn::{Backend, Conn, Value};
 
 /// The schema version this build writes.
 pub const LATEST: i64 = 1;
