@@ -1,0 +1,3 @@
+//! drydock-image integration tests.
+
+mod hostile;
