@@ -164,6 +164,7 @@ pub fn scan_image(target: &drydock_image::Target, opts: &Options) -> Result<Outc
             .iter()
             .map(|w| format!("{}: {}", w.path, w.message)),
     );
+    out.warnings.extend(visitor.warnings());
     if visitor.exhausted() {
         out.warnings.push(format!(
             "secret scan: read {} bytes, the bound; further files were not read (raise it with the file limits)",
@@ -197,7 +198,8 @@ pub fn scan_image(target: &drydock_image::Target, opts: &Options) -> Result<Outc
                 let system = ["usr/", "bin/", "sbin/", "lib"]
                     .iter()
                     .any(|p| f.path.starts_with(p));
-                if !owned.contains(files::canonical(&f.path)) && !(rpm && system) {
+                let owned_here = owned.contains(files::canonical(&f.path)) || (rpm && system);
+                if !owned_here {
                     let kind = match (mode & 0o4000 != 0, mode & 0o2000 != 0) {
                         (true, true) => "setuid+setgid",
                         (true, false) => "setuid",

@@ -303,11 +303,12 @@ pub fn is_literal_value(value: &str) -> bool {
         return false;
     }
     let lower = v.to_ascii_lowercase();
-    !matches!(
+    let placeholder = matches!(
         lower.as_str(),
         "true" | "false" | "yes" | "no" | "0" | "1" | "none" | "null" | "changeme" | "-" | "\"\""
-    ) && !(lower.starts_with('<') && lower.ends_with('>'))
-        && !lower.starts_with("/run/secrets/")
+    );
+    let template = lower.starts_with('<') && lower.ends_with('>');
+    !(placeholder || template || lower.starts_with("/run/secrets/"))
 }
 
 #[cfg(test)]

@@ -75,6 +75,7 @@ pub struct Visitor {
     total: AtomicU64,
     exhausted: AtomicBool,
     seen: Mutex<Vec<Seen>>,
+    warnings: Mutex<Vec<String>>,
 }
 
 impl Visitor {
@@ -84,12 +85,21 @@ impl Visitor {
             total: AtomicU64::new(0),
             exhausted: AtomicBool::new(false),
             seen: Mutex::new(Vec::new()),
+            warnings: Mutex::new(Vec::new()),
         }
     }
 
     /// Every secret-bearing file seen in any layer.
     pub fn seen(&self) -> Vec<Seen> {
         self.seen.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Files that should have been read but were not (a credential file over the size bound).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = self.warnings.lock().map(|w| w.clone()).unwrap_or_default();
+        w.sort();
+        w.dedup();
+        w
     }
 
     /// Whether the byte budget ran out (some files went unread).
@@ -124,6 +134,15 @@ impl FileVisitor for Visitor {
         }
         if meta.mode & 0o6000 != 0 {
             return true;
+        }
+        if credential_kind(path).is_some() && meta.size > self.limits.max_file_size {
+            if let Ok(mut w) = self.warnings.lock() {
+                w.push(format!(
+                    "{path}: not checked for credentials: {} bytes is over the {}-byte bound",
+                    meta.size, self.limits.max_file_size
+                ));
+            }
+            return false;
         }
         matches!(path, "etc/passwd" | "etc/shadow" | "lib/apk/db/installed")
             || is_dpkg_list(path)
@@ -346,12 +365,12 @@ fn credential_confirmed(path: &str, text: &str) -> bool {
     }
 }
 
+/// A user name and the 1-based line it is on.
+pub type UserLine = (String, usize);
+
 /// Account findings from `etc/passwd` and `etc/shadow`: (user, is root) with an empty
 /// password; users other than `root` with UID 0.
-pub fn accounts(
-    passwd: Option<&str>,
-    shadow: Option<&str>,
-) -> (Vec<(String, usize)>, Vec<(String, usize)>) {
+pub fn accounts(passwd: Option<&str>, shadow: Option<&str>) -> (Vec<UserLine>, Vec<UserLine>) {
     let mut empty = Vec::new();
     if let Some(s) = shadow {
         for (i, l) in s.lines().enumerate() {
@@ -458,6 +477,20 @@ mod tests {
         );
         assert_eq!(empty, [("root".to_string(), 1)]);
         assert_eq!(uid0, [("toor".to_string(), 2)]);
+    }
+
+    #[test]
+    fn a_huge_credential_file_is_a_warning() {
+        let v = Visitor::new(FileLimits::default());
+        let meta = FileMeta {
+            size: 2 << 30,
+            mode: 0o600,
+            kind: EntryKind::File,
+        };
+        assert!(!v.wants("root/.ssh/id_rsa", &meta));
+        assert!(!v.wants("app/big.log", &meta));
+        assert_eq!(v.warnings().len(), 1, "{:?}", v.warnings());
+        assert!(v.warnings()[0].contains("root/.ssh/id_rsa"));
     }
 
     #[test]

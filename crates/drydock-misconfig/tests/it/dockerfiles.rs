@@ -67,7 +67,7 @@ fn evidence_points_at_the_line_and_masks_secrets() {
     let raw =
         std::fs::read_to_string(dir.join("dd107-github-token-in-run.Dockerfile")).expect("read");
     let token = raw
-        .split(|c: char| c == ':' || c == '@')
+        .split([':', '@'])
         .find(|w| w.starts_with("ghp_"))
         .expect("the fixture holds a token");
     assert!(!text.contains(token), "{text}");
