@@ -26,6 +26,7 @@
 //! ```
 
 mod error;
+mod filter;
 mod target;
 
 use drydock_advisory::Db;
@@ -37,6 +38,7 @@ use drydock_policy::{Date, Decision, Policy, Verdict};
 use drydock_report::{Gate, LayerSummary, Report, ReportKind, TargetReport};
 
 pub use error::ScanError;
+pub use filter::{PkgTypes, SkipPaths, filter_inventory, glob};
 pub use target::{Registry, TargetSpec, identity_repository, inventory, open, target_kind};
 
 /// Which command is scanning: it decides what a target may be.
@@ -67,6 +69,10 @@ pub struct ScanSettings {
     pub suppressor: Option<std::sync::Arc<dyn Suppressor>>,
     /// The releases the target belongs to (fleet scans), for release-scoped triage.
     pub releases: Vec<String>,
+    /// `--pkg-types`/`--vuln-type`: which package kinds are matched.
+    pub pkg_types: PkgTypes,
+    /// `--skip-dirs`/`--skip-files`: packages found only there are left out.
+    pub skip: SkipPaths,
 }
 
 /// Suppresses or annotates decisions after the policy ran: triage records kept in the history
@@ -105,6 +111,11 @@ pub fn scan(
             spec.target
         )));
     }
+    // An SBOM (CycloneDX or SPDX JSON) is one more kind of target, as `trivy sbom` reads it.
+    let path = std::path::Path::new(&spec.target);
+    if kind != Kind::Fs && path.is_file() && drydock_report::is_json_file(path) {
+        return scan_sbom(spec, path, db, settings);
+    }
     let target = open(spec)?;
     match (&target, kind) {
         (Target::Dir(p), Kind::Image) => {
@@ -130,33 +141,96 @@ pub fn scan(
 pub fn scan_inventory(
     spec: &TargetSpec,
     target: &Target,
-    result: InventoryResult,
+    mut result: InventoryResult,
     db: &Db,
     settings: &ScanSettings,
 ) -> Result<ScanOutcome, ScanError> {
     let repository = identity_repository(spec, target);
     let layers_cached = result.layers.iter().filter(|l| l.from_cache).count();
     let layers_analysed = result.layers.len() - layers_cached;
-    let errors = result.inventory.warnings.clone();
-    let mut matched = drydock_match::match_inventory(
+    filter_inventory(&mut result.inventory, settings.pkg_types, &settings.skip);
+    let inventory = result.inventory.clone();
+    let tr = target_report(target, result);
+    let mut out = evaluate(
+        spec,
         &target.name(),
-        &result.inventory,
+        repository,
+        &inventory,
+        tr,
         db,
-        &settings.match_options,
-    )
-    .map_err(|e| ScanError::Match {
-        target: spec.target.clone(),
-        source: e,
-    })?;
+        settings,
+    )?;
+    out.layers_analysed = layers_analysed;
+    out.layers_cached = layers_cached;
+    Ok(out)
+}
+
+/// Scans the packages an SBOM lists (CycloneDX 1.4–1.6, SPDX 2.3 JSON).
+pub fn scan_sbom(
+    spec: &TargetSpec,
+    path: &std::path::Path,
+    db: &Db,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
+    // The SBOM errors name the file already.
+    let input = drydock_report::read_sbom(path).map_err(|e| ScanError::Usage(e.to_string()))?;
+    let mut inventory = input.inventory;
+    filter_inventory(&mut inventory, settings.pkg_types, &settings.skip);
+    if spec.strict
+        && let Some(w) = inventory.warnings.first()
+    {
+        return Err(ScanError::Strict {
+            first: w.to_string(),
+            count: inventory.warnings.len(),
+        });
+    }
+    for w in &inventory.warnings {
+        tracing::warn!("{w}");
+    }
+    let mut tr = TargetReport::new(spec.target.clone(), input.format.as_str());
+    tr.set_inventory(inventory.os.clone(), inventory.packages.clone());
+    let repository = spec.target.clone();
+    evaluate(spec, &spec.target, repository, &inventory, tr, db, settings)
+}
+
+/// Match, decide, report: the part every kind of target shares.
+fn evaluate(
+    spec: &TargetSpec,
+    name: &str,
+    repository: String,
+    inventory: &drydock_package::Inventory,
+    mut tr: TargetReport,
+    db: &Db,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
+    let errors = inventory.warnings.clone();
+    let mut matched = drydock_match::match_inventory(name, inventory, db, &settings.match_options)
+        .map_err(|e| ScanError::Match {
+            target: spec.target.clone(),
+            source: e,
+        })?;
     drydock_match::identity::assign(&mut matched.findings, &repository);
-    let mut tr = target_report(target, result);
+    // Say what could not be checked: an empty inventory, or packages no advisory source covers,
+    // is never a silent green.
+    if inventory.packages.is_empty() {
+        tracing::warn!("no packages found in `{name}`: nothing was checked");
+    }
+    tr.coverage = std::mem::take(&mut matched.coverage);
+    if let Some(line) = tr.coverage_notice() {
+        tracing::warn!("`{name}`: {line}");
+    }
     for w in &matched.warnings {
         tracing::warn!("{w}");
     }
     let today = settings.today.unwrap_or_else(Date::today);
     let mut outcome = drydock_policy::decide(matched.findings, &settings.policy, today)?;
     if let Some(s) = &settings.suppressor {
-        s.apply(&repository, &settings.releases, &mut outcome.decisions, today);
+        s.apply(
+            &repository,
+            &settings.releases,
+            &mut outcome.decisions,
+            today,
+        );
         outcome.gate_failed = outcome.decisions.iter().any(|d| d.verdict == Verdict::Fail);
     }
     for n in &outcome.notices {
@@ -200,8 +274,8 @@ pub fn scan_inventory(
         report,
         gate_failed,
         repository,
-        layers_analysed,
-        layers_cached,
+        layers_analysed: 0,
+        layers_cached: 0,
     })
 }
 

@@ -36,9 +36,15 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Scan a container image (archive, OCI layout or archive, rootfs tarball) for vulnerabilities.
+    /// Scan a container image (archive, OCI layout or archive, rootfs tarball, registry) or an
+    /// SBOM for vulnerabilities.
+    #[command(mut_arg("target", |a| a.help(cmd::scan::IMAGE_TARGET_HELP)))]
     Image(cmd::scan::ScanArgs),
     /// Scan a directory (a project checkout or an unpacked root filesystem) for vulnerabilities.
+    #[command(
+        mut_arg("target", |a| a.help(cmd::scan::FS_TARGET_HELP)),
+        after_help = cmd::scan::FS_AFTER_HELP
+    )]
     Fs(cmd::scan::ScanArgs),
     /// List the packages of an image or directory (an SBOM), with their layers.
     Sbom(cmd::sbom::SbomArgs),

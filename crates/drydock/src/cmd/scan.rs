@@ -25,7 +25,8 @@ Examples:
   drydock image alpine.tar.gz
   drydock image ./oci-layout:1.0 --severity HIGH,CRITICAL --ignore-unfixed --exit-code 1
   drydock image app.tar --fail-on CRITICAL --format json=report.json --format table
-  drydock fs . --format sarif --output drydock.sarif"
+  drydock image bom.cdx.json --format sarif --output drydock.sarif
+  drydock image --input app.tar --scanners vuln --no-progress --timeout 10m   # a Trivy CI line"
 )]
 pub struct ScanArgs {
     #[command(flatten)]
@@ -57,7 +58,7 @@ pub struct ScanArgs {
     pub fail_on_warnings: bool,
     /// Ignore file: drydock YAML (id, reason and expires required), `.trivyignore` or
     /// `.trivyignore.yaml` [default: those present in the current directory].
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, alias = "ignorefile", value_name = "FILE")]
     pub ignore_file: Vec<PathBuf>,
     /// VEX document (OpenVEX or CycloneDX VEX): `not_affected` and `fixed` statements suppress.
     #[arg(long, value_name = "FILE")]
@@ -77,6 +78,112 @@ pub struct ScanArgs {
     /// Which severity `--severity` and `--fail-on` read.
     #[arg(long, value_enum, default_value_t = SeveritySourceArg::Base)]
     pub severity_source: SeveritySourceArg,
+    #[command(flatten)]
+    pub trivy: TrivyArgs,
+}
+
+/// Trivy's CI flags, with Trivy's meaning where drydock has one and as documented no-ops where
+/// it has nothing to do (docs/migrating-from-trivy.md).
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Trivy compatibility")]
+pub struct TrivyArgs {
+    /// What to scan for: `vuln` (drydock's scan). Misconfigurations and secrets are checked by
+    /// `drydock config`; other scanners are an error. `--security-checks` is the old name.
+    #[arg(
+        long,
+        alias = "security-checks",
+        value_delimiter = ',',
+        value_name = "SCANNERS"
+    )]
+    pub scanners: Vec<String>,
+    /// Which packages to match: `os`, `library`, or both (the default). `--vuln-type` is the
+    /// old name.
+    #[arg(long, alias = "vuln-type", value_delimiter = ',', value_name = "TYPES")]
+    pub pkg_types: Vec<String>,
+    /// Leave out packages found only under directories matching these globs (`**` spans
+    /// directories, `*` stays in one): `--skip-dirs '**/tests/fixtures'`. Repeatable.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub skip_dirs: Vec<String>,
+    /// Leave out packages found only in files matching these globs. Repeatable.
+    #[arg(long, value_delimiter = ',', value_name = "GLOB")]
+    pub skip_files: Vec<String>,
+    /// Give up with exit status 2 when the scan takes longer: `300s`, `10m`, `1h30m`.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Accepted for Trivy's CI lines; drydock has no end-of-life data for distributions yet,
+    /// and says so.
+    #[arg(long, value_name = "N")]
+    pub exit_on_eol: Option<u8>,
+    /// No-op: drydock's JSON always lists every package.
+    #[arg(long)]
+    pub list_all_pkgs: bool,
+    /// No-op: scans show no progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// No-op: a scan never updates the DB (`drydock db update` does).
+    #[arg(long)]
+    pub skip_db_update: bool,
+    /// No-op: the old name of `--skip-db-update`.
+    #[arg(long)]
+    pub skip_update: bool,
+    /// No-op: there is no separate Java DB.
+    #[arg(long)]
+    pub skip_java_db_update: bool,
+    /// No-op: a scan goes online only to pull a registry image.
+    #[arg(long)]
+    pub offline_scan: bool,
+}
+
+/// Go-style durations as Trivy takes them: `90s`, `10m`, `1h30m`, `5m0s`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let bad = || format!("invalid duration `{s}` (e.g. `300s`, `10m`, `1h30m`)");
+    let mut rest = s.trim();
+    if rest.is_empty() {
+        return Err(bad());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let split = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(bad)?;
+        let (num, tail) = rest.split_at(split);
+        let n: f64 = num.parse().map_err(|_| bad())?;
+        let unit_len = tail
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(tail.len());
+        let (unit, next) = tail.split_at(unit_len);
+        let secs = match unit {
+            "h" => 3600.0,
+            "m" => 60.0,
+            "s" => 1.0,
+            "ms" => 0.001,
+            _ => return Err(bad()),
+        };
+        total += n * secs;
+        rest = next;
+    }
+    Ok(std::time::Duration::from_secs_f64(total))
+}
+
+impl TrivyArgs {
+    /// Checks `--scanners`: `vuln` is what drydock scans; anything else is an error.
+    fn check_scanners(&self) -> anyhow::Result<()> {
+        for s in &self.scanners {
+            match s.trim().to_ascii_lowercase().as_str() {
+                "vuln" | "vulnerability" | "" => {}
+                "misconfig" | "config" | "secret" => anyhow::bail!(
+                    "`--scanners {s}`: `drydock image` and `drydock fs` scan for vulnerabilities; misconfigurations and secrets are checked by `drydock config` (e.g. `drydock config Dockerfile --image IMAGE`)"
+                ),
+                "license" => anyhow::bail!(
+                    "`--scanners license`: drydock does not check licences (the SBOM lists them: `drydock sbom`)"
+                ),
+                other => anyhow::bail!(
+                    "unknown scanner `{other}` (drydock scans `vuln`; `misconfig` and `secret` are `drydock config`)"
+                ),
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -91,7 +198,42 @@ const SCAN_FORMATS: &[Format] = &Format::ALL;
 
 pub use drydock_scan::Kind;
 
+/// `drydock image`'s TARGET: images, archives and SBOMs (never a directory: `drydock fs`).
+pub const IMAGE_TARGET_HELP: &str = "What to scan: a docker-archive (`docker save` output, .tar or .tar.gz), an OCI layout directory (`LAYOUT` or `LAYOUT:TAG`), an OCI archive, a root filesystem tarball, an SBOM (CycloneDX 1.4–1.6 or SPDX 2.3 JSON), or an image in a registry (`alpine`, `ghcr.io/org/app:1.0`, `host:5000/app@sha256:…`), pulled without a Docker daemon. A directory is `drydock fs`.";
+
+/// `drydock fs`'s TARGET.
+pub const FS_TARGET_HELP: &str = "The directory to scan: a project checkout (lockfiles, manifests, binaries) or an unpacked root filesystem (package databases too).";
+
+/// `drydock fs --help`'s examples.
+pub const FS_AFTER_HELP: &str =
+    "Exit codes: 0 when nothing fails the gate, the `--exit-code` value when something does,
+2 for usage and input errors (one line on stderr). A directory with no package drydock recognises
+is reported with a warning (\"no packages found\"), never as a silent pass.
+
+Examples:
+  drydock fs .
+  drydock fs . --skip-dirs '**/tests/fixtures' --severity HIGH,CRITICAL --exit-code 1
+  drydock fs ./rootfs --format json=report.json --format table
+  drydock fs . --format sarif --output drydock.sarif";
+
 pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Result<ExitCode> {
+    args.trivy.check_scanners()?;
+    if let Some(limit) = args.trivy.timeout {
+        // Trivy's `--timeout`: the whole scan, reading and matching included.
+        std::thread::spawn(move || {
+            std::thread::sleep(limit);
+            eprintln!(
+                "drydock: error: the scan did not finish within {:?} (--timeout)",
+                limit
+            );
+            std::process::exit(2);
+        });
+    }
+    if args.trivy.exit_on_eol.is_some() {
+        tracing::warn!(
+            "--exit-on-eol: drydock has no end-of-life data for distributions yet; it has no effect"
+        );
+    }
     let sinks = args.output.sinks(SCAN_FORMATS)?;
     let settings = settings(&args)?;
     let db = open_db(&args.db, args.db_max_age)?;
@@ -126,6 +268,9 @@ pub fn settings(args: &ScanArgs) -> anyhow::Result<ScanSettings> {
         today: None,
         suppressor: None,
         releases: Vec::new(),
+        pkg_types: drydock_scan::PkgTypes::parse(&args.trivy.pkg_types)
+            .map_err(|e| anyhow::anyhow!("`--pkg-types`: {e}"))?,
+        skip: drydock_scan::SkipPaths::new(&args.trivy.skip_dirs, &args.trivy.skip_files),
     })
 }
 

@@ -13,8 +13,11 @@ pub struct TargetArgs {
     /// directory (`LAYOUT` or `LAYOUT:TAG`), an OCI archive, a root filesystem tarball, a
     /// directory, or an image in a registry (`alpine`, `ghcr.io/org/app:1.0`,
     /// `host:5000/app@sha256:…`), pulled without a Docker daemon.
-    #[arg(value_name = "TARGET")]
-    pub target: String,
+    #[arg(value_name = "TARGET", required_unless_present = "input")]
+    pub target: Option<String>,
+    /// The target, as Trivy's `--input FILE` names an archive (the same as TARGET).
+    #[arg(long, value_name = "FILE", conflicts_with = "target")]
+    pub input: Option<String>,
     /// The platform to pick from a multi-platform image, as `os/arch[/variant]`.
     #[arg(
         long,
@@ -130,8 +133,13 @@ impl TargetArgs {
                 ))
             }
         };
+        let target = self
+            .target
+            .clone()
+            .or_else(|| self.input.clone())
+            .context("no TARGET given (or `--input FILE`)")?;
         Ok(TargetSpec {
-            target: self.target.clone(),
+            target,
             platform,
             platform_explicit,
             limits: Limits {

@@ -4,7 +4,7 @@
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use crate::scan::db;
 use crate::{assert_success, corpus, drydock, shared, stdout, stdout_json};
@@ -73,8 +73,14 @@ fn logs_on_a_file_carry_no_colour_codes_and_debug_is_vv() {
     let debug = build("--debug");
     assert_success(&debug, "drydock --debug db build");
     let err = stderr(&debug);
-    assert!(err.contains("INFO"), "--debug logs info and debug lines: {err}");
-    assert!(!err.contains('\x1b'), "no ANSI codes in a log file: {err:?}");
+    assert!(
+        err.contains("INFO"),
+        "--debug logs info and debug lines: {err}"
+    );
+    assert!(
+        !err.contains('\x1b'),
+        "no ANSI codes in a log file: {err:?}"
+    );
     let vv = build("-vv");
     let levels = |s: &str| -> Vec<String> {
         s.lines()
@@ -258,12 +264,11 @@ fn trivy_json_has_trivys_shape() {
 }
 
 /// The corpus image as a docker-archive, when built.
-#[allow(dead_code)]
 fn corpus_archive() -> Option<PathBuf> {
     corpus().map(|c| c.join("debian-app/docker-archive.tar"))
 }
 
-#[allow(dead_code)]
+/// (package, installed, id) of every finding, sorted and distinct.
 fn ids_of(report: &serde_json::Value) -> Vec<(String, String, String)> {
     let mut v: Vec<(String, String, String)> = report["targets"]
         .as_array()
@@ -280,20 +285,311 @@ fn ids_of(report: &serde_json::Value) -> Vec<(String, String, String)> {
     v
 }
 
-#[allow(dead_code)]
-fn scan_json(target: &Path, extra: &[&str]) -> serde_json::Value {
+fn scan_json(cmd: &str, target: &Path, extra: &[&str]) -> serde_json::Value {
     let out = drydock()
-        .arg("image")
+        .arg(cmd)
         .arg(target)
         .args(["--format", "json"])
         .args(extra)
         .env("DRYDOCK_DB", db())
+        .current_dir(std::env::temp_dir())
         .output()
         .expect("run drydock");
-    stdout_json(&out, "drydock image")
+    stdout_json(&out, cmd)
 }
 
-#[allow(dead_code)]
-fn command_exists(c: &str) -> bool {
-    Command::new(c).arg("--version").output().is_ok()
+// ---- Trivy's CI flags ----
+
+#[test]
+fn a_trivy_ci_line_works_with_the_binary_name_changed() {
+    let a = alpine373();
+    let a = a.to_str().expect("UTF-8 path");
+    let cache = tempfile::tempdir().expect("temp dir");
+    let cache = cache.path().to_str().expect("UTF-8 path");
+    let out = run(&[
+        "image",
+        "--input",
+        a,
+        "--scanners",
+        "vuln",
+        "--security-checks",
+        "vuln",
+        "--vuln-type",
+        "os,library",
+        "--pkg-types",
+        "os,library",
+        "--list-all-pkgs",
+        "--no-progress",
+        "--timeout",
+        "10m",
+        "--quiet",
+        "--skip-db-update",
+        "--skip-update",
+        "--offline-scan",
+        "--skip-java-db-update",
+        "--ignorefile",
+        "/dev/null",
+        "--exit-on-eol",
+        "0",
+        "--cache-dir",
+        cache,
+        "--skip-dirs",
+        "/nothing/here",
+        "--skip-files",
+        "**/nothing.txt",
+        "--severity",
+        "HIGH,CRITICAL",
+        "--exit-code",
+        "1",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(ids_of(&report).len(), 2, "musl and musl-utils");
+    assert_eq!(report["gate"]["failed"], true);
+    // `--input` and TARGET are the same thing; both at once is a usage error.
+    one_error_line(&run(&["image", a, "--input", a]), "--input");
+}
+
+#[test]
+fn scanners_other_than_vuln_are_clear_errors() {
+    let a = alpine373();
+    let a = a.to_str().expect("UTF-8 path");
+    one_error_line(
+        &run(&["image", a, "--scanners", "vuln,secret"]),
+        "`drydock config`",
+    );
+    one_error_line(
+        &run(&["image", a, "--security-checks", "misconfig"]),
+        "`drydock config`",
+    );
+    one_error_line(
+        &run(&["image", a, "--scanners", "bogus"]),
+        "unknown scanner `bogus`",
+    );
+    one_error_line(
+        &run(&["image", a, "--pkg-types", "kernel"]),
+        "unknown package type",
+    );
+    one_error_line(&run(&["image", a, "--timeout", "ten"]), "invalid duration");
+}
+
+#[test]
+fn pkg_types_select_os_or_language_packages() {
+    let a = alpine373();
+    assert_eq!(
+        ids_of(&scan_json("image", &a, &["--pkg-types", "os"])).len(),
+        2
+    );
+    let lib = scan_json("image", &a, &["--vuln-type", "library"]);
+    assert_eq!(ids_of(&lib).len(), 0);
+    assert_eq!(
+        lib["targets"][0]["packages"].as_array().map(Vec::len),
+        Some(0)
+    );
+}
+
+#[test]
+fn timeout_stops_a_scan_that_takes_longer() {
+    let a = alpine373();
+    let out = run(&["image", a.to_str().expect("UTF-8 path"), "--timeout", "1ms"]);
+    one_error_line(&out, "did not finish within");
+}
+
+/// A checkout whose test fixtures hold vulnerable lockfiles: `--skip-dirs` leaves them out
+/// (issue 13: all of drydock's own findings came from `tests/fixtures`).
+#[test]
+fn skip_dirs_and_skip_files_leave_a_checkouts_fixtures_out() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lock = |name: &str, version: &str| {
+        format!(
+            "version = 3\n\n[[package]]\nname = \"{name}\"\nversion = \"{version}\"\nsource = \"registry+https://github.com/rust-lang/crates.io-index\"\n"
+        )
+    };
+    let write = |rel: &str, text: String| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("a parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write("Cargo.lock", lock("regex", "1.5.4"));
+    write(
+        "crates/x/tests/fixtures/app/Cargo.lock",
+        lock("smallvec", "1.6.0"),
+    );
+    let ids = |extra: &[&str]| -> Vec<String> {
+        ids_of(&scan_json("fs", dir.path(), extra))
+            .into_iter()
+            .map(|(p, _, _)| p)
+            .collect()
+    };
+    let all = ids(&[]);
+    assert!(
+        all.contains(&"regex".to_string()) && all.contains(&"smallvec".to_string()),
+        "{all:?}"
+    );
+    let kept = ids(&["--skip-dirs", "**/tests/fixtures"]);
+    assert!(
+        kept.iter().all(|p| p == "regex") && !kept.is_empty(),
+        "{kept:?}"
+    );
+    let kept = ids(&["--skip-files", "crates/**/Cargo.lock"]);
+    assert!(
+        kept.iter().all(|p| p == "regex") && !kept.is_empty(),
+        "{kept:?}"
+    );
+    assert_eq!(
+        ids(&["--skip-files", "**/Cargo.lock"]),
+        Vec::<String>::new()
+    );
+}
+
+// ---- honest coverage ----
+
+#[test]
+fn an_empty_directory_warns_no_packages_found() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = run(&["fs", dir.path().to_str().expect("UTF-8 path")]);
+    assert_success(&out, "drydock fs EMPTY");
+    assert!(
+        stderr(&out).contains("no packages found"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// Issue 13: 88 deb and 78 npm packages of the corpus image against a DB without Debian and
+/// npm feeds are reported as not checked, per target.
+#[test]
+fn corpus_packages_without_an_advisory_source_are_reported_as_not_checked() {
+    let Some(image) = corpus_archive() else {
+        return;
+    };
+    let report = scan_json("image", &image, &[]);
+    let cov = report["targets"][0]["coverage"]
+        .as_array()
+        .expect("coverage");
+    let entry = |eco: &str| {
+        cov.iter()
+            .find(|c| c["ecosystem"] == eco)
+            .unwrap_or_else(|| panic!("{eco} in {cov:?}"))
+    };
+    let packages = report["targets"][0]["packages"]
+        .as_array()
+        .expect("packages");
+    let count = |eco: &str| packages.iter().filter(|p| p["ecosystem"] == eco).count();
+    for eco in ["deb", "npm"] {
+        assert_eq!(entry(eco)["unmatched"], count(eco), "{eco}");
+        assert_eq!(entry(eco)["matched"], 0);
+        assert!(entry(eco)["reason"].as_str().is_some());
+    }
+    for eco in ["pypi", "cargo", "golang"] {
+        assert_eq!(entry(eco)["matched"], count(eco), "{eco}");
+        assert_eq!(entry(eco)["unmatched"], 0);
+    }
+    let out = run(&["image", image.to_str().expect("UTF-8 path")]);
+    let table = stdout(&out, "drydock image corpus");
+    let line = table
+        .lines()
+        .find(|l| l.starts_with("Not checked:"))
+        .unwrap_or_else(|| panic!("a coverage line: {table}"));
+    assert!(
+        line.contains(&format!("{} deb packages", count("deb"))),
+        "{line}"
+    );
+    // And the table names where each finding comes from.
+    assert!(
+        table.contains("usr/local/bin/hello-go (gobinary)"),
+        "{table}"
+    );
+}
+
+/// A distribution release the feeds do not cover (Alpine 3.20 against a secdb that ends at
+/// 3.11), given as an SBOM.
+#[test]
+fn a_release_the_feeds_do_not_cover_is_not_checked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bom = dir.path().join("bom.cdx.json");
+    let doc = serde_json::json!({
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "components": [
+            {"type": "operating-system", "name": "alpine", "version": "3.20.1"},
+            {"type": "library", "name": "musl", "version": "1.2.5-r0",
+             "purl": "pkg:apk/alpine/musl@1.2.5-r0?distro=alpine-3.20.1"}
+        ]
+    });
+    std::fs::write(&bom, doc.to_string()).expect("write");
+    let report = scan_json("image", &bom, &[]);
+    let cov = &report["targets"][0]["coverage"][0];
+    assert_eq!(cov["source"], "alpine 3.20");
+    assert_eq!(cov["unmatched"], 1);
+    let reason = cov["reason"].as_str().expect("a reason");
+    assert!(
+        reason.contains("3.11") && reason.contains("3.20"),
+        "{reason}"
+    );
+}
+
+// ---- SBOMs as targets ----
+
+#[test]
+fn a_json_file_that_is_no_sbom_is_one_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let f = dir.path().join("x.json");
+    std::fs::write(&f, "{\"a\": 1}").expect("write");
+    one_error_line(
+        &run(&["image", f.to_str().expect("UTF-8 path")]),
+        "neither CycloneDX",
+    );
+}
+
+/// Issue 13 round trip: `drydock sbom X --format cyclonedx` (and spdx-json), then scanning
+/// that SBOM gives the findings of scanning X.
+#[test]
+fn scanning_an_sbom_of_the_corpus_gives_the_corpus_findings() {
+    let Some(image) = corpus_archive() else {
+        return;
+    };
+    let want = ids_of(&scan_json("image", &image, &[]));
+    assert!(want.len() > 100, "{}", want.len());
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (format, file) in [
+        ("cyclonedx", "bom.cdx.json"),
+        ("spdx-json", "bom.spdx.json"),
+    ] {
+        let bom = dir.path().join(file);
+        let out = drydock()
+            .arg("sbom")
+            .arg(&image)
+            .args(["--format", format, "--output"])
+            .arg(&bom)
+            .output()
+            .expect("run drydock sbom");
+        assert_success(&out, "drydock sbom");
+        let report = scan_json("image", &bom, &[]);
+        assert_eq!(ids_of(&report), want, "{format}");
+        assert_eq!(report["targets"][0]["os"]["family"], "debian");
+    }
+}
+
+#[test]
+fn help_says_what_each_command_takes() {
+    let help = |args: &[&str]| stdout(&run(args), &args.join(" "));
+    let fs = help(&["fs", "--help"]);
+    assert!(fs.contains("The directory to scan"), "{fs}");
+    assert!(fs.contains("drydock fs . --skip-dirs"), "{fs}");
+    assert!(
+        !fs.contains("drydock image"),
+        "fs --help has its own examples: {fs}"
+    );
+    // TARGET is a directory, not the image kinds `drydock image` lists.
+    assert!(!fs.contains("`docker save` output"), "{fs}");
+    let image = help(&["image", "--help"])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(image.contains("SBOM"), "{image}");
+    assert!(image.contains("A directory is `drydock fs`"), "{image}");
+    assert!(image.contains("Trivy compatibility"), "{image}");
 }
