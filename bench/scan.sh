@@ -17,8 +17,13 @@ PEERS=${2:-${DRYDOCK_PEERS:-/work/cache/peers}}
 TRIVY_CACHE=${3:-${DRYDOCK_TRIVY_CACHE:-/work/cache/trivy-cache}}
 SHARED=${DRYDOCK_SHARED:-../shared}
 RUNS=${RUNS:-7}
-cargo build --release -q -p drydock
-DRYDOCK=${CARGO_TARGET_DIR:-$PWD/target}/release/drydock
+# DRYDOCK_BIN: time a drydock built elsewhere (another checkout, a release) instead of building.
+if [ -n "${DRYDOCK_BIN:-}" ]; then
+  DRYDOCK=$DRYDOCK_BIN
+else
+  cargo build --release -q -p drydock
+  DRYDOCK=${CARGO_TARGET_DIR:-$PWD/target}/release/drydock
+fi
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 "$DRYDOCK" db build --feeds "$SHARED/data/advisories" --db "$TMP/drydock.db" > /dev/null
 [ -f "$TRIVY_CACHE/db/trivy.db" ] || "$SHARED/peers/trivy-db.sh" "$SHARED/data/advisories" "$TRIVY_CACHE" > /dev/null
