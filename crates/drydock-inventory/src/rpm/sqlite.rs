@@ -11,11 +11,24 @@
 //! WAL, so the copy is marked as a rollback-journal database, which is what the main file is
 //! once rpm has checkpointed (it does on close). Transactions still in `rpmdb.sqlite-wal` are
 //! not seen: that file is not in the image once rpm exited cleanly.
+//!
+//! A hostile file can hold a schema that runs code when read (issue 14 case 4: `Packages` as a
+//! VIEW over an endless recursive query). So: `trusted_schema` off and defensive mode on, only
+//! a real table named `Packages` with `hnum` and `blob` columns is read, temporary storage
+//! stays in memory, and a progress handler stops any statement after [`MAX_STEPS`] virtual
+//! machine steps (far more than reading every row of a real database takes).
 
 use rusqlite::{Connection, MAIN_DB, config::DbConfig, limits::Limit};
 
 const MAGIC: &[u8; 16] = b"SQLite format 3\0";
 const HEADER_SIZE: usize = 100;
+
+/// SQLite virtual-machine steps a database may cost, per byte of file (and at least
+/// [`MIN_STEPS`]): reading a real rpmdb.sqlite takes well under one step per byte.
+const STEPS_PER_BYTE: u64 = 64;
+const MIN_STEPS: u64 = 200_000_000;
+/// Steps between two progress-handler calls.
+const STEP_GRAIN: i32 = 10_000;
 
 /// Why an `rpmdb.sqlite` file could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,6 +49,10 @@ pub(crate) enum Error {
     NotBlob { hnum: i64 },
     #[error("rows hold more blob bytes than the {len}-byte file (shared or looping pages)")]
     Oversized { len: usize },
+    #[error("`Packages` is not a table with `hnum` and `blob` columns (a {kind}); not read")]
+    NotATable { kind: String },
+    #[error("reading took more than {steps} SQLite steps; stopped (a hostile schema?)")]
+    TooSlow { steps: u64 },
 }
 
 fn sql(e: rusqlite::Error) -> Error {
@@ -74,6 +91,52 @@ fn check_header(file: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Accepts only a real table `Packages` with `hnum` and `blob` columns: a view, a virtual
+/// table or a trigger-laden stand-in could run arbitrary queries when selected from.
+fn check_schema(conn: &Connection) -> Result<(), Error> {
+    let kind: Option<String> = conn
+        .query_row(
+            "SELECT type FROM main.sqlite_schema WHERE name = 'Packages' COLLATE NOCASE",
+            [],
+            |r| r.get(0),
+        )
+        .map(Some)
+        .or_else(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Ok(None),
+            e => Err(sql(e)),
+        })?;
+    let Some(kind) = kind else {
+        return Err(Error::Sqlite("no such table: Packages".into()));
+    };
+    let sql_text: String = conn
+        .query_row(
+            "SELECT coalesce(sql, '') FROM main.sqlite_schema WHERE name = 'Packages' COLLATE NOCASE",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(sql)?;
+    if kind != "table" || sql_text.to_ascii_uppercase().contains("VIRTUAL") {
+        return Err(Error::NotATable { kind });
+    }
+    let mut stmt = conn
+        .prepare("SELECT name FROM pragma_table_info('Packages')")
+        .map_err(sql)?;
+    let columns: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .map_err(sql)?
+        .collect::<Result<_, _>>()
+        .map_err(sql)?;
+    if !["hnum", "blob"]
+        .iter()
+        .all(|c| columns.iter().any(|k| k.eq_ignore_ascii_case(c)))
+    {
+        return Err(Error::NotATable {
+            kind: format!("table with columns {}", columns.join(", ")),
+        });
+    }
+    Ok(())
+}
+
 /// The header blobs of an `rpmdb.sqlite` file, with their `hnum`, in `hnum` order.
 pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
     check_header(file)?;
@@ -96,15 +159,35 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
     let limit = i32::try_from(file.len()).unwrap_or(i32::MAX);
     conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, limit)
         .map_err(sql)?;
-    conn.execute_batch("PRAGMA cell_size_check = ON; PRAGMA query_only = ON;")
-        .map_err(sql)?;
+    conn.execute_batch(
+        "PRAGMA cell_size_check = ON; PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;",
+    )
+    .map_err(sql)?;
+    let steps = (file.len() as u64)
+        .saturating_mul(STEPS_PER_BYTE)
+        .max(MIN_STEPS);
+    let mut calls = 0u64;
+    let max_calls = steps / STEP_GRAIN as u64;
+    conn.progress_handler(
+        STEP_GRAIN,
+        Some(move || {
+            calls += 1;
+            calls > max_calls
+        }),
+    )
+    .map_err(sql)?;
+    let interrupted = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::OperationInterrupted) => Error::TooSlow { steps },
+        _ => sql(e),
+    };
+    check_schema(&conn)?;
     let mut stmt = conn
-        .prepare("SELECT hnum, blob FROM Packages ORDER BY hnum")
+        .prepare("SELECT hnum, blob FROM main.Packages ORDER BY hnum")
         .map_err(sql)?;
-    let mut rows = stmt.query([]).map_err(sql)?;
+    let mut rows = stmt.query([]).map_err(interrupted)?;
     let mut out = Vec::new();
     let mut total = 0usize;
-    while let Some(row) = rows.next().map_err(sql)? {
+    while let Some(row) = rows.next().map_err(interrupted)? {
         let hnum: i64 = row.get(0).map_err(sql)?;
         match row.get_ref(1).map_err(sql)? {
             rusqlite::types::ValueRef::Blob(b) => {
@@ -176,5 +259,40 @@ mod tests {
         drop(conn);
         let file = std::fs::read(&path).expect("read back");
         assert_eq!(blobs(&file), Err(Error::NotBlob { hnum: 7 }));
+    }
+
+    /// Writes a database made by `sql` and returns its bytes.
+    fn db_of(sql: &str) -> Vec<u8> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("rpmdb.sqlite");
+        let conn = Connection::open(&path).expect("create");
+        conn.execute_batch(sql).expect("schema");
+        drop(conn);
+        std::fs::read(&path).expect("read back")
+    }
+
+    /// Issue 14 case 4: `Packages` as a VIEW over an endless recursive query spun forever.
+    #[test]
+    fn issue14_only_a_real_packages_table_is_read() {
+        let view = db_of(
+            "CREATE VIEW Packages AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) \
+             SELECT x AS hnum, zeroblob(16) AS blob FROM c ORDER BY x;",
+        );
+        let err = blobs(&view).expect_err("a view is refused");
+        assert!(
+            matches!(err, Error::NotATable { ref kind } if kind == "view"),
+            "{err}"
+        );
+        let columns = db_of("CREATE TABLE Packages (id INTEGER, data BLOB);");
+        let err = blobs(&columns).expect_err("wrong columns");
+        assert!(matches!(err, Error::NotATable { .. }), "{err}");
+        let missing = db_of("CREATE TABLE Other (hnum INTEGER, blob BLOB);");
+        assert!(blobs(&missing).is_err());
+        // A real table still reads, triggers or not (query_only: none can fire).
+        let ok = db_of(
+            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB NOT NULL); \
+             INSERT INTO Packages VALUES (1, x'00'), (2, x'0102');",
+        );
+        assert_eq!(blobs(&ok), Ok(vec![(1, vec![0]), (2, vec![1, 2])]));
     }
 }
