@@ -1,4 +1,4 @@
-//! Reading an SBOM back as an [`Inventory`]: CycloneDX (1.4–1.6) and SPDX 2.3 JSON, so that
+//! Reading an SBOM back as an [`Inventory`]: CycloneDX (1.4–1.7) and SPDX 2.3 JSON, so that
 //! `drydock image bom.cdx.json` matches an SBOM's packages like an image's (as `trivy sbom`
 //! and Grype's `sbom:` do).
 //!
@@ -66,7 +66,7 @@ pub enum SbomError {
         source: serde_json::Error,
     },
     #[error(
-        "`{path}` is JSON but neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`); drydock reads CycloneDX 1.4–1.6 and SPDX 2.3 JSON"
+        "`{path}` is JSON but neither CycloneDX (`bomFormat`) nor SPDX (`spdxVersion`); drydock reads CycloneDX 1.4–1.7 and SPDX 2.3 JSON"
     )]
     NotAnSbom { path: String },
     #[error("`{path}`: {format} {version} is not supported (drydock reads {supported})")]
@@ -120,12 +120,16 @@ pub fn parse_sbom(doc: &Value, name: &str) -> Result<SbomInput, SbomError> {
             .and_then(Value::as_str)
             .unwrap_or("")
             .to_string();
-        if !matches!(version.as_str(), "1.2" | "1.3" | "1.4" | "1.5" | "1.6") {
+        // 1.7 is what Trivy 0.76 writes; the parts read here are the same since 1.2.
+        if !matches!(
+            version.as_str(),
+            "1.2" | "1.3" | "1.4" | "1.5" | "1.6" | "1.7"
+        ) {
             return Err(SbomError::Version {
                 path: name.to_string(),
                 format: "CycloneDX",
                 version,
-                supported: "CycloneDX 1.4 to 1.6",
+                supported: "CycloneDX 1.4 to 1.7",
             });
         }
         return Ok(cyclonedx(doc, name, version));
@@ -295,7 +299,8 @@ fn cyclonedx(doc: &Value, name: &str, version: String) -> SbomInput {
             }
             continue;
         }
-        if matches!(ty, "container" | "file") && c.get("purl").is_none() {
+        // The image, a lockfile or an application as a whole: not a package to match.
+        if matches!(ty, "container" | "file" | "application") && c.get("purl").is_none() {
             continue;
         }
         let mut e = Entry {
@@ -385,7 +390,12 @@ fn spdx(doc: &Value, name: &str, version: String) -> SbomInput {
             .find(|r| r.get("referenceType").and_then(Value::as_str) == Some("purl"))
             .and_then(|r| r.get("referenceLocator").and_then(Value::as_str))
             .map(str::to_string);
-        if purl.is_none() && matches!(purpose.as_str(), "CONTAINER" | "FILE" | "SOURCE") {
+        if purl.is_none()
+            && matches!(
+                purpose.as_str(),
+                "CONTAINER" | "FILE" | "SOURCE" | "APPLICATION"
+            )
+        {
             continue;
         }
         let mut e = Entry {

@@ -165,7 +165,7 @@ pub fn scan_inventory(
     Ok(out)
 }
 
-/// Scans the packages an SBOM lists (CycloneDX 1.4–1.6, SPDX 2.3 JSON).
+/// Scans the packages an SBOM lists (CycloneDX 1.4–1.7, SPDX 2.3 JSON).
 pub fn scan_sbom(
     spec: &TargetSpec,
     path: &std::path::Path,

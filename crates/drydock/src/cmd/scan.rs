@@ -199,7 +199,7 @@ const SCAN_FORMATS: &[Format] = &Format::ALL;
 pub use drydock_scan::Kind;
 
 /// `drydock image`'s TARGET: images, archives and SBOMs (never a directory: `drydock fs`).
-pub const IMAGE_TARGET_HELP: &str = "What to scan: a docker-archive (`docker save` output, .tar or .tar.gz), an OCI layout directory (`LAYOUT` or `LAYOUT:TAG`), an OCI archive, a root filesystem tarball, an SBOM (CycloneDX 1.4–1.6 or SPDX 2.3 JSON), or an image in a registry (`alpine`, `ghcr.io/org/app:1.0`, `host:5000/app@sha256:…`), pulled without a Docker daemon. A directory is `drydock fs`.";
+pub const IMAGE_TARGET_HELP: &str = "What to scan: a docker-archive (`docker save` output, .tar or .tar.gz), an OCI layout directory (`LAYOUT` or `LAYOUT:TAG`), an OCI archive, a root filesystem tarball, an SBOM (CycloneDX 1.4–1.7 or SPDX 2.3 JSON), or an image in a registry (`alpine`, `ghcr.io/org/app:1.0`, `host:5000/app@sha256:…`), pulled without a Docker daemon. A directory is `drydock fs`.";
 
 /// `drydock fs`'s TARGET.
 pub const FS_TARGET_HELP: &str = "The directory to scan: a project checkout (lockfiles, manifests, binaries) or an unpacked root filesystem (package databases too).";

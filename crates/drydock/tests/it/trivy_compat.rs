@@ -573,6 +573,30 @@ fn scanning_an_sbom_of_the_corpus_gives_the_corpus_findings() {
     }
 }
 
+/// SBOMs Trivy writes of the corpus image (CycloneDX 1.7, SPDX 2.3) scan to the same findings
+/// as the image itself.
+#[test]
+fn scanning_trivys_sboms_of_the_corpus_gives_the_corpus_findings() {
+    let Some(image) = corpus_archive() else {
+        return;
+    };
+    let want = ids_of(&scan_json("image", &image, &[]));
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (format, file) in [
+        ("cyclonedx", "trivy.cdx.json"),
+        ("spdx-json", "trivy.spdx.json"),
+    ] {
+        let cache = tempfile::tempdir().expect("temp dir");
+        let Some(bom) = crate::trivy(&image, cache.path(), &["--format", format]) else {
+            return;
+        };
+        let path = dir.path().join(file);
+        std::fs::write(&path, bom.to_string()).expect("write the SBOM");
+        let report = scan_json("image", &path, &[]);
+        assert_eq!(ids_of(&report), want, "Trivy's {format}");
+    }
+}
+
 #[test]
 fn help_says_what_each_command_takes() {
     let help = |args: &[&str]| stdout(&run(args), &args.join(" "));
