@@ -213,6 +213,51 @@ fn an_unreachable_registry_fails_at_once_and_says_offline() {
     assert!(!err.contains("retrying"), "{err}");
 }
 
+/// A registry that answers 503 (with `Retry-After: 0`) to the first manifest request and 404
+/// to every later one: the scan retries once, saying so on one line without `-v`, then fails.
+#[test]
+fn each_retry_prints_one_line() {
+    use std::io::Write;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    std::thread::spawn(move || {
+        let mut manifests = 0;
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            // drydock first tries HTTPS: a TLS hello never ends in a blank line.
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(300)));
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 1024];
+            while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut chunk) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                }
+            }
+            let head = String::from_utf8_lossy(&buf);
+            let reply = if !head.starts_with("GET ") {
+                "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            } else if head.contains("/manifests/") {
+                manifests += 1;
+                if manifests == 1 {
+                    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 0\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                } else {
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                }
+            } else {
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}"
+            };
+            let _ = stream.write_all(reply.as_bytes());
+        }
+    });
+    let out = run(&["image", &format!("127.0.0.1:{port}/app:1"), "--insecure"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    let retries: Vec<&str> = err.lines().filter(|l| l.contains("retrying in")).collect();
+    assert_eq!(retries.len(), 1, "one line per retry, without -v: {err}");
+    assert!(retries[0].contains("503"), "{err}");
+}
+
 // ---- formats ----
 
 #[test]
