@@ -133,7 +133,11 @@ pub fn scan(
         }
         _ => {}
     }
-    let result = inventory(spec, &target)?;
+    let mut result = target::inventory_unlogged(spec, &target)?;
+    filter_inventory(&mut result.inventory, settings.pkg_types, &settings.skip);
+    for w in &result.inventory.warnings {
+        tracing::warn!("{w}");
+    }
     scan_inventory(spec, &target, result, db, settings)
 }
 

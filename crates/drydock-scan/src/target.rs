@@ -34,7 +34,10 @@ pub struct TargetSpec {
 /// How to reach a registry.
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    pub credentials: Option<(drydock_registry::Credentials, drydock_registry::CredentialSource)>,
+    pub credentials: Option<(
+        drydock_registry::Credentials,
+        drydock_registry::CredentialSource,
+    )>,
     pub insecure: bool,
     pub ca_file: Option<PathBuf>,
 }
@@ -113,7 +116,21 @@ fn mode_for(target: &Target) -> Mode {
 }
 
 /// Walks the target's layers and runs the analyzers; with `strict`, warnings are errors.
+/// The warnings are logged.
 pub fn inventory(spec: &TargetSpec, target: &Target) -> Result<InventoryResult, ScanError> {
+    let result = inventory_unlogged(spec, target)?;
+    for w in &result.inventory.warnings {
+        tracing::warn!("{w}");
+    }
+    Ok(result)
+}
+
+/// [`inventory`] without logging the warnings: a scan logs them after `--skip-dirs` and
+/// `--skip-files` left out those about skipped files.
+pub(crate) fn inventory_unlogged(
+    spec: &TargetSpec,
+    target: &Target,
+) -> Result<InventoryResult, ScanError> {
     let opts = drydock_inventory::Options {
         limits: spec.limits.clone(),
         cache: spec.layer_cache(),
@@ -139,9 +156,6 @@ pub fn inventory(spec: &TargetSpec, target: &Target) -> Result<InventoryResult, 
             first: w.to_string(),
             count: result.inventory.warnings.len(),
         });
-    }
-    for w in &result.inventory.warnings {
-        tracing::warn!("{w}");
     }
     Ok(result)
 }

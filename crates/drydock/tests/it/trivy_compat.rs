@@ -487,6 +487,19 @@ fn skip_dirs_and_skip_files_leave_a_checkouts_fixtures_out() {
         ids(&["--skip-files", "**/Cargo.lock"]),
         Vec::<String>::new()
     );
+    // Warnings about files under skipped directories go too.
+    write(
+        "crates/x/tests/fixtures/bad/package-lock.json",
+        "{".to_string(),
+    );
+    let target = dir.path().to_str().expect("UTF-8 path");
+    let warned = stderr(&run(&["fs", target]));
+    assert!(
+        warned.contains("fixtures/bad/package-lock.json"),
+        "{warned}"
+    );
+    let skipped = stderr(&run(&["fs", target, "--skip-dirs", "**/tests/fixtures"]));
+    assert!(!skipped.contains("fixtures/bad"), "{skipped}");
 }
 
 // ---- honest coverage ----
