@@ -1,15 +1,18 @@
 //! One module per subcommand; each turns its raw flags into settings and runs.
 
+pub mod accepted;
 pub mod attest;
 pub mod cache;
 pub mod config;
 pub mod cvss;
 pub mod db;
 mod output;
+pub mod publish;
 mod report;
 pub mod sbom;
 pub mod scan;
 mod target;
+pub mod triage;
 pub mod verify_attestation;
 pub mod version;
 
@@ -29,5 +32,7 @@ pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
         Command::Db(c) => db::run(c),
         Command::Attest(a) => attest::run(a),
         Command::VerifyAttestation(a) => verify_attestation::run(a),
+        Command::Triage(c) => triage::run(c),
+        Command::Publish(a) => publish::run(a),
     }
 }

@@ -1,0 +1,132 @@
+//! Triage that survives re-scans: decisions about findings kept on the finding identity
+//! (repository, ecosystem, package, vulnerability), so they carry across tags, rebuilds and
+//! releases, and every acceptance has a reason and an end.
+//!
+//! - [`State`], [`Justification`], [`Scope`] and the validated [`Triage`]: the rules
+//!   (`not_affected`/`false_positive`/`accepted` need a reason, `accepted` an expiry, no expiry
+//!   in the past; unknown states and justifications are errors). [`set`] writes one to a
+//!   [`drydock_store::Store`], which keeps the audit trail.
+//! - [`TriageSuppressor`]: the scan-time hook ([`drydock_scan::Suppressor`]) that suppresses or
+//!   annotates findings; expired acceptances stop suppressing.
+//! - [`handbook`]: the "Accepted CVEs for <Product> X.Y.Z" Markdown pages (both column
+//!   layouts, the Known False Positives table): read, compare with findings, write back with
+//!   every human-written cell kept byte for byte.
+//! - [`release_csv`]: the per-release CSV (`image,package_name,…,state,notes`) and its state
+//!   vocabulary; [`publish`] writes the CSVs, the static site and `index.json`.
+//! - [`vex`]: OpenVEX v0.2.0 and CycloneDX 1.6 VEX export and import (lossless round trip);
+//!   [`ignore_import`]: `.drydockignore.yaml` / `.trivyignore` entries into records.
+//!
+//! Time is always passed in (`today`, `now`), so expiry is testable with any clock.
+//!
+//! ```
+//! use drydock_triage::{State, Triage, TriageInput};
+//! let today = "2026-06-01".parse().expect("a date");
+//! let t = Triage::validate(
+//!     TriageInput {
+//!         scope: "image".into(),
+//!         repository: Some("registry.example/app".into()),
+//!         package: "openssl".into(),
+//!         vuln_id: "CVE-2024-0001".into(),
+//!         state: "accepted".into(),
+//!         reason: Some("only reachable from the admin VPN".into()),
+//!         expires: Some("2026-09-01".into()),
+//!         ..TriageInput::default()
+//!     },
+//!     today,
+//! )?;
+//! assert_eq!(t.state, State::Accepted);
+//! assert!(t.suppresses(today));
+//! # Ok::<(), drydock_triage::TriageError>(())
+//! ```
+
+pub mod handbook;
+pub mod ignore_import;
+pub mod publish;
+pub mod release_csv;
+pub mod site;
+mod state;
+mod suppress;
+pub mod vex;
+
+pub use state::{
+    Justification, Scope, State, Triage, TriageInput, add_days, date_of_unix, normalize_vuln_id,
+    parse_days, unix_days,
+};
+pub use suppress::{Match, TriageSuppressor, describe};
+
+use drydock_policy::{BadDate, Date};
+use drydock_store::{Store, StoreError, TriageOutcome, TriageWrite};
+
+/// Why a triage operation failed. Messages name the value, and for files the file and line.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TriageError {
+    #[error(
+        "unknown triage state `{0}` (expected in_triage, affected, not_affected, false_positive, accepted or waiting)"
+    )]
+    UnknownState(String),
+    #[error(
+        "unknown justification `{0}` (OpenVEX: component_not_present, vulnerable_code_not_present, vulnerable_code_not_in_execute_path, vulnerable_code_cannot_be_controlled_by_adversary, inline_mitigations_already_exist; or a CycloneDX one)"
+    )]
+    UnknownJustification(String),
+    #[error("state `{0}` needs a written reason (--reason)")]
+    MissingReason(State),
+    #[error("state `not_affected` needs a justification (--justification)")]
+    MissingJustification,
+    #[error("a justification applies to `not_affected` only, not `{0}`")]
+    JustificationNotAllowed(State),
+    #[error("state `accepted` needs an expiry date (--expires YYYY-MM-DD)")]
+    MissingExpiry,
+    #[error("expiry `{expires}` is in the past (today is {today})")]
+    ExpiryInPast { expires: Date, today: Date },
+    #[error(transparent)]
+    BadDate(BadDate),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{file}:{line}: {message}")]
+    Parse {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{file}: {message}")]
+    File { file: String, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot write `{path}`: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+impl TriageError {
+    /// Puts `file:line` in front of a validation error found while importing.
+    pub fn at(self, file: &str, line: usize) -> TriageError {
+        match self {
+            e @ (TriageError::Parse { .. } | TriageError::File { .. }) => e,
+            e => TriageError::Parse {
+                file: file.to_string(),
+                line,
+                message: e.to_string(),
+            },
+        }
+    }
+}
+
+/// Writes a validated record: creates it or updates its fields, with one audit event per
+/// changed field, as `actor` at Unix second `at`.
+pub fn set(
+    store: &mut Store,
+    triage: &Triage,
+    actor: &str,
+    at: i64,
+) -> Result<TriageOutcome, TriageError> {
+    Ok(store.set_triage(&TriageWrite {
+        key: triage.key(),
+        fields: triage.fields(),
+        actor: actor.to_string(),
+        at,
+        created: None,
+    })?)
+}

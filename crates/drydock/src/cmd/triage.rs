@@ -1,0 +1,474 @@
+//! `drydock triage set|show|list|history|import|export`: triage records in the history store.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Subcommand};
+use drydock_policy::Date;
+use drydock_store::{Store, TriageFilter, TriageRecord};
+use drydock_triage::{Triage, TriageInput, add_days, date_of_unix, parse_days};
+
+const EXAMPLES: &str = "\
+Examples:
+  # accept a finding for one repository (every tag and rebuild of it) until March
+  drydock triage set CVE-2024-6119 --package openssl --image registry.example/app \\
+      --state accepted --reason 'only parses certificates from our own CA' --expires 2027-03-01 \\
+      --approver head-of-eng
+
+  # not affected in any image, with a VEX justification
+  drydock triage set CVE-2023-4911 --package glibc --all --state not_affected \\
+      --justification vulnerable_code_not_in_execute_path --reason 'no setuid binaries'
+
+  # what ends in the next two weeks, and the audit trail of one record
+  drydock triage list --expiring 14d
+  drydock triage history 12
+
+  # move a team's files into the store, and exchange decisions as VEX
+  drydock triage import .drydockignore.yaml --image registry.example/app
+  drydock triage import accepted-5.3.3.md --release 5.3.3
+  drydock triage export --format openvex --output triage.openvex.json";
+
+/// The history store to use (`--store PATH|postgres://…`).
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// The history store: a SQLite file or `postgres://…` (default:
+    /// `~/.local/share/drydock/history.db`).
+    #[arg(long, value_name = "PATH|URL", env = "DRYDOCK_STORE", global = true)]
+    pub store: Option<String>,
+}
+
+impl StoreArgs {
+    pub fn open(&self) -> anyhow::Result<Store> {
+        let location = match &self.store {
+            Some(s) => s.clone(),
+            None => drydock_store::default_location()?,
+        };
+        Ok(Store::open(&location)?)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+#[command(after_help = EXAMPLES)]
+pub enum TriageCommand {
+    /// Create or change the triage record of a finding identity (every change is audited).
+    Set(SetArgs),
+    /// Show one record and its audit trail.
+    Show(IdArgs),
+    /// List records (filter by state, scope, package, vulnerability, expiry).
+    List(ListArgs),
+    /// The audit trail of one record: who changed which field when, old → new.
+    History(IdArgs),
+    /// Import records: OpenVEX, CycloneDX VEX, a handbook accepted-CVE page, a release CSV,
+    /// `.drydockignore.yaml` or `.trivyignore`.
+    Import(ImportArgs),
+    /// Export every record as OpenVEX, CycloneDX VEX or a handbook page.
+    Export(ExportArgs),
+    /// Compare a handbook accepted-CVE page with a run (`drydock diff --accepted`).
+    AcceptedDiff(super::accepted::AcceptedArgs),
+}
+
+/// Who makes a change and what it applies to.
+#[derive(Debug, Args, Clone)]
+pub struct ScopeArgs {
+    /// One image repository (tags and digests are stripped: `app:1.2` → the repository `app`
+    /// as drydock names it).
+    #[arg(long, value_name = "REF", group = "scope")]
+    pub image: Option<String>,
+    /// One repository exactly as the store names it (see `drydock history images`).
+    #[arg(long, value_name = "REPO", group = "scope")]
+    pub repository: Option<String>,
+    /// Every image of one release.
+    #[arg(long, value_name = "RELEASE", group = "scope")]
+    pub release: Option<String>,
+    /// Every image with that package and vulnerability.
+    #[arg(long, group = "scope")]
+    pub all: bool,
+}
+
+impl ScopeArgs {
+    fn input(&self) -> Option<(String, Option<String>, Option<String>)> {
+        if let Some(i) = &self.image {
+            let repo = if i.contains('/') || i.contains(':') || i.contains('@') {
+                drydock_match::identity::repository(i)
+            } else {
+                i.clone()
+            };
+            Some(("image".into(), Some(repo), None))
+        } else if let Some(r) = &self.repository {
+            Some(("image".into(), Some(r.clone()), None))
+        } else if let Some(r) = &self.release {
+            Some(("release".into(), None, Some(r.clone())))
+        } else if self.all {
+            Some(("all".into(), None, None))
+        } else {
+            None
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The vulnerability id (the CVE when the advisory has one).
+    #[arg(value_name = "VULN")]
+    pub vuln: String,
+    /// The package name, as the finding names it.
+    #[arg(long, short)]
+    pub package: String,
+    /// The package's ecosystem (deb, apk, rpm, npm, pypi, golang, …); default: any.
+    #[arg(long)]
+    pub ecosystem: Option<String>,
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// in_triage, affected, not_affected, false_positive, accepted, waiting.
+    #[arg(long)]
+    pub state: Option<String>,
+    /// For not_affected: an OpenVEX or CycloneDX justification.
+    #[arg(long)]
+    pub justification: Option<String>,
+    /// Why (required for not_affected, false_positive, accepted).
+    #[arg(long)]
+    pub reason: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[arg(long)]
+    pub approver: Option<String>,
+    /// The last day the record applies, YYYY-MM-DD (required for accepted); `none` clears it.
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// Who makes the change (default: `$DRYDOCK_USER`, else `$USER`).
+    #[arg(long, value_name = "WHO")]
+    pub by: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct IdArgs {
+    /// The record's id (`drydock triage list` shows it).
+    pub id: i64,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ListFormat {
+    Table,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only these states (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    pub state: Vec<String>,
+    /// Only records expiring within this long (`14d`, `2w`), expired ones included.
+    #[arg(long, value_name = "DURATION")]
+    pub expiring: Option<String>,
+    /// Only records of this repository (image scope).
+    #[arg(long, value_name = "REPO")]
+    pub repository: Option<String>,
+    /// Only records of this release (release scope).
+    #[arg(long)]
+    pub release: Option<String>,
+    #[arg(long)]
+    pub package: Option<String>,
+    #[arg(long, value_name = "VULN")]
+    pub vuln: Option<String>,
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ListFormat,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import (format from its name and content unless --format).
+    pub file: PathBuf,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub format: ImportFormat,
+    /// For ignore files and handbook pages: the scope of the records made.
+    #[command(flatten)]
+    pub scope: ScopeArgs,
+    /// Who makes the change (default: `$DRYDOCK_USER`, else `$USER`).
+    #[arg(long, value_name = "WHO")]
+    pub by: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ImportFormat {
+    Auto,
+    Openvex,
+    CyclonedxVex,
+    Handbook,
+    Csv,
+    Drydockignore,
+    Trivyignore,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    #[arg(long, value_enum)]
+    pub format: ExportFormat,
+    /// Write to FILE (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// For the handbook page: its product and version heading (`Sourcegraph 5.3.3`).
+    #[arg(long, default_value = "drydock")]
+    pub title: String,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Openvex,
+    CyclonedxVex,
+    Handbook,
+}
+
+/// Now (Unix seconds) and today: `SOURCE_DATE_EPOCH` pins both (tests inject the clock).
+pub fn clock() -> (i64, Date) {
+    let now = drydock_scan::now_unix();
+    (now, date_of_unix(now))
+}
+
+/// Who makes a change.
+pub fn actor(by: Option<&str>) -> String {
+    by.map(str::to_string)
+        .or_else(|| std::env::var("DRYDOCK_USER").ok().filter(|s| !s.is_empty()))
+        .or_else(|| std::env::var("USER").ok().filter(|s| !s.is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+pub fn run(cmd: TriageCommand) -> anyhow::Result<ExitCode> {
+    match cmd {
+        TriageCommand::Set(a) => set(a),
+        TriageCommand::Show(a) => show(a, true),
+        TriageCommand::History(a) => show(a, false),
+        TriageCommand::List(a) => list(a),
+        TriageCommand::Import(a) => import(a),
+        TriageCommand::Export(a) => export(a),
+        TriageCommand::AcceptedDiff(a) => super::accepted::run(a),
+    }
+}
+
+fn set(a: SetArgs) -> anyhow::Result<ExitCode> {
+    let Some((scope, repository, release)) = a.scope.input() else {
+        bail!(
+            "say what the record applies to: --image REF, --repository REPO, --release R or --all"
+        );
+    };
+    let (now, today) = clock();
+    let mut store = a.store.open()?;
+    let mut input = TriageInput {
+        scope,
+        repository,
+        release,
+        ecosystem: a.ecosystem.clone(),
+        package: a.package.clone(),
+        vuln_id: a.vuln.clone(),
+        ..TriageInput::default()
+    };
+    // Fields not given keep their current value.
+    let probe = Triage::validate(
+        TriageInput {
+            state: "in_triage".into(),
+            ..input.clone()
+        },
+        today,
+    )?;
+    let old = store.triage_by_key(&probe.key())?;
+    let old_fields = old.as_ref().map(|r| r.fields.clone()).unwrap_or_default();
+    let pick = |new: &Option<String>, old: &Option<String>| match new.as_deref() {
+        Some("none") | Some("") => None,
+        Some(v) => Some(v.to_string()),
+        None => old.clone(),
+    };
+    input.state = match (&a.state, &old) {
+        (Some(s), _) => s.clone(),
+        (None, Some(r)) => r.fields.state.clone(),
+        (None, None) => bail!("a new triage record needs --state"),
+    };
+    input.justification = pick(&a.justification, &old_fields.justification);
+    input.reason = pick(&a.reason, &old_fields.reason);
+    input.notes = pick(&a.notes, &old_fields.notes);
+    input.owner = pick(&a.owner, &old_fields.owner);
+    input.approver = pick(&a.approver, &old_fields.approver);
+    input.expires = pick(&a.expires, &old_fields.expires);
+    // A kept expiry that has passed fails too: an expired acceptance is renewed, not edited.
+    let t = Triage::validate(input, today)?;
+    let outcome = drydock_triage::set(&mut store, &t, &actor(a.by.as_deref()), now)?;
+    match a.format {
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&outcome.record)?),
+        ListFormat::Table => {
+            let what = if outcome.created {
+                "created"
+            } else if outcome.events.is_empty() {
+                "unchanged"
+            } else {
+                "updated"
+            };
+            println!(
+                "triage #{} {what}: {}",
+                outcome.record.id,
+                line(&outcome.record)
+            );
+            for e in &outcome.events {
+                println!("  {}", event_line(e));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn scope_text(r: &TriageRecord) -> String {
+    match r.key.scope.as_str() {
+        "image" => format!("image {}", r.key.repository),
+        "release" => format!("release {}", r.key.release),
+        s => s.to_string(),
+    }
+}
+
+fn line(r: &TriageRecord) -> String {
+    let mut s = format!(
+        "{} {} in {}{}: {}",
+        r.key.vuln_id,
+        r.key.package,
+        scope_text(r),
+        if r.key.ecosystem.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", r.key.ecosystem)
+        },
+        r.fields.state
+    );
+    if let Some(e) = &r.fields.expires {
+        s.push_str(&format!(" until {e}"));
+    }
+    s
+}
+
+fn event_line(e: &drydock_store::TriageEvent) -> String {
+    format!(
+        "{} {} {}: {} → {}",
+        drydock_scan::rfc3339(e.at),
+        e.actor,
+        e.field,
+        e.old_value.as_deref().unwrap_or("∅"),
+        e.new_value.as_deref().unwrap_or("∅")
+    )
+}
+
+fn show(a: IdArgs, with_record: bool) -> anyhow::Result<ExitCode> {
+    let mut store = a.store.open()?;
+    let Some(r) = store.triage(a.id)? else {
+        bail!("no triage record #{} in the store `{}`", a.id, store.name());
+    };
+    let events = store.triage_history(a.id)?;
+    match a.format {
+        ListFormat::Json => {
+            let v = if with_record {
+                serde_json::json!({ "record": r, "history": events })
+            } else {
+                serde_json::to_value(&events)?
+            };
+            println!("{}", serde_json::to_string_pretty(&v)?);
+        }
+        ListFormat::Table => {
+            if with_record {
+                println!("triage #{}: {}", r.id, line(&r));
+                for (k, v) in r.fields.named().into_iter().skip(1) {
+                    if let Some(v) = v {
+                        println!("  {k}: {v}");
+                    }
+                }
+                println!(
+                    "  created {} by {}, updated {} by {}",
+                    drydock_scan::rfc3339(r.created_at),
+                    r.created_by,
+                    drydock_scan::rfc3339(r.updated_at),
+                    r.updated_by
+                );
+                println!("history:");
+            }
+            for e in &events {
+                println!("  {}", event_line(e));
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
+    let (_, today) = clock();
+    for s in &a.state {
+        s.parse::<drydock_triage::State>()?;
+    }
+    let expires_by = a
+        .expiring
+        .as_deref()
+        .map(|d| parse_days(d).map(|n| add_days(today, n).to_string()))
+        .transpose()?;
+    let mut store = a.store.open()?;
+    let records = store.triage_list(&TriageFilter {
+        states: a
+            .state
+            .iter()
+            .map(|s| s.trim().to_ascii_lowercase())
+            .collect(),
+        scope: None,
+        repository: a.repository.clone(),
+        release: a.release.clone(),
+        package: a.package.clone(),
+        vuln_id: a.vuln.as_deref().map(drydock_triage::normalize_vuln_id),
+        expires_by,
+    })?;
+    match a.format {
+        ListFormat::Json => println!("{}", serde_json::to_string_pretty(&records)?),
+        ListFormat::Table => {
+            if records.is_empty() {
+                eprintln!("no triage records match");
+            }
+            for r in &records {
+                let expired = r
+                    .fields
+                    .expires
+                    .as_deref()
+                    .and_then(|e| e.parse::<Date>().ok())
+                    .is_some_and(|e| e < today);
+                println!(
+                    "#{:<5} {}{}{}",
+                    r.id,
+                    line(r),
+                    if expired { " (EXPIRED)" } else { "" },
+                    r.fields
+                        .reason
+                        .as_deref()
+                        .map(|x| format!(" — {x}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
+    let _ = (&a.file, a.format, &a.scope, &a.by, &a.store);
+    bail!("`drydock triage import` is not implemented yet")
+}
+
+fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
+    let _ = (&a.output, a.format, &a.title, &a.store);
+    let _ = Context::context(Ok::<(), std::io::Error>(()), "");
+    bail!("`drydock triage export` is not implemented yet")
+}
