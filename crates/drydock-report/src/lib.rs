@@ -17,6 +17,11 @@
 //! | `junit` | JUnit XML for CI test views: a test case per package, failed by its findings |
 //! | `trivy-json` | Trivy's JSON shape (`Results[].Vulnerabilities[]`) for pipelines written against it |
 //!
+//! Findings are grouped per target as Trivy groups its results ([`finding_groups`]), and a
+//! finding without a title shows its description's first sentence ([`display_title`]) in every
+//! format. [`read_sbom`] reads a CycloneDX or SPDX JSON document back into an inventory, so an
+//! SBOM can be scanned like an image.
+//!
 //! Writers never invent times: `created_at` is the only time in any output, and everything
 //! whose order shows is sorted ([`Report::normalize`]), so equal scans give equal bytes.
 //!

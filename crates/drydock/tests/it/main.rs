@@ -1,6 +1,7 @@
 //! Integration tests of the `drydock` binary: one module per command.
 
 mod cache;
+mod ci_files;
 mod cvss;
 mod db;
 mod fixtures;
