@@ -48,7 +48,7 @@ pub use failure::{
 pub use forge::{Forge, ForgeConfig, ForgeKind, Issue, IssueState, connect};
 pub use http::{Pacing, Stats, Token};
 pub use sync::{Plan, Reopen, SyncOptions};
-pub use triage::{Expiring, NoTriage, Suppression, TriageSource};
+pub use triage::{Expiring, NoTriage, StoreTriage, Suppression, TriageSource};
 
 /// Why a forge or webhook operation failed. Messages name the repository or the receiver's
 /// origin, never a token or a webhook's secret path.

@@ -7,3 +7,4 @@ mod fake;
 mod history;
 mod rules;
 mod sync;
+mod triage;
