@@ -88,7 +88,7 @@ fn parse_installed(content: &[u8]) -> Result<Vec<Package>, AnalyzeError> {
                 line: n,
                 reason: format!(
                     "not a `X:value` line: `{}`",
-                    line.chars().take(60).collect::<String>()
+                    drydock_image::text::shown_max(line, 60)
                 ),
             });
         };

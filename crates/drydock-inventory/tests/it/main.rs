@@ -1,4 +1,5 @@
 //! drydock-inventory's integration tests: analyzers run through `inventory` on real inputs.
 
+mod hostile;
 mod lang;
 mod rpm;
