@@ -352,6 +352,22 @@ impl Image {
         self.layers.len()
     }
 
+    /// Each layer's identity as the manifest and config state it (the `diff_id` when known,
+    /// else the blob digest, else the blob's name): what a fleet scheduler uses to walk a layer
+    /// shared by many images once.
+    pub fn layer_keys(&self) -> Vec<String> {
+        self.layers
+            .iter()
+            .map(|l| {
+                l.expect
+                    .diff_id
+                    .as_ref()
+                    .or(l.expect.blob.as_ref())
+                    .map_or_else(|| l.blob.clone(), |d| d.to_string())
+            })
+            .collect()
+    }
+
     fn walk_one<V: FileVisitor>(
         &self,
         i: usize,

@@ -183,7 +183,11 @@ pub fn identity_repository(spec: &TargetSpec, target: &Target) -> String {
         return identity::repository(&spec.target);
     }
     let path = local_path(&spec.target);
-    if let Some(tag) = img.repo_tags.first() {
+    // A docker-archive's `RepoTags` are full names; an OCI layout's ref-name annotation (kept
+    // in `repo_tags` too) is often only a tag, so layouts go by the image name below.
+    if img.kind == ImageKind::DockerArchive
+        && let Some(tag) = img.repo_tags.first()
+    {
         return identity::repository(tag);
     }
     match img.kind {

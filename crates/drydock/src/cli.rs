@@ -60,6 +60,17 @@ pub enum Command {
     /// Build, update and inspect the vulnerability database.
     #[command(subcommand)]
     Db(cmd::db::DbCommand),
+    /// Scan every image of every release of a fleet into the history store.
+    #[command(subcommand)]
+    Fleet(cmd::fleet::FleetCommand),
+    /// What the history store holds: runs, the images of a run, an image's scan history.
+    #[command(subcommand)]
+    History(cmd::history::HistoryCommand),
+    /// What changed between two runs, two releases, or two saved JSON reports.
+    Diff(cmd::diff::DiffArgs),
+    /// Manage the history store (schema migrations).
+    #[command(subcommand)]
+    Store(cmd::history::StoreCommand),
     /// Sign a JSON scan report as an attestation about an image digest (cosign's vuln predicate).
     Attest(cmd::attest::AttestArgs),
     /// Check a signed scan attestation: key, subject digest, type, age, denied severities.

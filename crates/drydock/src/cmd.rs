@@ -6,6 +6,9 @@ pub mod cache;
 pub mod config;
 pub mod cvss;
 pub mod db;
+pub mod diff;
+pub mod fleet;
+pub mod history;
 mod output;
 pub mod publish;
 mod report;
@@ -30,6 +33,10 @@ pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
         Command::Config(a) => config::run(a),
         Command::Cache(c) => cache::run(c),
         Command::Db(c) => db::run(c),
+        Command::Fleet(c) => fleet::run(c),
+        Command::History(c) => history::run(c),
+        Command::Diff(a) => diff::run(a),
+        Command::Store(c) => history::run_store(c),
         Command::Attest(a) => attest::run(a),
         Command::VerifyAttestation(a) => verify_attestation::run(a),
         Command::Triage(c) => triage::run(c),
