@@ -36,6 +36,8 @@ mod query;
 mod record;
 pub use record::Recorded;
 mod schema;
+mod serve_queries;
+pub use serve_queries::{LiveFinding, LiveQuery, TrendPoint};
 mod triage;
 pub use triage::{
     TriageEvent, TriageFields, TriageFilter, TriageKey, TriageOutcome, TriageRecord, TriageWrite,

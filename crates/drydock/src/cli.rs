@@ -80,6 +80,8 @@ pub enum Command {
     Triage(cmd::triage::TriageCommand),
     /// Publish the latest run: one CSV per release, a static HTML site, index.json.
     Publish(cmd::publish::PublishArgs),
+    /// Serve the dashboard and REST API over the history store (triage from the browser).
+    Serve(cmd::serve::ServeArgs),
 }
 
 pub fn init_logging(g: &GlobalArgs) {

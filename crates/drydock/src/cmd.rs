@@ -14,6 +14,7 @@ pub mod publish;
 mod report;
 pub mod sbom;
 pub mod scan;
+pub mod serve;
 mod target;
 pub mod triage;
 pub mod verify_attestation;
@@ -41,5 +42,6 @@ pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
         Command::VerifyAttestation(a) => verify_attestation::run(a),
         Command::Triage(c) => triage::run(c),
         Command::Publish(a) => publish::run(a),
+        Command::Serve(a) => serve::run(a),
     }
 }

@@ -1,0 +1,1001 @@
+//! What the pages and the API show, computed from the store: one model, two renderings.
+//!
+//! A finding's *state* is the state of the most specific triage record that applies to it
+//! (the scan-time rule of [`drydock_triage::TriageSuppressor`]), `untriaged` when none does,
+//! and `expired` when the record's expiry has passed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use drydock_policy::Date;
+use drydock_store::{
+    ImageScan, LiveQuery, Run, ScanStatus, Store, TriageEvent, TriageFilter, TriageRecord, VulnInfo,
+};
+use drydock_triage::{TriageSuppressor, add_days, date_of_unix};
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+/// Severities, most severe first.
+pub const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
+/// Finding states: the triage states plus `untriaged` and `expired`.
+pub const STATES: [&str; 8] = [
+    "untriaged",
+    "in_triage",
+    "affected",
+    "waiting",
+    "not_affected",
+    "false_positive",
+    "accepted",
+    "expired",
+];
+/// States that settle a finding for a release (an acceptance only until it expires).
+const SETTLED: [&str; 3] = ["accepted", "not_affected", "false_positive"];
+/// States that still need someone to look.
+const NEEDS_TRIAGE: [&str; 3] = ["untriaged", "in_triage", "expired"];
+
+pub fn severity_rank(s: &str) -> usize {
+    SEVERITIES
+        .iter()
+        .position(|x| x.eq_ignore_ascii_case(s))
+        .unwrap_or(SEVERITIES.len())
+}
+
+/// The clock: `SOURCE_DATE_EPOCH` pins it (as for `drydock triage`), else the system time.
+pub fn now() -> (i64, Date) {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                .unwrap_or_default()
+        });
+    (secs, date_of_unix(secs))
+}
+
+/// `2026-11-23 14:05 UTC`
+pub fn fmt_time(secs: i64) -> String {
+    let s = secs.rem_euclid(86_400);
+    format!(
+        "{} {:02}:{:02} UTC",
+        date_of_unix(secs),
+        s / 3600,
+        (s % 3600) / 60
+    )
+}
+
+/// One finding in one image of a run, with its triage state and advisory title.
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingRow {
+    pub reference: String,
+    pub repository: String,
+    pub releases: Vec<String>,
+    pub vuln_id: String,
+    pub advisory_id: String,
+    pub package: String,
+    pub ecosystem: String,
+    pub installed: String,
+    pub fixed: Option<String>,
+    pub severity: String,
+    /// The finding's fix status (`fixed`, `affected`, `will_not_fix`, …).
+    pub status: String,
+    pub layer: Option<String>,
+    pub path: Option<String>,
+    pub first_seen_run: i64,
+    pub first_seen_at: i64,
+    /// First seen in the run shown.
+    pub new: bool,
+    pub state: String,
+    pub triage_id: Option<i64>,
+    pub expires: Option<String>,
+    pub title: Option<String>,
+    pub url: Option<String>,
+}
+
+/// A list, one page of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub pages: usize,
+}
+
+/// Query parameters of every list (kept as strings so a bad value is a clear 400).
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+pub struct Params {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub package: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ecosystem: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per_page: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<String>,
+    /// The image page's reference.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "ref")]
+    pub reference: Option<String>,
+}
+
+pub const DEFAULT_PER_PAGE: usize = 50;
+pub const MAX_PER_PAGE: usize = 500;
+pub const SORTS: [&str; 7] = [
+    "severity",
+    "vuln",
+    "package",
+    "image",
+    "state",
+    "first_seen",
+    "fixed",
+];
+
+/// A validated filter.
+#[derive(Debug, Clone)]
+pub struct Filter {
+    pub severities: Vec<String>,
+    pub states: Vec<String>,
+    pub package: Option<String>,
+    pub ecosystem: Option<String>,
+    pub q: Option<String>,
+    pub sort: &'static str,
+    pub desc: bool,
+    pub page: usize,
+    pub per_page: usize,
+}
+
+fn list(s: &Option<String>) -> Vec<String> {
+    s.as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+fn nonempty(s: &Option<String>) -> Option<String> {
+    s.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+impl Params {
+    pub fn filter(&self) -> Result<Filter, AppError> {
+        let mut severities = Vec::new();
+        for s in list(&self.severity) {
+            let up = s.to_ascii_uppercase();
+            if !SEVERITIES.contains(&up.as_str()) {
+                return Err(AppError::BadRequest(format!(
+                    "unknown severity `{s}` (expected {})",
+                    SEVERITIES.join(", ")
+                )));
+            }
+            severities.push(up);
+        }
+        let mut states = Vec::new();
+        for s in list(&self.state) {
+            let low = s.to_ascii_lowercase();
+            if !STATES.contains(&low.as_str()) {
+                return Err(AppError::BadRequest(format!(
+                    "unknown state `{s}` (expected {})",
+                    STATES.join(", ")
+                )));
+            }
+            states.push(low);
+        }
+        let sort = match nonempty(&self.sort) {
+            None => "severity",
+            Some(s) => SORTS.iter().find(|x| **x == s).copied().ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "unknown sort `{s}` (expected {})",
+                    SORTS.join(", ")
+                ))
+            })?,
+        };
+        let desc = match nonempty(&self.order).as_deref() {
+            None => sort == "severity" || sort == "first_seen",
+            Some("asc") => false,
+            Some("desc") => true,
+            Some(o) => {
+                return Err(AppError::BadRequest(format!(
+                    "unknown order `{o}` (expected asc or desc)"
+                )));
+            }
+        };
+        let page = match nonempty(&self.page) {
+            None => 1,
+            Some(p) => p.parse::<usize>().ok().filter(|p| *p >= 1).ok_or_else(|| {
+                AppError::BadRequest(format!("`page` must be a number from 1, not `{p}`"))
+            })?,
+        };
+        let per_page = match nonempty(&self.per_page) {
+            None => DEFAULT_PER_PAGE,
+            Some(p) => p
+                .parse::<usize>()
+                .ok()
+                .filter(|p| (1..=MAX_PER_PAGE).contains(p))
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!(
+                        "`per_page` must be from 1 to {MAX_PER_PAGE}, not `{p}`"
+                    ))
+                })?,
+        };
+        Ok(Filter {
+            severities,
+            states,
+            package: nonempty(&self.package).map(|s| s.to_lowercase()),
+            ecosystem: nonempty(&self.ecosystem).map(|s| s.to_lowercase()),
+            q: nonempty(&self.q).map(|s| s.to_lowercase()),
+            sort,
+            desc,
+            page,
+            per_page,
+        })
+    }
+
+    /// Days ahead for "expiring soon" (default 14).
+    pub fn days(&self) -> Result<i64, AppError> {
+        match nonempty(&self.days) {
+            None => Ok(14),
+            Some(d) => d
+                .parse::<i64>()
+                .ok()
+                .filter(|d| (0..=3650).contains(d))
+                .ok_or_else(|| {
+                    AppError::BadRequest(format!("`days` must be from 0 to 3650, not `{d}`"))
+                }),
+        }
+    }
+}
+
+/// Cuts one page out of a list.
+pub fn paginate<T>(items: Vec<T>, page: usize, per_page: usize) -> Page<T> {
+    let total = items.len();
+    let pages = total.div_ceil(per_page).max(1);
+    let items = items
+        .into_iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .collect();
+    Page {
+        items,
+        total,
+        page,
+        per_page,
+        pages,
+    }
+}
+
+impl Filter {
+    pub fn keeps(&self, r: &FindingRow) -> bool {
+        (self.severities.is_empty() || self.severities.contains(&r.severity))
+            && (self.states.is_empty() || self.states.contains(&r.state))
+            && self
+                .package
+                .as_ref()
+                .is_none_or(|p| r.package.to_lowercase().contains(p.as_str()))
+            && self
+                .ecosystem
+                .as_ref()
+                .is_none_or(|e| r.ecosystem.eq_ignore_ascii_case(e))
+            && self.q.as_ref().is_none_or(|q| {
+                [
+                    Some(r.vuln_id.as_str()),
+                    Some(r.advisory_id.as_str()),
+                    Some(r.package.as_str()),
+                    Some(r.reference.as_str()),
+                    r.title.as_deref(),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|t| t.to_lowercase().contains(q.as_str()))
+            })
+    }
+
+    /// Filters, sorts and cuts one page.
+    pub fn apply(&self, rows: Vec<FindingRow>) -> Page<FindingRow> {
+        let mut rows: Vec<FindingRow> = rows.into_iter().filter(|r| self.keeps(r)).collect();
+        let key = |r: &FindingRow| -> (String, String, String, String) {
+            let rank = format!("{}", 9 - severity_rank(&r.severity));
+            let main = match self.sort {
+                "severity" => rank.clone(),
+                "vuln" => r.vuln_id.clone(),
+                "package" => r.package.clone(),
+                "image" => r.reference.clone(),
+                "state" => r.state.clone(),
+                "first_seen" => format!("{:020}", r.first_seen_at),
+                _ => r.fixed.clone().unwrap_or_default(),
+            };
+            (main, rank, r.vuln_id.clone(), r.reference.clone())
+        };
+        rows.sort_by_cached_key(key);
+        if self.desc {
+            rows.reverse();
+        }
+        paginate(rows, self.page, self.per_page)
+    }
+}
+
+/// Loads the findings a run saw (restricted by `q`), with states and advisory titles.
+pub fn rows(store: &mut Store, q: &LiveQuery, today: Date) -> Result<Vec<FindingRow>, AppError> {
+    let live = store.live_findings(q)?;
+    let releases: HashMap<String, Vec<String>> = store
+        .images(q.run_seq)?
+        .into_iter()
+        .map(|s| {
+            let r = s.releases.into_iter().map(|(name, _)| name).collect();
+            (s.reference, r)
+        })
+        .collect();
+    let triage = TriageSuppressor::new(&store.triage_list(&TriageFilter::default())?);
+    let ids: Vec<String> = live
+        .iter()
+        .map(|l| l.observation.vuln_id.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let vulns = store.vulns(&ids)?;
+    let empty = Vec::new();
+    Ok(live
+        .into_iter()
+        .map(|l| {
+            let o = l.observation;
+            let rel = releases.get(&l.reference).unwrap_or(&empty);
+            let m = triage.matching(&o.repository, rel, &o.ecosystem, &o.package, &o.vuln_id);
+            let state = match m {
+                None => "untriaged".to_string(),
+                Some(m) if m.triage.is_expired(today) => "expired".to_string(),
+                Some(m) => m.triage.state.as_str().to_string(),
+            };
+            let v = vulns.get(&o.vuln_id);
+            FindingRow {
+                reference: l.reference,
+                repository: o.repository,
+                releases: rel.clone(),
+                new: l.first_seen_seq == q.run_seq,
+                vuln_id: o.vuln_id,
+                advisory_id: o.advisory_id,
+                package: o.package,
+                ecosystem: o.ecosystem,
+                installed: o.installed,
+                fixed: o.fixed,
+                severity: o.severity.to_ascii_uppercase(),
+                status: o.status,
+                layer: o.layer,
+                path: o.path,
+                first_seen_run: l.first_seen_seq,
+                first_seen_at: l.first_seen_at,
+                state,
+                triage_id: m.map(|m| m.id),
+                expires: m.and_then(|m| m.triage.expires.map(|d| d.to_string())),
+                title: v.and_then(|v| v.title.clone()),
+                url: v.and_then(|v| v.url.clone()),
+            }
+        })
+        .collect())
+}
+
+/// Counts by severity and by state.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub total: usize,
+    pub by_severity: BTreeMap<String, usize>,
+    pub by_state: BTreeMap<String, usize>,
+}
+
+impl Counts {
+    pub fn of<'a>(rows: impl IntoIterator<Item = &'a FindingRow>) -> Counts {
+        let mut c = Counts::default();
+        for r in rows {
+            c.total += 1;
+            *c.by_severity.entry(r.severity.clone()).or_default() += 1;
+            *c.by_state.entry(r.state.clone()).or_default() += 1;
+        }
+        c
+    }
+}
+
+/// A run, for display.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOut {
+    pub seq: i64,
+    pub run_id: String,
+    pub started_at: i64,
+    pub started: String,
+    pub status: String,
+    pub images_ok: i64,
+    pub images_failed: i64,
+    pub findings: i64,
+    pub drydock_version: String,
+    pub db_built_at: Option<String>,
+}
+
+impl From<&Run> for RunOut {
+    fn from(r: &Run) -> RunOut {
+        RunOut {
+            seq: r.seq,
+            run_id: r.run_id.clone(),
+            started_at: r.started_at,
+            started: fmt_time(r.started_at),
+            status: r.status.as_str().to_string(),
+            images_ok: r.images_ok,
+            images_failed: r.images_failed,
+            findings: r.findings,
+            drydock_version: r.drydock_version.clone(),
+            db_built_at: r.db_built_at.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrendOut {
+    pub run_seq: i64,
+    pub run_id: String,
+    pub started: String,
+    pub by_severity: BTreeMap<String, i64>,
+}
+
+/// One release of the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseSummary {
+    /// `None`: the run lists no releases; these are all its images.
+    pub name: Option<String>,
+    pub images: usize,
+    pub images_failed: usize,
+    pub counts: Counts,
+    /// Findings neither settled by triage nor gone, plus failed images (release readiness).
+    pub blocking: usize,
+    pub trend: Vec<TrendOut>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    pub run: Option<RunOut>,
+    pub releases: Vec<ReleaseSummary>,
+    pub needs_triage: usize,
+    pub new_since_last_run: usize,
+    pub expiring_soon: usize,
+}
+
+/// How many runs the trend charts cover.
+pub const TREND_RUNS: usize = 30;
+
+/// The newest complete run, if any.
+fn latest(store: &mut Store) -> Result<Option<Run>, AppError> {
+    match store.run("latest") {
+        Ok(r) => Ok(Some(r)),
+        Err(drydock_store::StoreError::NoRun(_)) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn trend(store: &mut Store, release: Option<&str>) -> Result<Vec<TrendOut>, AppError> {
+    Ok(store
+        .severity_trend(release, TREND_RUNS)?
+        .into_iter()
+        .map(|p| TrendOut {
+            run_seq: p.run_seq,
+            run_id: p.run_id,
+            started: fmt_time(p.started_at),
+            by_severity: p
+                .by_severity
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_uppercase(), v))
+                .collect(),
+        })
+        .collect())
+}
+
+pub fn overview(store: &mut Store, today: Date) -> Result<Overview, AppError> {
+    let expiring_soon = expiring(store, today, 14)?.len();
+    let Some(run) = latest(store)? else {
+        return Ok(Overview {
+            run: None,
+            releases: Vec::new(),
+            needs_triage: 0,
+            new_since_last_run: 0,
+            expiring_soon,
+        });
+    };
+    let all = rows(
+        store,
+        &LiveQuery {
+            run_seq: run.seq,
+            ..LiveQuery::default()
+        },
+        today,
+    )?;
+    let images = store.images(run.seq)?;
+    let names = store.releases(run.seq)?;
+    let mut releases = Vec::new();
+    let summary = |name: Option<&str>, store: &mut Store| -> Result<ReleaseSummary, AppError> {
+        let in_release =
+            |rels: &[String]| name.is_none_or(|n| rels.iter().any(|r| r.as_str() == n));
+        let imgs: Vec<&ImageScan> = images
+            .iter()
+            .filter(|s| in_release(&s.releases.iter().map(|r| r.0.clone()).collect::<Vec<_>>()))
+            .collect();
+        let failed = imgs
+            .iter()
+            .filter(|s| s.status == ScanStatus::Failed)
+            .count();
+        let mine: Vec<&FindingRow> = all.iter().filter(|r| in_release(&r.releases)).collect();
+        let blocking = mine
+            .iter()
+            .filter(|r| !SETTLED.contains(&r.state.as_str()))
+            .count()
+            + failed;
+        Ok(ReleaseSummary {
+            name: name.map(str::to_string),
+            images: imgs.len(),
+            images_failed: failed,
+            counts: Counts::of(mine.iter().copied()),
+            blocking,
+            trend: trend(store, name)?,
+        })
+    };
+    if names.is_empty() {
+        releases.push(summary(None, store)?);
+    }
+    for n in &names {
+        releases.push(summary(Some(n), store)?);
+    }
+    Ok(Overview {
+        run: Some(RunOut::from(&run)),
+        releases,
+        needs_triage: all
+            .iter()
+            .filter(|r| NEEDS_TRIAGE.contains(&r.state.as_str()))
+            .count(),
+        new_since_last_run: all.iter().filter(|r| r.new).count(),
+        expiring_soon,
+    })
+}
+
+/// Which findings a list view shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListKind {
+    All,
+    NeedsTriage,
+    New,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingList {
+    pub run: Option<RunOut>,
+    pub counts: Counts,
+    pub findings: Page<FindingRow>,
+}
+
+/// The findings of the newest complete run (optionally of one release).
+pub fn finding_list(
+    store: &mut Store,
+    kind: ListKind,
+    release: Option<&str>,
+    filter: &Filter,
+    today: Date,
+) -> Result<FindingList, AppError> {
+    let run =
+        match release {
+            Some(r) => Some(store.latest_run_with_release(r).map_err(|_| {
+                AppError::NotFound(format!("no complete run lists the release `{r}`"))
+            })?),
+            None => latest(store)?,
+        };
+    let Some(run) = run else {
+        return Ok(FindingList {
+            run: None,
+            counts: Counts::default(),
+            findings: paginate(Vec::new(), filter.page, filter.per_page),
+        });
+    };
+    let all = rows(
+        store,
+        &LiveQuery {
+            run_seq: run.seq,
+            release: release.map(str::to_string),
+            ..LiveQuery::default()
+        },
+        today,
+    )?;
+    let selected: Vec<FindingRow> = all
+        .into_iter()
+        .filter(|r| match kind {
+            ListKind::All => true,
+            ListKind::NeedsTriage => NEEDS_TRIAGE.contains(&r.state.as_str()),
+            ListKind::New => r.new,
+        })
+        .collect();
+    Ok(FindingList {
+        run: Some(RunOut::from(&run)),
+        counts: Counts::of(&selected),
+        findings: filter.apply(selected),
+    })
+}
+
+/// One image of a release page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageRow {
+    pub reference: String,
+    pub repository: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub digest: Option<String>,
+    pub os: Option<String>,
+    pub package_count: i64,
+    pub by_severity: BTreeMap<String, usize>,
+    pub total: usize,
+    pub blocking: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReleaseView {
+    pub release: String,
+    pub run: RunOut,
+    pub counts: Counts,
+    pub images_failed: usize,
+    pub images: Page<ImageRow>,
+}
+
+pub fn release(
+    store: &mut Store,
+    name: &str,
+    filter: &Filter,
+    today: Date,
+) -> Result<ReleaseView, AppError> {
+    let run = store
+        .latest_run_with_release(name)
+        .map_err(|_| AppError::NotFound(format!("no complete run lists the release `{name}`")))?;
+    let all = rows(
+        store,
+        &LiveQuery {
+            run_seq: run.seq,
+            release: Some(name.to_string()),
+            ..LiveQuery::default()
+        },
+        today,
+    )?;
+    let kept: Vec<&FindingRow> = all.iter().filter(|r| filter.keeps(r)).collect();
+    let mut per_image: BTreeMap<&str, Vec<&FindingRow>> = BTreeMap::new();
+    for r in &kept {
+        per_image.entry(r.reference.as_str()).or_default().push(r);
+    }
+    let mut images: Vec<ImageRow> = store
+        .images(run.seq)?
+        .into_iter()
+        .filter(|s| s.releases.iter().any(|(r, _)| r == name))
+        .map(|s| {
+            let mine = per_image
+                .get(s.reference.as_str())
+                .cloned()
+                .unwrap_or_default();
+            let c = Counts::of(mine.iter().copied());
+            ImageRow {
+                blocking: mine
+                    .iter()
+                    .filter(|r| !SETTLED.contains(&r.state.as_str()))
+                    .count(),
+                reference: s.reference,
+                repository: s.repository,
+                status: s.status.as_str().to_string(),
+                error: s.error,
+                digest: s.digest,
+                os: s.os,
+                package_count: s.package_count,
+                by_severity: c.by_severity,
+                total: c.total,
+            }
+        })
+        .collect();
+    // Failed images first (they need attention), then the most findings.
+    images.sort_by(|a, b| {
+        (b.status == "failed", b.total, &a.reference).cmp(&(
+            a.status == "failed",
+            a.total,
+            &b.reference,
+        ))
+    });
+    let images_failed = images.iter().filter(|i| i.status == "failed").count();
+    Ok(ReleaseView {
+        release: name.to_string(),
+        run: RunOut::from(&run),
+        counts: Counts::of(kept.iter().copied()),
+        images_failed,
+        images: paginate(images, filter.page, filter.per_page),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReadinessView {
+    pub release: String,
+    pub run: RunOut,
+    pub ready: bool,
+    /// Images whose scan failed in that run: unknown, so not ready.
+    pub failed_images: Vec<String>,
+    pub blocking: Page<FindingRow>,
+}
+
+/// Every finding of a release that is neither gone nor settled by triage.
+pub fn readiness(
+    store: &mut Store,
+    name: &str,
+    filter: &Filter,
+    today: Date,
+) -> Result<ReadinessView, AppError> {
+    let run = store
+        .latest_run_with_release(name)
+        .map_err(|_| AppError::NotFound(format!("no complete run lists the release `{name}`")))?;
+    let all = rows(
+        store,
+        &LiveQuery {
+            run_seq: run.seq,
+            release: Some(name.to_string()),
+            ..LiveQuery::default()
+        },
+        today,
+    )?;
+    let failed_images: Vec<String> = store
+        .images(run.seq)?
+        .into_iter()
+        .filter(|s| s.status == ScanStatus::Failed && s.releases.iter().any(|(r, _)| r == name))
+        .map(|s| s.reference)
+        .collect();
+    let blocking: Vec<FindingRow> = all
+        .into_iter()
+        .filter(|r| !SETTLED.contains(&r.state.as_str()))
+        .collect();
+    Ok(ReadinessView {
+        release: name.to_string(),
+        ready: blocking.is_empty() && failed_images.is_empty(),
+        run: RunOut::from(&run),
+        failed_images,
+        blocking: filter.apply(blocking),
+    })
+}
+
+/// One scan of an image's history.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanOut {
+    pub run_seq: i64,
+    pub started: String,
+    pub status: String,
+    pub error: Option<String>,
+    pub digest: Option<String>,
+    pub os: Option<String>,
+    pub package_count: i64,
+    pub finding_count: i64,
+    pub releases: Vec<String>,
+}
+
+impl From<&ImageScan> for ScanOut {
+    fn from(s: &ImageScan) -> ScanOut {
+        ScanOut {
+            run_seq: s.run_seq,
+            started: fmt_time(s.started_at),
+            status: s.status.as_str().to_string(),
+            error: s.error.clone(),
+            digest: s.digest.clone(),
+            os: s.os.clone(),
+            package_count: s.package_count,
+            finding_count: s.finding_count,
+            releases: s.releases.iter().map(|r| r.0.clone()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImageView {
+    pub reference: String,
+    pub repository: String,
+    /// The newest scan (possibly failed).
+    pub latest: ScanOut,
+    /// The run whose findings are shown: the newest successful scan.
+    pub findings_run: Option<i64>,
+    pub counts: Counts,
+    pub findings: Page<FindingRow>,
+    pub history: Vec<ScanOut>,
+}
+
+/// How many scans the image page lists.
+pub const HISTORY_LIMIT: usize = 100;
+
+pub fn image(
+    store: &mut Store,
+    reference: &str,
+    filter: &Filter,
+    today: Date,
+) -> Result<ImageView, AppError> {
+    let history: Vec<ImageScan> = store
+        .image_history(reference, HISTORY_LIMIT)?
+        .into_iter()
+        .filter(|s| s.reference == reference)
+        .collect();
+    let Some(newest) = history.first() else {
+        return Err(AppError::NotFound(format!(
+            "the store has no scan of the image `{reference}`"
+        )));
+    };
+    let ok = history.iter().find(|s| s.status == ScanStatus::Ok);
+    let all = match ok {
+        Some(s) => rows(
+            store,
+            &LiveQuery {
+                run_seq: s.run_seq,
+                reference: Some(reference.to_string()),
+                ..LiveQuery::default()
+            },
+            today,
+        )?,
+        None => Vec::new(),
+    };
+    let kept: Vec<FindingRow> = all.into_iter().filter(|r| filter.keeps(r)).collect();
+    Ok(ImageView {
+        reference: reference.to_string(),
+        repository: newest.repository.clone(),
+        latest: ScanOut::from(newest),
+        findings_run: ok.map(|s| s.run_seq),
+        counts: Counts::of(&kept),
+        findings: filter.apply(kept),
+        history: history.iter().map(ScanOut::from).collect(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TriageOut {
+    #[serde(flatten)]
+    pub record: TriageRecord,
+    pub expired: bool,
+    pub events: Vec<TriageEvent>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FindingView {
+    pub vuln_id: String,
+    pub advisory: Option<VulnInfo>,
+    pub run: Option<RunOut>,
+    /// Every image of the newest complete run with this vulnerability.
+    pub images: Page<FindingRow>,
+    /// What the triage form offers.
+    pub packages: Vec<(String, String)>,
+    pub repositories: Vec<String>,
+    pub releases: Vec<String>,
+    pub triage: Vec<TriageOut>,
+}
+
+pub fn finding(
+    store: &mut Store,
+    vuln_id: &str,
+    filter: &Filter,
+    today: Date,
+) -> Result<FindingView, AppError> {
+    let vuln_id = drydock_triage::normalize_vuln_id(vuln_id);
+    let advisory = store
+        .vulns(std::slice::from_ref(&vuln_id))?
+        .remove(&vuln_id);
+    let run = latest(store)?;
+    let all = match &run {
+        Some(r) => rows(
+            store,
+            &LiveQuery {
+                run_seq: r.seq,
+                vuln_id: Some(vuln_id.clone()),
+                ..LiveQuery::default()
+            },
+            today,
+        )?,
+        None => Vec::new(),
+    };
+    let records = store.triage_list(&TriageFilter {
+        vuln_id: Some(vuln_id.clone()),
+        ..TriageFilter::default()
+    })?;
+    if advisory.is_none() && all.is_empty() && records.is_empty() {
+        return Err(AppError::NotFound(format!(
+            "the store knows nothing about `{vuln_id}`"
+        )));
+    }
+    let packages: BTreeSet<(String, String)> = all
+        .iter()
+        .map(|r| (r.package.clone(), r.ecosystem.clone()))
+        .chain(
+            records
+                .iter()
+                .map(|r| (r.key.package.clone(), r.key.ecosystem.clone())),
+        )
+        .collect();
+    let repositories: BTreeSet<String> = all.iter().map(|r| r.repository.clone()).collect();
+    let releases: BTreeSet<String> = all.iter().flat_map(|r| r.releases.clone()).collect();
+    let mut triage = Vec::with_capacity(records.len());
+    for r in records {
+        let events = store.triage_history(r.id)?;
+        let expired = r
+            .fields
+            .expires
+            .as_deref()
+            .and_then(|e| e.parse::<Date>().ok())
+            .is_some_and(|e| e < today);
+        triage.push(TriageOut {
+            record: r,
+            expired,
+            events,
+        });
+    }
+    Ok(FindingView {
+        vuln_id,
+        advisory,
+        run: run.as_ref().map(RunOut::from),
+        images: filter.apply(all),
+        packages: packages.into_iter().collect(),
+        repositories: repositories.into_iter().collect(),
+        releases: releases.into_iter().collect(),
+        triage,
+    })
+}
+
+/// A record expiring soon.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExpiringOut {
+    #[serde(flatten)]
+    pub record: TriageRecord,
+    pub expired: bool,
+    pub days_left: i64,
+}
+
+/// Records with an expiry within `days` (expired ones included), soonest first.
+pub fn expiring(store: &mut Store, today: Date, days: i64) -> Result<Vec<ExpiringOut>, AppError> {
+    let by = add_days(today, days);
+    let mut out: Vec<ExpiringOut> = store
+        .triage_list(&TriageFilter {
+            expires_by: Some(by.to_string()),
+            ..TriageFilter::default()
+        })?
+        .into_iter()
+        .filter_map(|r| {
+            let e = r.fields.expires.as_deref()?.parse::<Date>().ok()?;
+            Some(ExpiringOut {
+                expired: e < today,
+                days_left: drydock_triage::unix_days(e) - drydock_triage::unix_days(today),
+                record: r,
+            })
+        })
+        .collect();
+    out.sort_by_key(|e| (e.days_left, e.record.id));
+    Ok(out)
+}
+
+/// Runs, newest first.
+pub fn runs(store: &mut Store, filter: &Filter) -> Result<Page<RunOut>, AppError> {
+    let total = usize::try_from(store.run_count()?).unwrap_or_default();
+    let items = store
+        .runs_page(
+            filter.per_page,
+            (filter.page - 1).saturating_mul(filter.per_page),
+        )?
+        .iter()
+        .map(RunOut::from)
+        .collect();
+    Ok(Page {
+        items,
+        total,
+        page: filter.page,
+        per_page: filter.per_page,
+        pages: total.div_ceil(filter.per_page).max(1),
+    })
+}
