@@ -1,0 +1,3 @@
+//! Integration tests: real Go binaries against `go tool nm`.
+
+mod nm;
