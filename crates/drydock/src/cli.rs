@@ -82,6 +82,11 @@ pub enum Command {
     Publish(cmd::publish::PublishArgs),
     /// Serve the dashboard and REST API over the history store (triage from the browser).
     Serve(cmd::serve::ServeArgs),
+    /// Keep one tracker issue per image (GitHub, GitLab, Gitea) in step with a run.
+    #[command(subcommand)]
+    Track(cmd::track::TrackCommand),
+    /// Send one digest of what a run found new to Slack, Teams or a signed JSON webhook.
+    Alert(cmd::alert::AlertArgs),
 }
 
 pub fn init_logging(g: &GlobalArgs) {

@@ -1,6 +1,7 @@
 //! One module per subcommand; each turns its raw flags into settings and runs.
 
 pub mod accepted;
+pub mod alert;
 pub mod attest;
 pub mod cache;
 pub mod config;
@@ -13,6 +14,7 @@ mod output;
 pub mod publish;
 mod report;
 pub mod sbom;
+pub mod track;
 pub mod scan;
 pub mod serve;
 mod target;
@@ -43,5 +45,7 @@ pub fn run(cli: Cli, platform_explicit: bool) -> anyhow::Result<ExitCode> {
         Command::Triage(c) => triage::run(c),
         Command::Publish(a) => publish::run(a),
         Command::Serve(a) => serve::run(a),
+        Command::Track(c) => track::run(c),
+        Command::Alert(a) => alert::run(a),
     }
 }

@@ -80,6 +80,8 @@ pub struct ScanArgs {
     pub severity_source: SeveritySourceArg,
     #[command(flatten)]
     pub trivy: TrivyArgs,
+    #[command(flatten)]
+    pub fail_issue: super::track::FailIssueArgs,
 }
 
 /// Trivy's CI flags, with Trivy's meaning where drydock has one and as documented no-ops where
@@ -240,6 +242,9 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
     let spec = args.target.spec(platform_explicit)?;
     let outcome = drydock_scan::scan(&spec, kind, &db, &settings)?;
     output::write_all(&outcome.report, &sinks, args.show_suppressed)?;
+    if outcome.gate_failed {
+        super::track::file_failure(&args.fail_issue, &outcome.report)?;
+    }
     Ok(exit_code(&args, outcome.gate_failed))
 }
 
