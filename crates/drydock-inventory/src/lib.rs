@@ -57,6 +57,7 @@ pub enum Mode {
 /// What one analyzer made of one file.
 #[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Analysis {
+    #[serde(with = "drydock_package::with_linked")]
     pub packages: Vec<Package>,
     /// Facts about the OS (from os-release and friends).
     pub os: Option<os::OsFacts>,

@@ -538,9 +538,22 @@ fn finding(
             }
         }
     }
+    // The matched records' own pages first (RUSTSEC, GHSA, GO, PYSEC: written for this
+    // ecosystem), then the vulnerability's (NVD for the CVE).
+    let mut page_ids: Vec<String> = Vec::new();
+    for i in hit
+        .records
+        .iter()
+        .map(|a| a.advisory_id.clone())
+        .chain(std::iter::once(id.clone()))
+        .chain(cves.iter().cloned())
+    {
+        if !page_ids.contains(&i) {
+            page_ids.push(i);
+        }
+    }
     let primary_url = crate::url::primary_url(
-        &id,
-        &cves,
+        &page_ids,
         advisories.iter().flat_map(|a| a.references.iter()),
     );
     let cwes: BTreeSet<String> = advisories

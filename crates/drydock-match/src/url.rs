@@ -33,16 +33,15 @@ fn is_private(url: &str) -> bool {
         || path.starts_with("github.com/github/security-advisories-private")
 }
 
-/// The primary URL: the page of `id`, else of the first alias that has one (CVE aliases
-/// first, as the finding lists them), else the first public `ADVISORY` reference, else the
+/// The primary URL: the page of the first of `ids` that has one (the caller orders them: the
+/// matched records first, then the CVE), else the first public `ADVISORY` reference, else the
 /// first public reference.
 pub fn primary_url<'a>(
-    id: &str,
-    aliases: &[String],
+    ids: &[String],
     references: impl IntoIterator<Item = &'a Reference> + Clone,
 ) -> Option<String> {
-    std::iter::once(id)
-        .chain(aliases.iter().map(String::as_str))
+    ids.iter()
+        .map(String::as_str)
         .find_map(advisory_page)
         .or_else(|| {
             references
@@ -74,23 +73,27 @@ mod tests {
     fn own_page_first() {
         let refs = [r("ADVISORY", "https://snyk.io/vuln/SNYK-1")];
         assert_eq!(
-            primary_url("CVE-2019-16789", &[], &refs).as_deref(),
+            primary_url(&["CVE-2019-16789".into()], &refs).as_deref(),
             Some("https://nvd.nist.gov/vuln/detail/CVE-2019-16789")
         );
         assert_eq!(
-            primary_url("GHSA-968p-4wvh-cqc8", &[], &refs).as_deref(),
+            primary_url(&["GHSA-968p-4wvh-cqc8".into()], &refs).as_deref(),
             Some("https://github.com/advisories/GHSA-968p-4wvh-cqc8")
         );
         assert_eq!(
-            primary_url("RUSTSEC-2022-0013", &[], &refs).as_deref(),
+            primary_url(
+                &["RUSTSEC-2022-0013".into(), "CVE-2022-24713".into()],
+                &refs
+            )
+            .as_deref(),
             Some("https://rustsec.org/advisories/RUSTSEC-2022-0013.html")
         );
         assert_eq!(
-            primary_url("GO-2023-1702", &[], &refs).as_deref(),
+            primary_url(&["GO-2023-1702".into()], &refs).as_deref(),
             Some("https://pkg.go.dev/vuln/GO-2023-1702")
         );
         assert_eq!(
-            primary_url("PYSEC-2020-1", &[], &refs).as_deref(),
+            primary_url(&["PYSEC-2020-1".into()], &refs).as_deref(),
             Some("https://osv.dev/vulnerability/PYSEC-2020-1")
         );
     }
@@ -106,13 +109,13 @@ mod tests {
             r("WEB", "https://example.org/post"),
         ];
         assert_eq!(
-            primary_url("ALPINE-X", &[], &refs).as_deref(),
+            primary_url(&["ALPINE-X".into()], &refs).as_deref(),
             Some("https://example.org/post")
         );
         assert_eq!(
-            primary_url("ALPINE-X", &["CVE-2019-16789".into()], &refs).as_deref(),
+            primary_url(&["ALPINE-X".into(), "CVE-2019-16789".into()], &refs).as_deref(),
             Some("https://nvd.nist.gov/vuln/detail/CVE-2019-16789")
         );
-        assert_eq!(primary_url("ALPINE-X", &[], &refs[..1]), None);
+        assert_eq!(primary_url(&["ALPINE-X".into()], &refs[..1]), None);
     }
 }

@@ -26,6 +26,8 @@ pub use ecosystem::{Ecosystem, UnknownEcosystem, normalize_name};
 pub use os::{Os, OsFamily};
 pub use purl::purl_encode;
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::{Deserialize, Serialize};
 
 /// Where a package was found: the layer (by its uncompressed digest, `diff_id`) and the path inside
@@ -74,6 +76,69 @@ pub struct Package {
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub licenses: Vec<String>,
     pub locations: Vec<Location>,
+    /// The code the binary this package was found in links from it (Go: read from the
+    /// pclntab); `None` when the package was not found in a binary. Not part of any report:
+    /// matching turns it into reachability evidence on findings. The layer cache keeps it
+    /// through [`with_linked`].
+    #[serde(skip)]
+    pub linked: Option<LinkedSymbols>,
+}
+
+/// What one or more binaries link from a package: symbols by import path, named as the Go
+/// vulnerability database names them (`Server.Serve` in `net/http`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LinkedSymbols {
+    pub packages: BTreeMap<String, BTreeSet<String>>,
+    /// Why the function table of (one of) the binaries could not be read, or another location
+    /// of the package has none: then absence proves nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
+}
+
+impl LinkedSymbols {
+    /// The union of two binaries' symbols (a package merged from several locations).
+    fn merge(a: Option<Self>, b: Option<Self>) -> Option<Self> {
+        match (a, b) {
+            (None, None) => None,
+            (Some(mut a), Some(b)) => {
+                for (path, syms) in b.packages {
+                    a.packages.entry(path).or_default().extend(syms);
+                }
+                a.unreadable = a.unreadable.or(b.unreadable);
+                Some(a)
+            }
+            (Some(mut s), None) | (None, Some(mut s)) => {
+                s.unreadable.get_or_insert_with(|| {
+                    "the package was also found where there is no function table".into()
+                });
+                Some(s)
+            }
+        }
+    }
+}
+
+/// Serializes packages with their [`Package::linked`] symbols (which reports leave out): for
+/// caches of analyzer output, `#[serde(with = "drydock_package::with_linked")]`.
+pub mod with_linked {
+    use super::{LinkedSymbols, Package};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(packages: &[Package], s: S) -> Result<S::Ok, S::Error> {
+        let pairs: Vec<(&Package, &Option<LinkedSymbols>)> =
+            packages.iter().map(|p| (p, &p.linked)).collect();
+        pairs.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Package>, D::Error> {
+        let pairs: Vec<(Package, Option<LinkedSymbols>)> = Vec::deserialize(d)?;
+        Ok(pairs
+            .into_iter()
+            .map(|(mut p, l)| {
+                p.linked = l;
+                p
+            })
+            .collect())
+    }
 }
 
 impl Package {
@@ -87,6 +152,7 @@ impl Package {
             arch: None,
             licenses: Vec::new(),
             locations: Vec::new(),
+            linked: None,
         }
     }
 
@@ -168,6 +234,7 @@ impl Inventory {
                         && last.arch == p.arch =>
                 {
                     last.locations.append(&mut p.locations);
+                    last.linked = LinkedSymbols::merge(last.linked.take(), p.linked.take());
                     if last.licenses.is_empty() {
                         last.licenses = p.licenses;
                     }

@@ -43,8 +43,10 @@ impl Analyzer for BinaryAnalyzer {
         // below falls back to scanning for its magic.
         let file = object::File::parse(content).ok();
         let mut packages = Vec::new();
-        if let Some(go) = go::read(file.as_ref(), content)? {
+        let mut warnings = Vec::new();
+        if let Some((go, warning)) = go::read(file.as_ref(), content)? {
             packages.extend(go);
+            warnings.extend(warning);
         }
         if let Some(section) = file.as_ref().and_then(|f| f.section_by_name(".dep-v0")) {
             let compressed = section.data().map_err(|e| {
@@ -64,6 +66,7 @@ impl Analyzer for BinaryAnalyzer {
         }
         Ok(Analysis {
             packages,
+            warnings,
             ..Analysis::default()
         })
     }

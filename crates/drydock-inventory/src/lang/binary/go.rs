@@ -16,7 +16,7 @@
 //! `path\tMAIN_PACKAGE`, `mod\tPATH\tVERSION\tSUM`, `dep\tPATH\tVERSION\tSUM`,
 //! `=>\tPATH\tVERSION\tSUM` (replaces the line above it), `build\tKEY=VALUE`.
 
-use drydock_package::{Ecosystem, Package};
+use drydock_package::{Ecosystem, LinkedSymbols, Package};
 use object::{Object, ObjectSection, ObjectSegment};
 
 use crate::AnalyzeError;
@@ -26,16 +26,56 @@ const HEADER_LEN: usize = 32;
 /// No real version or module list comes near this; a larger length is corruption.
 const MAX_STRING: u64 = 16 << 20;
 
-/// The Go packages of a binary, `None` when it is not a Go binary.
+/// The Go packages of a binary with the code it links from each ([`link`]), and a warning
+/// when its function table cannot be read; `None` when it is not a Go binary.
 pub(super) fn read(
     file: Option<&object::File<'_>>,
     content: &[u8],
-) -> Result<Option<Vec<Package>>, AnalyzeError> {
+) -> Result<Option<(Vec<Package>, Option<String>)>, AnalyzeError> {
     let Some(blob) = find(file, content) else {
         return Ok(None);
     };
     let (version, modinfo) = strings(file, blob)?;
-    Ok(Some(packages(&version, &modinfo)))
+    let mut packages = packages(&version, &modinfo);
+    let warning = link(&mut packages, &modinfo, content);
+    Ok(Some((packages, warning)))
+}
+
+/// Records on each package the functions the binary links from it ([`drydock_gosym`]), by
+/// the import paths of its module (a replaced module's code keeps the original module's
+/// import paths). A table that cannot be read marks every package unreadable (reachability
+/// unknown, never "not linked") and is returned as a warning.
+fn link(packages: &mut [Package], modinfo: &str, content: &[u8]) -> Option<String> {
+    let table = drydock_gosym::read(content).map(|t| t.symbols()).map_err(|e| {
+        format!("Go function table: {e}; whether Go findings' code is linked is unknown")
+    });
+    let mut original: std::collections::BTreeMap<&str, &str> = Default::default();
+    let mut last_dep = "";
+    for line in strip_sentinels(modinfo).lines() {
+        let mut f = line.split('\t');
+        match (f.next(), f.next()) {
+            (Some("dep" | "mod"), Some(path)) => last_dep = path,
+            (Some("=>"), Some(path)) => {
+                original.insert(path, last_dep);
+            }
+            _ => {}
+        }
+    }
+    let module = |p: &Package| original.get(p.name.as_str()).copied().unwrap_or(&p.name).to_string();
+    let modules: Vec<String> = packages.iter().map(module).collect();
+    for (p, m) in packages.iter_mut().zip(&modules) {
+        p.linked = Some(match &table {
+            Ok(s) => LinkedSymbols {
+                packages: s.of_module(m, modules.iter().map(String::as_str)),
+                unreadable: None,
+            },
+            Err(w) => LinkedSymbols {
+                packages: Default::default(),
+                unreadable: Some(w.clone()),
+            },
+        });
+    }
+    table.err()
 }
 
 /// The bytes from the build info header to the end of its section (or of the file).
@@ -278,7 +318,10 @@ mod tests {
             "go1.19.8",
             &sentinel("mod\texample.com/hello\t(devel)\t"),
         ));
-        let p = read(None, &content).expect("reads").expect("is Go");
+        let (p, warning) = read(None, &content).expect("reads").expect("is Go");
+        // No function table in these bytes: a warning, and reachability unknown.
+        assert!(warning.is_some_and(|w| w.contains("function table")));
+        assert!(p[0].linked.as_ref().is_some_and(|l| l.unreadable.is_some()));
         assert_eq!(p.len(), 1);
         assert_eq!(
             (p[0].name.as_str(), p[0].version.as_str()),
