@@ -15,6 +15,23 @@
 //! are resolved inside the image root, never outside it. Entries that climb out of the root
 //! (`../../etc/passwd`) and layers that expand past [`Limits::max_layer_size`] are errors.
 //!
+//! Inputs are treated as hostile (issue 14; every bound is listed in `docs/limits.md`). Tar is
+//! read by drydock's own streaming reader, which reads what GNU tar, Python and Go read (sparse
+//! entries of every GNU form included) and bounds every header before allocating it. A wanted
+//! path that exists only through a directory symlink (`lib` → `usr/lib`) is found. Archives are
+//! told apart by structure ([`InputKind`] overrides), a layer listed twice is walked once, all
+//! layers together are bounded by [`Limits::max_image_size`], and strings from the image are
+//! escaped before they are shown ([`text::shown`]).
+//!
+//! `fuzz/` holds two cargo-fuzz targets: `tar_header` (the tar reader over arbitrary bytes) and
+//! `image_open` (the whole open-and-walk path on an arbitrary file, detection or a forced kind).
+//! `fuzz/make_seeds.sh` seeds both from `tests/fixtures/make_hostile.py`'s inputs; then, in
+//! `fuzz/`, `cargo +nightly fuzz run -O <target>`. Runs so far, no crash: `tar_header`
+//! 8,221,599 executions in 600 s; `image_open` about 17,000 (12,755 in 500 s, stopped by a
+//! LeakSanitizer report on std's channel thread-local in a finished walk thread, then 4,228
+//! in 240 s with `-detect_leaks=0`): it writes a file and starts threads per input, so it
+//! runs at 20–70 executions a second and is far from the million the issue asks for.
+//!
 //! ```no_run
 //! use drydock_image::{open, EntryKind, FileMeta, FileVisitor, OpenOptions};
 //!

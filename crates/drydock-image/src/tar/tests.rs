@@ -158,11 +158,7 @@ fn gnu_sparse_header(name: &[u8], chunks: &[(u64, u64)], real: u64, extended: bo
 fn issue14_gnu_sparse_entries_read_with_holes() {
     let mut t = Vec::new();
     let h = gnu_sparse_header(b"lib/apk/db/installed", &[(0, 3), (8000, 2)], 10_000, false);
-    t.extend_from_slice(&h);
-    entry(&mut t, [0u8; 512], b""); // placeholder removed below
-    t.truncate(512);
-    t.extend_from_slice(b"abcde");
-    t.resize(1024, 0);
+    entry(&mut t, h, b"abcde");
     end(&mut t);
     let got = read_all(&t).expect("valid");
     let mut want = vec![0u8; 10_000];
@@ -179,11 +175,7 @@ fn issue14_gnu_sparse_entries_read_with_holes() {
         octal(&mut ext[24 * i..24 * i + 12], off);
         octal(&mut ext[24 * i + 12..24 * i + 24], len);
     }
-    t.extend_from_slice(&ext);
-    entry(&mut t, [0u8; 512], b"");
-    t.truncate(1024);
-    t.extend_from_slice(&[b'x'; 60]);
-    t.resize(1536, 0);
+    entry(&mut t, ext, &[b'x'; 60]);
     end(&mut t);
     let got = read_all(&t).expect("valid");
     assert_eq!(got[0].2.len(), 600);
