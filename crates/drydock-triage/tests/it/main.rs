@@ -5,5 +5,7 @@
 mod pg_cluster;
 
 mod data;
+mod handbook;
+mod publish;
 mod store;
 mod suppress;

@@ -463,8 +463,40 @@ fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
-    let _ = (&a.file, a.format, &a.scope, &a.by, &a.store);
-    bail!("`drydock triage import` is not implemented yet")
+    let (now, today) = clock();
+    let file = a.file.display().to_string();
+    let text = std::fs::read_to_string(&a.file).with_context(|| format!("cannot read `{file}`"))?;
+    let format = match a.format {
+        ImportFormat::Auto if file.ends_with(".csv") => ImportFormat::Csv,
+        ImportFormat::Auto if file.ends_with(".md") => ImportFormat::Handbook,
+        ImportFormat::Auto => bail!("cannot tell the format of `{file}`: use --format"),
+        f => f,
+    };
+    let by = actor(a.by.as_deref());
+    let mut store = a.store.open()?;
+    let records = match format {
+        ImportFormat::Csv => {
+            let Some(release) = a.scope.release.clone() else {
+                bail!("a release CSV is imported for one release: --release R");
+            };
+            let rows = drydock_triage::release_csv::read(&text, &file)?;
+            let expires = add_days(today, 182);
+            drydock_triage::release_csv::to_triage(&rows, &release, expires, today, &file)?
+        }
+        other => bail!("importing {other:?} is not implemented yet"),
+    };
+    let mut changed = 0;
+    for t in &records {
+        let o = drydock_triage::set(&mut store, t, &by, now)?;
+        if !o.events.is_empty() {
+            changed += 1;
+        }
+    }
+    println!(
+        "{file}: {} record(s), {changed} created or changed",
+        records.len()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
