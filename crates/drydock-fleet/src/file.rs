@@ -357,8 +357,17 @@ fn resolve(base: &Path, reference: &str) -> String {
 fn yaml_error(path: &Path, e: &serde_saphyr::Error) -> FleetError {
     // serde-saphyr puts the position in its message (`at line L, column C`); keep it as given
     // and also lift it into the error's fields when it is there.
-    let message = e.to_string();
-    let (line, column) = position(&message).unwrap_or((0, 0));
+    let full = e.to_string();
+    let (line, column) = position(&full).unwrap_or((0, 0));
+    // One line: the message without its position prefix and source snippet.
+    let first = full.lines().next().unwrap_or_default();
+    let message = first
+        .strip_prefix("error: ")
+        .unwrap_or(first)
+        .split_once(": ")
+        .filter(|(pos, _)| pos.starts_with("line "))
+        .map_or(first, |(_, m)| m)
+        .to_string();
     FleetError::Syntax {
         path: path.to_path_buf(),
         line,

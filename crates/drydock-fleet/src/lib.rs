@@ -45,7 +45,7 @@ pub enum FleetError {
         #[source]
         source: std::io::Error,
     },
-    #[error("`{}`{}: {message}", path.display(), position(*line, *column))]
+    #[error("`{}{}`: {message}", path.display(), position(*line, *column))]
     Syntax {
         path: PathBuf,
         line: usize,

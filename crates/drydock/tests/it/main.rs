@@ -5,6 +5,7 @@ mod ci_files;
 mod cvss;
 mod db;
 mod fixtures;
+mod fleet;
 mod forge;
 mod misconfig;
 mod attest;

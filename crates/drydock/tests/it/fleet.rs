@@ -1,0 +1,533 @@
+//! `drydock fleet scan`, `drydock history`, `drydock diff` on the test fleet built by
+//! `crates/drydock-fleet/tests/fixtures/make_fleet.py` (`DRYDOCK_FLEET`), against the history
+//! store on SQLite and on a throwaway PostgreSQL; answers checked against the fleet's
+//! `expected.json` (what was put into each image), not against hard-coded counts.
+
+#[path = "../../../drydock-store/tests/pg_cluster.rs"]
+mod pg_cluster;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::scan::db;
+use super::{drydock, require, stdout_json};
+
+fn fleet_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("DRYDOCK_FLEET")
+        .map_or_else(|| PathBuf::from("/var/cache/drydock-ci/fleet"), PathBuf::from);
+    require(
+        "the test fleet (.ci/setup.d/fleet.sh)",
+        dir.join("fleet.yaml").is_file().then_some(dir),
+    )
+}
+
+fn expected(dir: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("expected.json")).expect("expected.json"))
+        .expect("expected.json is JSON")
+}
+
+/// The stores every test runs on: a SQLite file, and a PostgreSQL database when available.
+fn stores(tmp: &Path) -> Vec<String> {
+    let mut s = vec![tmp.join("history.db").display().to_string()];
+    if let Some(url) = pg_cluster::new_database() {
+        s.push(url);
+    }
+    s
+}
+
+fn fleet_scan(store: &str, cache: &Path, fleet: &Path, extra: &[&str]) -> std::process::Output {
+    drydock()
+        .args(["fleet", "scan"])
+        .arg(fleet)
+        .args(["--db"])
+        .arg(db())
+        .args(["--store", store, "--cache-dir"])
+        .arg(cache)
+        .args(["--no-progress", "--format", "json"])
+        .args(extra)
+        .output()
+        .expect("run drydock fleet scan")
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+/// Image reference in the fleet file → the `expected.json` entry's key (`fleet.example/…:tag`).
+fn expected_images(exp: &Value) -> BTreeMap<String, Value> {
+    exp["images"]
+        .as_object()
+        .expect("images")
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+#[test]
+fn fleet_scan_records_every_image_and_diffs_match_what_was_built() {
+    let Some(dir) = fleet_dir() else { return };
+    let exp = expected(&dir);
+    let tmp = tempfile::tempdir().expect("tmp");
+    for store in stores(tmp.path()) {
+        let cache = tmp.path().join(format!("cache-{}", store.len()));
+        let out = fleet_scan(&store, &cache, &dir.join("fleet.yaml"), &[]);
+        // Some images are built to fail: exit 3, not 0 and not 2.
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary = json_of(&out);
+        assert_eq!(summary["status"], "complete");
+
+        // Every image with `expect: ok` scanned, every broken one failed with its message.
+        let images = expected_images(&exp);
+        let failed: BTreeSet<String> = summary["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .filter(|i| i["status"] == "failed")
+            .map(|i| {
+                assert!(
+                    i["error"].as_str().is_some_and(|e| !e.is_empty()),
+                    "a failed image without a message: {i}"
+                );
+                i["reference"].as_str().unwrap_or_default().to_string()
+            })
+            .collect();
+        let expected_failed = images.values().filter(|v| v["expect"] != "ok").count();
+        assert_eq!(
+            failed.len(),
+            expected_failed,
+            "failed: {failed:?}"
+        );
+
+        // Each distinct layer of the OCI layout was walked once in the whole run.
+        let layout_layers: usize = summary["images"]
+            .as_array()
+            .expect("images")
+            .iter()
+            .filter(|i| i["reference"].as_str().is_some_and(|r| r.starts_with("oci:")))
+            .map(|i| i["layers_analysed"].as_u64().unwrap_or(0) as usize)
+            .sum();
+        let distinct: BTreeSet<String> = images
+            .values()
+            .filter(|v| v["format"] == "oci-layout" && v["expect"] == "ok")
+            .flat_map(|v| {
+                v["layers"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|l| l["diff_id"].as_str().map(str::to_string))
+            })
+            .collect();
+        // Layers of the broken layout images may be walked by them (and fail) before a good
+        // image walks them: at most those extra.
+        assert!(
+            layout_layers >= distinct.len() && layout_layers <= distinct.len() + 2,
+            "{layout_layers} layer walks for {} distinct layout layers",
+            distinct.len()
+        );
+
+        // History shows the run with its coverage.
+        let runs = stdout_json(
+            &drydock()
+                .args(["history", "runs", "--format", "json", "--store", &store])
+                .output()
+                .expect("history"),
+            "history runs",
+        );
+        assert_eq!(runs[0]["images_failed"], failed.len() as u64);
+
+        // Release diffs against the packages put into each image.
+        for (pair, repos) in exp["diffs"].as_object().expect("diffs") {
+            let (old, new) = pair.split_once("..").expect("A..B");
+            let d = stdout_json(
+                &drydock()
+                    .args(["diff", "--release", old, new, "--format", "json", "--all"])
+                    .args(["--store", &store])
+                    .output()
+                    .expect("diff"),
+                "diff --release",
+            );
+            check_release_diff(pair, repos, &d);
+        }
+    }
+}
+
+fn entries_of<'a>(d: &'a Value, repo: &str) -> Vec<&'a Value> {
+    d["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .filter(|e| e["repository"] == repo)
+        .collect()
+}
+
+fn check_release_diff(pair: &str, repos: &Value, d: &Value) {
+    for (repo, want) in repos.as_object().expect("repos") {
+        let got = entries_of(d, repo);
+        let cats: BTreeSet<&str> = got
+            .iter()
+            .filter_map(|e| e["category"].as_str())
+            .collect();
+        let pkgs = |key: &str| -> BTreeSet<String> {
+            want[key]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|p| {
+                    p.as_array()
+                        .and_then(|a| a.get(1))
+                        .or_else(|| p.get("name"))
+                        .and_then(|n| n.as_str())
+                        .map(str::to_string)
+                })
+                .collect()
+        };
+        let touched: BTreeSet<String> = pkgs("added")
+            .into_iter()
+            .chain(pkgs("removed"))
+            .chain(pkgs("upgraded"))
+            .collect();
+        match want["status"].as_str().unwrap_or_default() {
+            "unchanged" => assert!(
+                cats.iter().all(|c| *c == "unchanged"),
+                "{pair} {repo}: unchanged image has {cats:?}"
+            ),
+            "not_scanned" => assert!(
+                !cats.contains("resolved"),
+                "{pair} {repo}: an image that failed to scan shows resolved findings"
+            ),
+            "changed" | "rebuilt" => {
+                for e in &got {
+                    let cat = e["category"].as_str().unwrap_or_default();
+                    let pkg = e["package"].as_str().unwrap_or_default();
+                    if matches!(cat, "new" | "resolved" | "changed" | "reappeared") {
+                        assert!(
+                            touched.contains(pkg),
+                            "{pair} {repo}: `{cat}` for {pkg}, which the build did not touch ({touched:?})"
+                        );
+                    }
+                }
+                // Every removed package's findings are resolved (none stays).
+                for p in pkgs("removed") {
+                    assert!(
+                        !got.iter().any(|e| e["package"] == p.as_str()
+                            && matches!(e["category"].as_str(), Some("unchanged" | "changed"))),
+                        "{pair} {repo}: removed package {p} still has findings"
+                    );
+                }
+            }
+            "new_image" => assert!(
+                cats.iter().all(|c| matches!(*c, "new" | "reappeared")),
+                "{pair} {repo}: {cats:?}"
+            ),
+            "gone" => assert!(
+                cats.iter().all(|c| *c == "not_scanned"),
+                "{pair} {repo}: an image that left the fleet shows {cats:?}"
+            ),
+            other => panic!("{pair} {repo}: unknown status {other}"),
+        }
+    }
+}
+
+#[test]
+fn shards_on_one_postgres_give_the_run_one_process_gives() {
+    let Some(dir) = fleet_dir() else { return };
+    let Some(url_one) = pg_cluster::new_database() else {
+        return;
+    };
+    let url_sharded = pg_cluster::new_database().expect("second database");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let fleet = dir.join("fleet.yaml");
+    let one = fleet_scan(&url_one, &tmp.path().join("c1"), &fleet, &["--run-id", "nightly"]);
+    assert_eq!(one.status.code(), Some(3));
+    // Three shard processes at once, like an Indexed Job with 3 completions.
+    let children: Vec<_> = (1..=3)
+        .map(|i| {
+            drydock()
+                .args(["fleet", "scan"])
+                .arg(&fleet)
+                .arg("--db")
+                .arg(db())
+                .args(["--store", &url_sharded, "--cache-dir"])
+                .arg(tmp.path().join(format!("c-shard-{i}")))
+                .args(["--no-progress", "--format", "json", "--run-id", "nightly"])
+                .args(["--shard", &format!("{i}/3")])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn shard")
+        })
+        .collect();
+    let mut last_status = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().expect("shard");
+        assert!(
+            matches!(out.status.code(), Some(0 | 3)),
+            "shard: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        last_status.push(json_of(&out)["status"].as_str().unwrap_or_default().to_string());
+    }
+    assert!(last_status.contains(&"complete".to_string()), "{last_status:?}");
+    let images = |url: &str| -> Vec<(String, String, u64)> {
+        let v = stdout_json(
+            &drydock()
+                .args(["history", "images", "nightly", "--format", "json", "--store", url])
+                .output()
+                .expect("images"),
+            "history images",
+        );
+        v.as_array()
+            .expect("array")
+            .iter()
+            .map(|i| {
+                (
+                    i["reference"].as_str().unwrap_or_default().to_string(),
+                    i["status"].as_str().unwrap_or_default().to_string(),
+                    i["finding_count"].as_u64().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(images(&url_one), images(&url_sharded));
+    let diff = |url: &str| -> Value {
+        let mut v = stdout_json(
+            &drydock()
+                .args(["diff", "--release", "v1.0", "v2.0", "--format", "json", "--all"])
+                .args(["--store", url])
+                .output()
+                .expect("diff"),
+            "diff",
+        );
+        v["a"] = Value::Null;
+        v["b"] = Value::Null;
+        v
+    };
+    assert_eq!(diff(&url_one), diff(&url_sharded));
+}
+
+#[test]
+fn a_rerun_of_the_same_run_id_resumes_and_a_second_run_diffs_as_unchanged() {
+    let Some(dir) = fleet_dir() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("h.db").display().to_string();
+    let cache = tmp.path().join("cache");
+    let list = dir.join("images-v1.1.txt");
+    let first = fleet_scan(&store, &cache, &list, &["--release", "v1.1", "--run-id", "r1"]);
+    let again = fleet_scan(&store, &cache, &list, &["--release", "v1.1", "--run-id", "r1"]);
+    let a = json_of(&first);
+    let b = json_of(&again);
+    // The rerun scans only what failed the first time.
+    let resumed = b["images"]
+        .as_array()
+        .expect("images")
+        .iter()
+        .filter(|i| i["resumed"] == true)
+        .count() as u64;
+    assert_eq!(resumed, a["images_ok"].as_u64().expect("ok count"));
+    let second = fleet_scan(&store, &cache, &list, &["--release", "v1.1", "--run-id", "r2"]);
+    assert_eq!(json_of(&second)["status"], "complete");
+    let d = stdout_json(
+        &drydock()
+            .args(["diff", "r1", "r2", "--format", "json", "--store", &store])
+            .output()
+            .expect("diff"),
+        "diff r1 r2",
+    );
+    for cat in ["new", "resolved", "changed", "reappeared"] {
+        assert_eq!(d["totals"].get(cat), None, "{cat} between identical runs: {d}");
+    }
+    assert!(d["totals"]["unchanged"].as_u64().unwrap_or(0) > 0);
+}
+
+#[test]
+fn two_tags_of_one_image_have_the_same_fingerprints_in_json_and_sarif() {
+    let Some(dir) = fleet_dir() else { return };
+    let exp = expected(&dir);
+    // Two tags whose images have the same digest (a retag).
+    let images = expected_images(&exp);
+    let mut by_digest: BTreeMap<String, Vec<(String, Value)>> = BTreeMap::new();
+    for (name, v) in &images {
+        if v["format"] == "oci-layout" && v["expect"] == "ok" {
+            by_digest
+                .entry(v["config_digest"].as_str().unwrap_or_default().to_string())
+                .or_default()
+                .push((name.clone(), v.clone()));
+        }
+    }
+    let candidates: Vec<&Vec<(String, Value)>> = by_digest
+        .values()
+        .filter(|v| {
+            v.len() >= 2
+                && v[0].0.rsplit_once(':').map(|x| x.0) == v[1].0.rsplit_once(':').map(|x| x.0)
+        })
+        .collect();
+    assert!(!candidates.is_empty(), "a retagged image in the fleet");
+    let target = |v: &Value| {
+        format!(
+            "{}:{}",
+            dir.join("oci").display(),
+            v["oci_tag"].as_str().expect("oci_tag")
+        )
+    };
+    let run = |t: &str, format: &str| -> Value {
+        stdout_json(
+            &drydock()
+                .args(["image", t, "--format", format, "--db"])
+                .arg(db())
+                .output()
+                .expect("scan"),
+            "drydock image",
+        )
+    };
+    let fps = |v: &Value| -> BTreeSet<String> {
+        v["targets"][0]["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f["fingerprint"].as_str().map(str::to_string))
+            .collect()
+    };
+    // The first retagged image that has findings.
+    let (ta, tb, ja, jb) = candidates
+        .iter()
+        .find_map(|pair| {
+            let (ta, tb) = (target(&pair[0].1), target(&pair[1].1));
+            let ja = run(&ta, "json");
+            (!fps(&ja).is_empty()).then(|| {
+                let jb = run(&tb, "json");
+                (ta, tb, ja, jb)
+            })
+        })
+        .expect("a retagged image with findings");
+    assert_ne!(ja["targets"][0]["name"], jb["targets"][0]["name"], "two tags");
+    assert_eq!(fps(&ja), fps(&jb));
+    let sarif_fps = |v: &Value| -> BTreeSet<String> {
+        v["runs"][0]["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| r["partialFingerprints"].to_string())
+            .collect()
+    };
+    let (sa, sb) = (run(&ta, "sarif"), run(&tb, "sarif"));
+    assert!(!sarif_fps(&sa).is_empty());
+    assert_eq!(sarif_fps(&sa), sarif_fps(&sb));
+}
+
+#[test]
+fn diff_of_two_saved_reports_needs_no_store() {
+    let Some(dir) = fleet_dir() else { return };
+    let exp = expected(&dir);
+    // An image whose v1.0 → v1.1 build removed a package.
+    let (repo, want) = exp["diffs"]["v1.0..v1.1"]
+        .as_object()
+        .expect("pair")
+        .iter()
+        .find(|(_, w)| {
+            w["status"] == "changed"
+                && w["removed"].as_array().is_some_and(|r| !r.is_empty())
+                && w["old"].as_str().is_some_and(|o| o.starts_with("fleet.example/team/"))
+        })
+        .expect("an image with a removed package");
+    let _ = repo;
+    let images = expected_images(&exp);
+    let tag = |name: &str| {
+        format!(
+            "{}:{}",
+            dir.join("oci").display(),
+            images[name]["oci_tag"].as_str().expect("oci_tag")
+        )
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut reports = Vec::new();
+    for (i, name) in [want["old"].as_str(), want["new"].as_str()].iter().enumerate() {
+        let path = tmp.path().join(format!("r{i}.json"));
+        let out = drydock()
+            .args(["image", &tag(name.expect("name")), "--format"])
+            .arg(format!("json={}", path.display()))
+            .arg("--db")
+            .arg(db())
+            .output()
+            .expect("scan");
+        super::assert_success(&out, "drydock image");
+        reports.push(path);
+    }
+    let d = stdout_json(
+        &drydock()
+            .arg("diff")
+            .args(&reports)
+            .args(["--format", "json"])
+            .env("DRYDOCK_STORE", tmp.path().join("never-created.db"))
+            .output()
+            .expect("diff"),
+        "diff of reports",
+    );
+    assert!(!tmp.path().join("never-created.db").exists());
+    let removed: BTreeSet<String> = want["removed"]
+        .as_array()
+        .expect("removed")
+        .iter()
+        .filter_map(|p| p[1].as_str().map(str::to_string))
+        .collect();
+    for e in d["entries"].as_array().expect("entries") {
+        if e["category"] == "resolved" {
+            assert!(
+                removed.contains(e["package"].as_str().unwrap_or_default())
+                    || want["upgraded"].to_string().contains(e["package"].as_str().unwrap_or("?")),
+                "resolved {e} from a package the build did not remove"
+            );
+        }
+    }
+}
+
+#[test]
+fn bad_fleet_files_and_missing_runs_are_clear_errors() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let f = tmp.path().join("fleet.yaml");
+    std::fs::write(&f, "version: 1\nreleases:\n  - name: v1\n    images: [a:1]\n    tags: []\n")
+        .expect("write");
+    let out = drydock()
+        .args(["fleet", "scan"])
+        .arg(&f)
+        .arg("--db")
+        .arg(db())
+        .args(["--store"])
+        .arg(tmp.path().join("h.db"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("fleet.yaml:5"), "{err}");
+    assert!(err.contains("tags"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    let store = tmp.path().join("h.db").display().to_string();
+    let out = drydock()
+        .args(["diff", "nope-a", "nope-b", "--store", &store])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no run `nope-a`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let out = drydock()
+        .args(["fleet", "scan", "list.txt", "--shard", "4/3"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+}
