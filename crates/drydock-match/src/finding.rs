@@ -1,6 +1,8 @@
 use drydock_package::{Ecosystem, Location, SourcePackage};
 use serde::{Deserialize, Serialize};
 
+use crate::reachability::Reachability;
+
 /// A finding's severity. `Unknown` when no source rates it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -147,6 +149,10 @@ pub struct Finding {
     pub cwes: Vec<String>,
     /// Where the package was found (layer diff_id + path).
     pub locations: Vec<Location>,
+    /// Whether the advisory's vulnerable code is in the binary the package was found in
+    /// (Go binaries; see [`crate::reachability`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<Reachability>,
     /// Stable identity: see [`fingerprint`].
     pub fingerprint: String,
 }

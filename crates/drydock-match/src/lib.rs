@@ -64,6 +64,7 @@ mod coverage;
 mod finding;
 pub mod identity;
 mod matcher;
+pub mod reachability;
 mod severity;
 mod url;
 
@@ -71,5 +72,6 @@ pub use coverage::{Coverage, CoverageError, coverage};
 pub use finding::{
     CvssScore, Finding, FindingStatus, Notice, Severity, SeveritySource, fingerprint,
 };
+pub use reachability::Reachability;
 pub use url::advisory_page;
 pub use matcher::{MatchError, MatchOptions, MatchOutcome, go_version, match_inventory};

@@ -591,6 +591,7 @@ fn finding(
         modified: first(&|a| a.modified.clone()),
         cwes: cwes.into_iter().collect(),
         locations: p.locations.clone(),
+        evidence: crate::reachability::evidence(p, &hit.records),
         id,
     })
 }

@@ -88,6 +88,7 @@ fn layout(title: &str, who: &Who, body: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · drydock" }
+                link rel="icon" href="data:,";
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
             }

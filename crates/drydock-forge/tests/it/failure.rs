@@ -49,6 +49,7 @@ fn decision(id: &str, pkg: &str, sev: Severity, score: Option<f64>, verdict: Ver
             modified: None,
             cwes: Vec::new(),
             locations: Vec::new(),
+            evidence: None,
             fingerprint: String::new(),
         },
         verdict,

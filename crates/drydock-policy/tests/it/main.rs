@@ -46,6 +46,7 @@ fn finding(
             Some("sha256:aa".into()),
             format!("usr/lib/python3/site-packages/{package}-1.0.dist-info/METADATA"),
         )],
+        evidence: None,
         fingerprint: fingerprint("img", Ecosystem::Pypi, package, id),
     }
 }

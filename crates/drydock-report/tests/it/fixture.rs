@@ -196,6 +196,7 @@ fn finding(t: &TargetReport, name: &str, id: &str, fixed: Option<String>) -> Fin
         modified: cve["lastModified"].as_str().map(str::to_string),
         cwes,
         locations: pkg.locations.clone(),
+        evidence: None,
         fingerprint: fingerprint(&t.name, pkg.ecosystem, &pkg.name, id),
     }
 }
@@ -317,6 +318,7 @@ fn extra_decisions(t: &TargetReport) -> Vec<Decision> {
             modified: None,
             cwes: vec![],
             locations: pkg.locations.clone(),
+            evidence: None,
             fingerprint: fingerprint(&t.name, pkg.ecosystem, &pkg.name, id),
         };
         let mut d = decision(f, verdict);
