@@ -105,7 +105,7 @@ pub fn run(cmd: HistoryCommand) -> anyhow::Result<ExitCode> {
             } else {
                 writeln!(
                     out,
-                    "{:>4}  {:<32} {:<20} {:<9} {:>6} {:>6} {:>8} {:>8}  DB",
+                    "{:>4}  {:<38} {:<20} {:<9} {:>6} {:>6} {:>8} {:>8}  DB",
                     "#", "RUN", "STARTED", "STATUS", "OK", "FAILED", "FINDINGS", "LAYERS"
                 )?;
                 for r in runs {
@@ -116,9 +116,9 @@ pub fn run(cmd: HistoryCommand) -> anyhow::Result<ExitCode> {
                     };
                     writeln!(
                         out,
-                        "{:>4}  {:<32} {:<20} {:<9} {:>6} {:>6} {:>8} {:>8}  {}",
+                        "{:>4}  {:<38} {:<20} {:<9} {:>6} {:>6} {:>8} {:>8}  {}",
                         r.seq,
-                        escape(&r.run_id, 32),
+                        escape(&r.run_id, 38),
                         time(r.started_at),
                         status,
                         r.images_ok,

@@ -531,3 +531,56 @@ fn bad_fleet_files_and_missing_runs_are_clear_errors() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn kubernetes_manifests_validate() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/kubernetes");
+    let found = std::process::Command::new("kubernetes-validate")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success());
+    if require("kubernetes-validate (PyPI)", found).is_none() {
+        return;
+    }
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("deploy/kubernetes")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    assert!(files.len() >= 3, "{files:?}");
+    let out = std::process::Command::new("kubernetes-validate")
+        .args(["--strict", "--quiet"])
+        .args(&files)
+        .output()
+        .expect("kubernetes-validate");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The fleet file in the ConfigMap is one drydock reads.
+    let cm = std::fs::read_to_string(dir.join("fleet-configmap.yaml")).expect("configmap");
+    let body: String = cm
+        .split_once("fleet.yaml: |\n")
+        .expect("fleet.yaml key")
+        .1
+        .lines()
+        .map(|l| l.strip_prefix("    ").unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let f = tmp.path().join("fleet.yaml");
+    std::fs::write(&f, body).expect("write");
+    let out = drydock()
+        .args(["fleet", "scan"])
+        .arg(&f)
+        .args(["--db", "/nonexistent/db.db", "--store"])
+        .arg(tmp.path().join("h.db"))
+        .output()
+        .expect("run");
+    // It gets past the fleet file and stops at the missing DB.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no vulnerability DB"), "{err}");
+}
