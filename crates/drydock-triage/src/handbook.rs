@@ -546,28 +546,6 @@ fn new_row(t: &Table, id: &str, fs: &[Found], sev: &str, profile: &EnvProfile) -
     format!("| {} |", cells.join(" | "))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cells_and_ids() {
-        assert_eq!(cells("| a | b \\| c |"), vec![" a ", " b \\| c "]);
-        assert_eq!(cells("a|b"), vec!["a", "b"]);
-        assert_eq!(id_of(" [cve-2023-39325](https://nvd/x) "), "CVE-2023-39325");
-        assert_eq!(id_of("**GHSA-ABCD-1234-EFGH**"), "GHSA-abcd-1234-efgh");
-        let i = images_of("sourcegraph/dind (Docker Compose only), sourcegraph/server:5.1, `x`");
-        assert_eq!(i.len(), 3);
-        assert_eq!(i[0].note.as_deref(), Some("Docker Compose only"));
-        assert_eq!(i[1].name, "sourcegraph/server");
-        assert!(names_repository(
-            "sourcegraph/dind",
-            "docker.io/sourcegraph/dind"
-        ));
-        assert!(!names_repository("dind", "docker.io/sourcegraph/dind-x"));
-    }
-}
-
 /// What run `run_seq` found, in every image or in the images of one release (failed scans
 /// found nothing: they are not scanned, never "fixed").
 pub fn found_in_run(
@@ -600,4 +578,26 @@ pub fn found_in_run(
         });
     }
     Ok(out.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_and_ids() {
+        assert_eq!(cells("| a | b \\| c |"), vec![" a ", " b \\| c "]);
+        assert_eq!(cells("a|b"), vec!["a", "b"]);
+        assert_eq!(id_of(" [cve-2023-39325](https://nvd/x) "), "CVE-2023-39325");
+        assert_eq!(id_of("**GHSA-ABCD-1234-EFGH**"), "GHSA-abcd-1234-efgh");
+        let i = images_of("sourcegraph/dind (Docker Compose only), sourcegraph/server:5.1, `x`");
+        assert_eq!(i.len(), 3);
+        assert_eq!(i[0].note.as_deref(), Some("Docker Compose only"));
+        assert_eq!(i[1].name, "sourcegraph/server");
+        assert!(names_repository(
+            "sourcegraph/dind",
+            "docker.io/sourcegraph/dind"
+        ));
+        assert!(!names_repository("dind", "docker.io/sourcegraph/dind-x"));
+    }
 }
