@@ -5,6 +5,7 @@ mod alert;
 mod failure;
 mod fake;
 mod history;
+mod octokit;
 mod rules;
 mod sync;
 mod triage;
