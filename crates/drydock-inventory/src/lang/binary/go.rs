@@ -46,9 +46,11 @@ pub(super) fn read(
 /// import paths). A table that cannot be read marks every package unreadable (reachability
 /// unknown, never "not linked") and is returned as a warning.
 fn link(packages: &mut [Package], modinfo: &str, content: &[u8]) -> Option<String> {
-    let table = drydock_gosym::read(content).map(|t| t.symbols()).map_err(|e| {
-        format!("Go function table: {e}; whether Go findings' code is linked is unknown")
-    });
+    let table = drydock_gosym::read(content)
+        .map(|t| t.symbols())
+        .map_err(|e| {
+            format!("Go function table: {e}; whether Go findings' code is linked is unknown")
+        });
     let mut original: std::collections::BTreeMap<&str, &str> = Default::default();
     let mut last_dep = "";
     for line in strip_sentinels(modinfo).lines() {
@@ -61,7 +63,13 @@ fn link(packages: &mut [Package], modinfo: &str, content: &[u8]) -> Option<Strin
             _ => {}
         }
     }
-    let module = |p: &Package| original.get(p.name.as_str()).copied().unwrap_or(&p.name).to_string();
+    let module = |p: &Package| {
+        original
+            .get(p.name.as_str())
+            .copied()
+            .unwrap_or(&p.name)
+            .to_string()
+    };
     let modules: Vec<String> = packages.iter().map(module).collect();
     for (p, m) in packages.iter_mut().zip(&modules) {
         p.linked = Some(match &table {
