@@ -6,7 +6,9 @@
 //! 1. **Suppression** — an [`IgnoreFile`] entry (id or alias, optional package and path
 //!    patterns) that has not expired, else a [`VexDoc`] statement `not_affected` or `fixed`:
 //!    verdict [`Verdict::Suppressed`] with the entry's reason or the VEX justification.
-//! 2. **Filters** — `--severity` and `--ignore-unfixed`: verdict [`Verdict::Filtered`].
+//! 2. **Filters** — `--severity`, `--ignore-unfixed` and `--linked-only` (findings whose
+//!    [`Finding::evidence`] says the vulnerable code is not in the binary): verdict
+//!    [`Verdict::Filtered`].
 //! 3. **The gate** — every other finding is reported. With `fail_on` it fails the gate only at
 //!    or above that severity ([`Verdict::Fail`]; below it, [`Verdict::Report`]), so the report
 //!    still shows everything; without `fail_on` every reported finding fails (the CLI turns a
@@ -90,6 +92,9 @@ pub struct Policy {
     /// `--fixable-only`: only findings with a fixed version fail the gate.
     pub fixable_only: bool,
     pub severity_source: SeveritySourceChoice,
+    /// `--linked-only`: findings whose evidence says the vulnerable code is not in the binary
+    /// (`package_not_linked`, `package_linked_symbols_absent`) are filtered.
+    pub linked_only: bool,
 }
 
 /// Every finding with its verdict, the notices about the policy inputs, and the gate.
@@ -178,6 +183,14 @@ pub fn decide(
             } else if policy.ignore_unfixed && d.finding.status != FindingStatus::Fixed {
                 d.verdict = Verdict::Filtered;
                 d.reason = Some(format!("{} (--ignore-unfixed)", d.finding.status.as_str()));
+            } else if let Some(e) = d
+                .finding
+                .evidence
+                .as_ref()
+                .filter(|e| policy.linked_only && e.code_absent())
+            {
+                d.verdict = Verdict::Filtered;
+                d.reason = Some(format!("{e} (--linked-only)"));
             } else {
                 let counts = !policy.fixable_only || d.finding.fixed.is_some();
                 let at_gate = policy.fail_on.is_none_or(|t| sev >= t);

@@ -44,6 +44,11 @@ pub struct ScanArgs {
     /// Do not report vulnerabilities that have no fixed version yet.
     #[arg(long)]
     pub ignore_unfixed: bool,
+    /// Do not report Go findings whose vulnerable code is not in the binary (package not
+    /// linked, or linked without the vulnerable symbols; read from the binary's function
+    /// table). They stay in JSON as `filtered` with the evidence. See docs/reachability.md.
+    #[arg(long)]
+    pub linked_only: bool,
     /// Exit with this code when a reported finding fails the gate (default 0, or 1 with --fail-on).
     #[arg(long, value_name = "N")]
     pub exit_code: Option<u8>,
@@ -328,6 +333,7 @@ pub fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
         severities: (!args.severity.is_empty())
             .then(|| args.severity.iter().copied().collect::<BTreeSet<_>>()),
         ignore_unfixed: args.ignore_unfixed,
+        linked_only: args.linked_only,
         ignore,
         vex,
         fail_on: args.fail_on,
