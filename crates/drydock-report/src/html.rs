@@ -590,6 +590,9 @@ fn details(f: &Finding, out: &mut String) -> std::fmt::Result {
             None => esc(f.status.as_str()),
         },
     )?;
+    if let Some(e) = &f.evidence {
+        row("Reachability", esc(&e.to_string()))?;
+    }
     if !f.aliases.is_empty() {
         row("Aliases", esc(&f.aliases.join(", ")))?;
     }

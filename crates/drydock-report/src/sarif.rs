@@ -177,6 +177,9 @@ fn result(t: &TargetReport, f: &Finding, rule_index: usize) -> Value {
     if let Some(layer) = f.locations.iter().find_map(|l| l.layer.as_deref()) {
         props["layerDiffId"] = json!(layer);
     }
+    if let Some(e) = &f.evidence {
+        props["reachability"] = json!(e);
+    }
     json!({
         "ruleId": f.id,
         "ruleIndex": rule_index,

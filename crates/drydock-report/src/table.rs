@@ -259,6 +259,19 @@ fn findings(
             )?;
         }
     }
+    let absent = t
+        .findings
+        .iter()
+        .filter(|d| crate::is_reported(d))
+        .filter(|d| d.finding.evidence.as_ref().is_some_and(|e| e.code_absent()))
+        .count();
+    if absent > 0 {
+        writeln!(out)?;
+        writeln!(
+            out,
+            "{absent} of these findings' vulnerable code is not in the binary (package not linked, or linked without the vulnerable symbols): --linked-only would remove them."
+        )?;
+    }
     if !t.notices.is_empty() {
         writeln!(out)?;
         writeln!(
