@@ -32,6 +32,7 @@ mod assets;
 mod auth;
 mod chart;
 mod error;
+mod filter;
 mod http;
 mod openapi;
 mod pages;
