@@ -26,12 +26,15 @@ const HEADER_LEN: usize = 32;
 /// No real version or module list comes near this; a larger length is corruption.
 const MAX_STRING: u64 = 16 << 20;
 
+/// A Go binary's packages, and a warning when its function table cannot be read.
+pub(super) type GoPackages = (Vec<Package>, Option<String>);
+
 /// The Go packages of a binary with the code it links from each ([`link`]), and a warning
 /// when its function table cannot be read; `None` when it is not a Go binary.
 pub(super) fn read(
     file: Option<&object::File<'_>>,
     content: &[u8],
-) -> Result<Option<(Vec<Package>, Option<String>)>, AnalyzeError> {
+) -> Result<Option<GoPackages>, AnalyzeError> {
     let Some(blob) = find(file, content) else {
         return Ok(None);
     };
