@@ -226,7 +226,7 @@ fn evaluate(
     for w in &matched.warnings {
         tracing::warn!("{w}");
     }
-    let today = settings.today.unwrap_or_else(Date::today);
+    let today = settings.today.unwrap_or_else(today);
     let mut outcome = drydock_policy::decide(matched.findings, &settings.policy, today)?;
     if let Some(s) = &settings.suppressor {
         s.apply(
@@ -318,6 +318,15 @@ pub fn target_report(target: &Target, result: InventoryResult) -> TargetReport {
         .collect();
     t.set_inventory(result.inventory.os, result.inventory.packages);
     t
+}
+
+/// Today (UTC), by the same clock as [`now_unix`]: `SOURCE_DATE_EPOCH` pins it, so expiry
+/// dates can be tested on any day.
+pub fn today() -> Date {
+    rfc3339(now_unix())
+        .get(..10)
+        .and_then(|d| d.parse().ok())
+        .unwrap_or_else(Date::today)
 }
 
 /// Now, RFC 3339 UTC, to the second. `SOURCE_DATE_EPOCH` pins it (reproducible reports, tests).

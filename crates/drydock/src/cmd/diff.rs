@@ -140,7 +140,11 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
                 }
             };
             let seq_a = sa.seq.unwrap_or(0);
-            diff::diff(&sa, &sb, key_by, |fp| Ok(store.seen_before(fp, seq_a)?))?
+            let mut report = diff::diff(&sa, &sb, key_by, |fp| Ok(store.seen_before(fp, seq_a)?))?;
+            let days = (run_day(&mut store, sa.seq)?, run_day(&mut store, sb.seq)?);
+            let triage = drydock_triage::TriageSuppressor::from_store(&mut store)?;
+            mark_expired_acceptances(&mut report, &triage, days);
+            report
         }
     };
     match &args.output {
@@ -169,4 +173,60 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The UTC day (`YYYY-MM-DD`) a run of the store started.
+fn run_day(store: &mut drydock_store::Store, seq: Option<i64>) -> anyhow::Result<String> {
+    let seq = seq.ok_or_else(|| anyhow::anyhow!("a side without a run"))?;
+    let run = store.run(&format!("#{seq}"))?;
+    Ok(drydock_scan::rfc3339(run.started_at)[..10].to_string())
+}
+
+/// Findings present on both sides whose acceptance ran out between A and B: the acceptance
+/// suppressed them at A, and no longer does at B.
+fn mark_expired_acceptances(
+    report: &mut diff::DiffReport,
+    triage: &drydock_triage::TriageSuppressor,
+    (day_a, day_b): (String, String),
+) {
+    use drydock_fleet::diff::Category;
+    for e in &mut report.entries {
+        if !matches!(e.category, Category::Unchanged | Category::Changed) {
+            continue;
+        }
+        let releases: Vec<String> = e.release.iter().cloned().collect();
+        let Some(m) = triage.matching(
+            &e.repository,
+            &releases,
+            &e.ecosystem,
+            &e.package,
+            &e.vulnerability_id,
+        ) else {
+            continue;
+        };
+        if m.triage.state != drydock_triage::State::Accepted {
+            continue;
+        }
+        if let Some(expires) = m.triage.expires {
+            let x = expires.to_string();
+            if x >= day_a && x < day_b {
+                e.category = Category::AcceptanceExpired;
+                e.detail = Some(format!("accepted until {x} (triage #{})", m.id));
+            }
+        }
+    }
+    report.totals.clear();
+    for img in &mut report.images {
+        img.counts.clear();
+    }
+    for e in &report.entries {
+        *report.totals.entry(e.category).or_insert(0) += 1;
+        if let Some(img) = report
+            .images
+            .iter_mut()
+            .find(|i| i.release == e.release && i.repository == e.repository)
+        {
+            *img.counts.entry(e.category).or_insert(0) += 1;
+        }
+    }
 }

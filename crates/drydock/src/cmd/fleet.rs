@@ -121,6 +121,12 @@ pub struct FleetScanArgs {
     /// No progress output on stderr.
     #[arg(long)]
     pub no_progress: bool,
+    /// After a complete run, send the digest of what is new to this webhook (as `drydock alert`).
+    #[arg(long, value_name = "URL")]
+    pub alert: Option<String>,
+    /// The webhook dialect of `--alert`.
+    #[arg(long, value_enum, default_value_t = super::alert::KindArg::Json, requires = "alert")]
+    pub alert_kind: super::alert::KindArg,
     /// The summary: `table` or `json`.
     #[arg(long, short = 'f', default_value = "table", value_name = "FORMAT")]
     pub format: String,
@@ -249,6 +255,11 @@ fn scan(args: FleetScanArgs) -> anyhow::Result<ExitCode> {
         },
     };
     let mut store = args.store.open()?;
+    let mut settings = settings(&args, &fleet)?;
+    // Triage recorded in the store applies to every image (by repository and release).
+    settings.suppressor = Some(std::sync::Arc::new(
+        drydock_triage::TriageSuppressor::from_store(&mut store)?,
+    ));
     let opts = FleetScanOptions {
         run_id,
         shard,
@@ -256,7 +267,7 @@ fn scan(args: FleetScanArgs) -> anyhow::Result<ExitCode> {
             .jobs
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         spec,
-        settings: settings(&args, &fleet)?,
+        settings,
         db_path,
         drydock_version: env!("CARGO_PKG_VERSION").to_string(),
         progress: !args.no_progress,
@@ -268,6 +279,25 @@ fn scan(args: FleetScanArgs) -> anyhow::Result<ExitCode> {
         summary_json(&outcome, &mut w)?;
     } else {
         summary_table(&outcome, shard, &mut w)?;
+    }
+    if let Some(webhook) = &args.alert
+        && outcome.status == drydock_store::RunStatus::Complete
+    {
+        drop(store);
+        let code = super::alert::run(super::alert::AlertArgs {
+            webhook: webhook.clone(),
+            kind: args.alert_kind,
+            run: outcome.run_id.clone(),
+            min_severity: Severity::High,
+            always: false,
+            dry_run: false,
+            attempts: 4,
+            backoff_ms: 2000,
+            store: args.store.clone(),
+        })?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
     }
     let gate_code = args
         .exit_code

@@ -61,6 +61,10 @@ pub struct ScanArgs {
     /// Also fail the gate on advisory warnings (RustSec unmaintained, unsound, notice).
     #[arg(long)]
     pub fail_on_warnings: bool,
+    /// Apply the triage recorded in this history store (accepted, not affected, false
+    /// positive findings are suppressed with their reason); `DRYDOCK_STORE` does not turn it on.
+    #[arg(long, value_name = "PATH|URL")]
+    pub store: Option<String>,
     /// Ignore file: drydock YAML (id, reason and expires required), `.trivyignore` or
     /// `.trivyignore.yaml` [default: those present in the current directory].
     #[arg(long, alias = "ignorefile", value_name = "FILE")]
@@ -242,7 +246,13 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
         );
     }
     let sinks = args.output.sinks(SCAN_FORMATS)?;
-    let settings = settings(&args)?;
+    let mut settings = settings(&args)?;
+    if let Some(location) = &args.store {
+        let mut store = drydock_store::Store::open(location)?;
+        settings.suppressor = Some(std::sync::Arc::new(
+            drydock_triage::TriageSuppressor::from_store(&mut store)?,
+        ));
+    }
     let db = open_db(&args.db, args.db_max_age)?;
     let spec = args.target.spec(platform_explicit)?;
     let outcome = drydock_scan::scan(&spec, kind, &db, &settings)?;

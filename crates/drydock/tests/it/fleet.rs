@@ -15,8 +15,10 @@ use super::scan::db;
 use super::{drydock, require, stdout_json};
 
 fn fleet_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("DRYDOCK_FLEET")
-        .map_or_else(|| PathBuf::from("/var/cache/drydock-ci/fleet"), PathBuf::from);
+    let dir = std::env::var_os("DRYDOCK_FLEET").map_or_else(
+        || PathBuf::from("/var/cache/drydock-ci/fleet"),
+        PathBuf::from,
+    );
     require(
         "the test fleet (.ci/setup.d/fleet.sh)",
         dir.join("fleet.yaml").is_file().then_some(dir),
@@ -104,18 +106,18 @@ fn fleet_scan_records_every_image_and_diffs_match_what_was_built() {
             })
             .collect();
         let expected_failed = images.values().filter(|v| v["expect"] != "ok").count();
-        assert_eq!(
-            failed.len(),
-            expected_failed,
-            "failed: {failed:?}"
-        );
+        assert_eq!(failed.len(), expected_failed, "failed: {failed:?}");
 
         // Each distinct layer of the OCI layout was walked once in the whole run.
         let layout_layers: usize = summary["images"]
             .as_array()
             .expect("images")
             .iter()
-            .filter(|i| i["reference"].as_str().is_some_and(|r| r.starts_with("oci:")))
+            .filter(|i| {
+                i["reference"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("oci:"))
+            })
             .map(|i| i["layers_analysed"].as_u64().unwrap_or(0) as usize)
             .sum();
         let distinct: BTreeSet<String> = images
@@ -175,10 +177,7 @@ fn entries_of<'a>(d: &'a Value, repo: &str) -> Vec<&'a Value> {
 fn check_release_diff(pair: &str, repos: &Value, d: &Value) {
     for (repo, want) in repos.as_object().expect("repos") {
         let got = entries_of(d, repo);
-        let cats: BTreeSet<&str> = got
-            .iter()
-            .filter_map(|e| e["category"].as_str())
-            .collect();
+        let cats: BTreeSet<&str> = got.iter().filter_map(|e| e["category"].as_str()).collect();
         let pkgs = |key: &str| -> BTreeSet<String> {
             want[key]
                 .as_array()
@@ -249,7 +248,12 @@ fn shards_on_one_postgres_give_the_run_one_process_gives() {
     let url_sharded = pg_cluster::new_database().expect("second database");
     let tmp = tempfile::tempdir().expect("tmp");
     let fleet = dir.join("fleet.yaml");
-    let one = fleet_scan(&url_one, &tmp.path().join("c1"), &fleet, &["--run-id", "nightly"]);
+    let one = fleet_scan(
+        &url_one,
+        &tmp.path().join("c1"),
+        &fleet,
+        &["--run-id", "nightly"],
+    );
     assert_eq!(one.status.code(), Some(3));
     // Three shard processes at once, like an Indexed Job with 3 completions.
     let children: Vec<_> = (1..=3)
@@ -277,13 +281,23 @@ fn shards_on_one_postgres_give_the_run_one_process_gives() {
             "shard: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        last_status.push(json_of(&out)["status"].as_str().unwrap_or_default().to_string());
+        last_status.push(
+            json_of(&out)["status"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        );
     }
-    assert!(last_status.contains(&"complete".to_string()), "{last_status:?}");
+    assert!(
+        last_status.contains(&"complete".to_string()),
+        "{last_status:?}"
+    );
     let images = |url: &str| -> Vec<(String, String, u64)> {
         let v = stdout_json(
             &drydock()
-                .args(["history", "images", "nightly", "--format", "json", "--store", url])
+                .args([
+                    "history", "images", "nightly", "--format", "json", "--store", url,
+                ])
                 .output()
                 .expect("images"),
             "history images",
@@ -304,7 +318,15 @@ fn shards_on_one_postgres_give_the_run_one_process_gives() {
     let diff = |url: &str| -> Value {
         let mut v = stdout_json(
             &drydock()
-                .args(["diff", "--release", "v1.0", "v2.0", "--format", "json", "--all"])
+                .args([
+                    "diff",
+                    "--release",
+                    "v1.0",
+                    "v2.0",
+                    "--format",
+                    "json",
+                    "--all",
+                ])
                 .args(["--store", url])
                 .output()
                 .expect("diff"),
@@ -324,8 +346,18 @@ fn a_rerun_of_the_same_run_id_resumes_and_a_second_run_diffs_as_unchanged() {
     let store = tmp.path().join("h.db").display().to_string();
     let cache = tmp.path().join("cache");
     let list = dir.join("images-v1.1.txt");
-    let first = fleet_scan(&store, &cache, &list, &["--release", "v1.1", "--run-id", "r1"]);
-    let again = fleet_scan(&store, &cache, &list, &["--release", "v1.1", "--run-id", "r1"]);
+    let first = fleet_scan(
+        &store,
+        &cache,
+        &list,
+        &["--release", "v1.1", "--run-id", "r1"],
+    );
+    let again = fleet_scan(
+        &store,
+        &cache,
+        &list,
+        &["--release", "v1.1", "--run-id", "r1"],
+    );
     let a = json_of(&first);
     let b = json_of(&again);
     // The rerun scans only what failed the first time.
@@ -336,7 +368,12 @@ fn a_rerun_of_the_same_run_id_resumes_and_a_second_run_diffs_as_unchanged() {
         .filter(|i| i["resumed"] == true)
         .count() as u64;
     assert_eq!(resumed, a["images_ok"].as_u64().expect("ok count"));
-    let second = fleet_scan(&store, &cache, &list, &["--release", "v1.1", "--run-id", "r2"]);
+    let second = fleet_scan(
+        &store,
+        &cache,
+        &list,
+        &["--release", "v1.1", "--run-id", "r2"],
+    );
     assert_eq!(json_of(&second)["status"], "complete");
     let d = stdout_json(
         &drydock()
@@ -346,7 +383,11 @@ fn a_rerun_of_the_same_run_id_resumes_and_a_second_run_diffs_as_unchanged() {
         "diff r1 r2",
     );
     for cat in ["new", "resolved", "changed", "reappeared"] {
-        assert_eq!(d["totals"].get(cat), None, "{cat} between identical runs: {d}");
+        assert_eq!(
+            d["totals"].get(cat),
+            None,
+            "{cat} between identical runs: {d}"
+        );
     }
     assert!(d["totals"]["unchanged"].as_u64().unwrap_or(0) > 0);
 }
@@ -411,7 +452,10 @@ fn two_tags_of_one_image_have_the_same_fingerprints_in_json_and_sarif() {
             })
         })
         .expect("a retagged image with findings");
-    assert_ne!(ja["targets"][0]["name"], jb["targets"][0]["name"], "two tags");
+    assert_ne!(
+        ja["targets"][0]["name"], jb["targets"][0]["name"],
+        "two tags"
+    );
     assert_eq!(fps(&ja), fps(&jb));
     let sarif_fps = |v: &Value| -> BTreeSet<String> {
         v["runs"][0]["results"]
@@ -438,7 +482,9 @@ fn diff_of_two_saved_reports_needs_no_store() {
         .find(|(_, w)| {
             w["status"] == "changed"
                 && w["removed"].as_array().is_some_and(|r| !r.is_empty())
-                && w["old"].as_str().is_some_and(|o| o.starts_with("fleet.example/team/"))
+                && w["old"]
+                    .as_str()
+                    .is_some_and(|o| o.starts_with("fleet.example/team/"))
         })
         .expect("an image with a removed package");
     let _ = repo;
@@ -452,7 +498,10 @@ fn diff_of_two_saved_reports_needs_no_store() {
     };
     let tmp = tempfile::tempdir().expect("tmp");
     let mut reports = Vec::new();
-    for (i, name) in [want["old"].as_str(), want["new"].as_str()].iter().enumerate() {
+    for (i, name) in [want["old"].as_str(), want["new"].as_str()]
+        .iter()
+        .enumerate()
+    {
         let path = tmp.path().join(format!("r{i}.json"));
         let out = drydock()
             .args(["image", &tag(name.expect("name")), "--format"])
@@ -485,7 +534,9 @@ fn diff_of_two_saved_reports_needs_no_store() {
         if e["category"] == "resolved" {
             assert!(
                 removed.contains(e["package"].as_str().unwrap_or_default())
-                    || want["upgraded"].to_string().contains(e["package"].as_str().unwrap_or("?")),
+                    || want["upgraded"]
+                        .to_string()
+                        .contains(e["package"].as_str().unwrap_or("?")),
                 "resolved {e} from a package the build did not remove"
             );
         }
@@ -496,8 +547,11 @@ fn diff_of_two_saved_reports_needs_no_store() {
 fn bad_fleet_files_and_missing_runs_are_clear_errors() {
     let tmp = tempfile::tempdir().expect("tmp");
     let f = tmp.path().join("fleet.yaml");
-    std::fs::write(&f, "version: 1\nreleases:\n  - name: v1\n    images: [a:1]\n    tags: []\n")
-        .expect("write");
+    std::fs::write(
+        &f,
+        "version: 1\nreleases:\n  - name: v1\n    images: [a:1]\n    tags: []\n",
+    )
+    .expect("write");
     let out = drydock()
         .args(["fleet", "scan"])
         .arg(&f)
@@ -583,4 +637,107 @@ fn kubernetes_manifests_validate() {
     // It gets past the fleet file and stops at the missing DB.
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("no vulnerability DB"), "{err}");
+}
+
+/// The issue-15 scenario through the CLI: a finding accepted for a repository stays suppressed
+/// when the next run scans a new tag of it, and once the acceptance has run out the diff says
+/// `acceptance expired` (the clock is `SOURCE_DATE_EPOCH`).
+#[test]
+fn an_acceptance_survives_a_rescan_and_its_expiry_shows_in_the_diff() {
+    let Some(dir) = fleet_dir() else { return };
+    let tmp = tempfile::tempdir().expect("tmp");
+    for store in stores(tmp.path()) {
+        let cache = tmp.path().join("cache");
+        let day = |d: &str| {
+            format!(
+                "{}",
+                jiff::civil::Date::strptime("%Y-%m-%d", d)
+                    .expect("date")
+                    .to_zoned(jiff::tz::TimeZone::UTC)
+                    .expect("zoned")
+                    .timestamp()
+                    .as_second()
+                    + 3600
+            )
+        };
+        let scan = |run: &str, when: &str| {
+            let out = drydock()
+                .args(["fleet", "scan"])
+                .arg(dir.join("fleet.yaml"))
+                .args(["--release", "v1.1", "--db"])
+                .arg(db())
+                .args(["--store", &store, "--cache-dir"])
+                .arg(&cache)
+                .args(["--no-progress", "--format", "json", "--run-id", run])
+                .env("SOURCE_DATE_EPOCH", day(when))
+                .output()
+                .expect("fleet scan");
+            json_of(&out)
+        };
+        let first = scan("r1", "2026-12-01");
+        // Pick one HIGH finding of one image from the store.
+        let images = stdout_json(
+            &drydock()
+                .args(["diff", "r1", "r1", "--format", "json", "--all", "--store", &store])
+                .output()
+                .expect("diff"),
+            "diff r1 r1",
+        );
+        let e = images["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .find(|e| e["severity"] == "HIGH" && e["repository"].as_str().is_some_and(|r| r.starts_with("fleet.example/team/")))
+            .expect("a HIGH finding")
+            .clone();
+        let (repo, pkg, vuln) = (
+            e["repository"].as_str().expect("repo"),
+            e["package"].as_str().expect("pkg"),
+            e["vulnerability_id"].as_str().expect("id"),
+        );
+        let out = drydock()
+            .args(["triage", "set", vuln, "--package", pkg, "--repository", repo])
+            .args(["--state", "accepted", "--reason", "not reachable from the API"])
+            .args(["--expires", "2026-12-05", "--by", "test", "--store", &store])
+            .env("SOURCE_DATE_EPOCH", day("2026-12-02"))
+            .output()
+            .expect("triage set");
+        super::assert_success(&out, "triage set");
+        // Before the expiry: the re-scan suppresses it (fewer HIGH reported in that image).
+        let second = scan("r2", "2026-12-03");
+        let high = |v: &Value| -> u64 {
+            v["images"]
+                .as_array()
+                .expect("images")
+                .iter()
+                .filter(|i| i["repository"] == repo)
+                .map(|i| i["findings"]["HIGH"].as_u64().unwrap_or(0))
+                .sum()
+        };
+        // (One less per image of that repository that has it.)
+        assert!(high(&second) < high(&first), "the accepted finding is suppressed");
+        // After it: counted again, and the diff names it.
+        let third = scan("r3", "2026-12-10");
+        assert_eq!(high(&third), high(&first));
+        let d = stdout_json(
+            &drydock()
+                .args(["diff", "r2", "r3", "--format", "json", "--store", &store])
+                .output()
+                .expect("diff"),
+            "diff r2 r3",
+        );
+        let expired: Vec<&Value> = d["entries"]
+            .as_array()
+            .expect("entries")
+            .iter()
+            .filter(|e| e["category"] == "acceptance_expired")
+            .collect();
+        assert!(
+            expired
+                .iter()
+                .all(|e| e["vulnerability_id"] == vuln && e["package"] == pkg),
+            "{expired:?}"
+        );
+        assert!(!expired.is_empty(), "{d}");
+    }
 }
