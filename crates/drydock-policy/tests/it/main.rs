@@ -455,3 +455,69 @@ fn environmental_severity_drives_the_gate_when_chosen() {
             .gate_failed
     );
 }
+
+/// Issue 20: `--linked-only` filters findings whose code is not in the binary, with the
+/// evidence as reason; present and unknown evidence, and no evidence, stay reported.
+#[test]
+fn issue_20_linked_only() {
+    use drydock_match::Reachability;
+    let with = |name: &str, e: Option<Reachability>| {
+        let mut f = finding(
+            name,
+            &format!("CVE-{name}"),
+            &[],
+            Severity::High,
+            Some("1.2"),
+        );
+        f.evidence = e;
+        f
+    };
+    let findings = vec![
+        with(
+            "a",
+            Some(Reachability::PackageNotLinked {
+                packages: vec!["net/smtp".into()],
+            }),
+        ),
+        with(
+            "b",
+            Some(Reachability::PackageLinkedSymbolsAbsent {
+                packages: vec!["net/http".into()],
+            }),
+        ),
+        with(
+            "c",
+            Some(Reachability::SymbolsPresent {
+                symbols: vec!["net/url.Parse".into()],
+            }),
+        ),
+        with(
+            "d",
+            Some(Reachability::Unknown {
+                reason: "corrupt".into(),
+            }),
+        ),
+        with("e", None),
+    ];
+    let off = decide(findings.clone(), &Policy::default(), today()).expect("decides");
+    assert!(off.decisions.iter().all(|d| d.verdict == Verdict::Fail));
+    let on = Policy {
+        linked_only: true,
+        ..Policy::default()
+    };
+    let o = decide(findings, &on, today()).expect("decides");
+    assert_eq!(
+        verdicts(&o),
+        [
+            ("a", Verdict::Filtered),
+            ("b", Verdict::Filtered),
+            ("c", Verdict::Fail),
+            ("d", Verdict::Fail),
+            ("e", Verdict::Fail),
+        ]
+    );
+    assert_eq!(
+        o.decisions[0].reason.as_deref(),
+        Some("net/smtp not linked into the binary (--linked-only)")
+    );
+}
