@@ -125,7 +125,10 @@ mod tests {
         for (r, want) in [
             ("registry.example/app:1.0", "registry.example/app"),
             ("registry.example/app", "registry.example/app"),
-            ("REGISTRY.example:5000/a/b:tag@sha256:00", "registry.example:5000/a/b"),
+            (
+                "REGISTRY.example:5000/a/b:tag@sha256:00",
+                "registry.example:5000/a/b",
+            ),
             ("127.0.0.1:5000/app@sha256:00", "127.0.0.1:5000/app"),
             ("alpine", "docker.io/library/alpine"),
             ("alpine:3.19", "docker.io/library/alpine"),
@@ -150,10 +153,16 @@ mod tests {
     fn vulnerability_ids() {
         assert_eq!(vulnerability_id("CVE-1", &[]), "CVE-1");
         assert_eq!(
-            vulnerability_id("GHSA-1", &["PYSEC-2".into(), "CVE-9".into(), "CVE-3".into()]),
+            vulnerability_id(
+                "GHSA-1",
+                &["PYSEC-2".into(), "CVE-9".into(), "CVE-3".into()]
+            ),
             "CVE-3"
         );
-        assert_eq!(vulnerability_id("RUSTSEC-1", &["GHSA-2".into()]), "RUSTSEC-1");
+        assert_eq!(
+            vulnerability_id("RUSTSEC-1", &["GHSA-2".into()]),
+            "RUSTSEC-1"
+        );
     }
 
     #[test]

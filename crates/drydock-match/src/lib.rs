@@ -72,6 +72,6 @@ pub use coverage::{Coverage, CoverageError, coverage};
 pub use finding::{
     CvssScore, Finding, FindingStatus, Notice, Severity, SeveritySource, fingerprint,
 };
+pub use matcher::{MatchError, MatchOptions, MatchOutcome, go_version, match_inventory};
 pub use reachability::Reachability;
 pub use url::advisory_page;
-pub use matcher::{MatchError, MatchOptions, MatchOutcome, go_version, match_inventory};

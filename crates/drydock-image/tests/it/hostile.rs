@@ -62,10 +62,7 @@ fn path_of(dir: &Path, name: &str) -> String {
 type Scanned = (Target, Vec<(String, Vec<u8>)>, Vec<String>);
 
 /// Opens and scans a fixture.
-fn scan(
-    name: &str,
-    kind: Option<InputKind>,
-) -> Option<Scanned> {
+fn scan(name: &str, kind: Option<InputKind>) -> Option<Scanned> {
     let dir = fixtures()?;
     let target = open(&path_of(dir, name), &opts(kind)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let scan = target.scan(&Apk).unwrap_or_else(|e| panic!("{name}: {e}"));

@@ -678,7 +678,9 @@ fn an_acceptance_survives_a_rescan_and_its_expiry_shows_in_the_diff() {
         // Pick one HIGH finding of one image from the store.
         let images = stdout_json(
             &drydock()
-                .args(["diff", "r1", "r1", "--format", "json", "--all", "--store", &store])
+                .args([
+                    "diff", "r1", "r1", "--format", "json", "--all", "--store", &store,
+                ])
                 .output()
                 .expect("diff"),
             "diff r1 r1",
@@ -687,7 +689,12 @@ fn an_acceptance_survives_a_rescan_and_its_expiry_shows_in_the_diff() {
             .as_array()
             .expect("entries")
             .iter()
-            .find(|e| e["severity"] == "HIGH" && e["repository"].as_str().is_some_and(|r| r.starts_with("fleet.example/team/")))
+            .find(|e| {
+                e["severity"] == "HIGH"
+                    && e["repository"]
+                        .as_str()
+                        .is_some_and(|r| r.starts_with("fleet.example/team/"))
+            })
             .expect("a HIGH finding")
             .clone();
         let (repo, pkg, vuln) = (
@@ -696,8 +703,21 @@ fn an_acceptance_survives_a_rescan_and_its_expiry_shows_in_the_diff() {
             e["vulnerability_id"].as_str().expect("id"),
         );
         let out = drydock()
-            .args(["triage", "set", vuln, "--package", pkg, "--repository", repo])
-            .args(["--state", "accepted", "--reason", "not reachable from the API"])
+            .args([
+                "triage",
+                "set",
+                vuln,
+                "--package",
+                pkg,
+                "--repository",
+                repo,
+            ])
+            .args([
+                "--state",
+                "accepted",
+                "--reason",
+                "not reachable from the API",
+            ])
             .args(["--expires", "2026-12-05", "--by", "test", "--store", &store])
             .env("SOURCE_DATE_EPOCH", day("2026-12-02"))
             .output()
@@ -715,7 +735,10 @@ fn an_acceptance_survives_a_rescan_and_its_expiry_shows_in_the_diff() {
                 .sum()
         };
         // (One less per image of that repository that has it.)
-        assert!(high(&second) < high(&first), "the accepted finding is suppressed");
+        assert!(
+            high(&second) < high(&first),
+            "the accepted finding is suppressed"
+        );
         // After it: counted again, and the diff names it.
         let third = scan("r3", "2026-12-10");
         assert_eq!(high(&third), high(&first));

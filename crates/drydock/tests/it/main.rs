@@ -1,5 +1,6 @@
 //! Integration tests of the `drydock` binary: one module per command.
 
+mod attest;
 mod cache;
 mod ci_files;
 mod cvss;
@@ -8,7 +9,6 @@ mod fixtures;
 mod fleet;
 mod forge;
 mod misconfig;
-mod attest;
 mod registry;
 mod sbom;
 mod scan;
