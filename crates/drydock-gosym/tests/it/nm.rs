@@ -32,15 +32,23 @@ fn fixtures() -> Option<PathBuf> {
         missing("`go` is not installed: fixture binaries cannot be built");
         return None;
     }
+    // Tests run in parallel: one builds, the others wait for it.
+    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = BUILD.lock().unwrap_or_else(|p| p.into_inner());
     let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gosym-fixtures");
     if !out.join("go-version").exists() {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/make_binaries.sh");
         let st = Command::new("bash")
             .arg(script)
             .arg(&out)
-            .status()
+            .output()
             .expect("runs make_binaries.sh");
-        assert!(st.success(), "make_binaries.sh failed");
+        assert!(
+            st.status.success(),
+            "make_binaries.sh failed: {}{}",
+            String::from_utf8_lossy(&st.stdout),
+            String::from_utf8_lossy(&st.stderr)
+        );
     }
     Some(out)
 }
