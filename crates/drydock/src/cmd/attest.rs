@@ -75,28 +75,8 @@ pub struct RegistryArgs {
 
 impl RegistryArgs {
     pub fn client_options(&self) -> anyhow::Result<drydock_registry::ClientOptions> {
-        let credentials = match &self.username {
-            None => None,
-            Some(user) => {
-                let password = if self.password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .context("reading the password from stdin")?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                } else {
-                    std::env::var("DRYDOCK_PASSWORD").map_err(|_| {
-                        anyhow::anyhow!(
-                            "a user name needs a password: --password-stdin or DRYDOCK_PASSWORD"
-                        )
-                    })?
-                };
-                Some((
-                    drydock_registry::Credentials::new(user.clone(), password),
-                    drydock_registry::CredentialSource::Explicit,
-                ))
-            }
-        };
+        let credentials =
+            super::target::explicit_credentials(self.username.as_deref(), self.password_stdin)?;
         Ok(drydock_registry::ClientOptions {
             credentials,
             insecure: self.insecure,

@@ -107,32 +107,43 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("size `{s}` is too large"))
 }
 
+/// Credentials given on the command line: `--username` with the password from stdin
+/// (`--password-stdin`) or `DRYDOCK_PASSWORD`; `None` without a user name.
+pub fn explicit_credentials(
+    username: Option<&str>,
+    password_stdin: bool,
+) -> anyhow::Result<
+    Option<(
+        drydock_registry::Credentials,
+        drydock_registry::CredentialSource,
+    )>,
+> {
+    let Some(user) = username else {
+        return Ok(None);
+    };
+    let password = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("reading the password from stdin")?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    } else {
+        std::env::var("DRYDOCK_PASSWORD").map_err(|_| {
+            anyhow::anyhow!("a user name needs a password: --password-stdin or DRYDOCK_PASSWORD")
+        })?
+    };
+    Ok(Some((
+        drydock_registry::Credentials::new(user.to_string(), password),
+        drydock_registry::CredentialSource::Explicit,
+    )))
+}
+
 impl TargetArgs {
     /// The resolved target settings the scan pipeline takes.
     pub fn spec(&self, platform_explicit: bool) -> anyhow::Result<TargetSpec> {
         let platform: Platform = self.platform.parse()?;
-        let credentials = match &self.username {
-            None => None,
-            Some(user) => {
-                let password = if self.password_stdin {
-                    let mut line = String::new();
-                    std::io::stdin()
-                        .read_line(&mut line)
-                        .context("reading the password from stdin")?;
-                    line.trim_end_matches(['\r', '\n']).to_string()
-                } else {
-                    std::env::var("DRYDOCK_PASSWORD").map_err(|_| {
-                        anyhow::anyhow!(
-                            "a user name needs a password: --password-stdin or DRYDOCK_PASSWORD"
-                        )
-                    })?
-                };
-                Some((
-                    drydock_registry::Credentials::new(user.clone(), password),
-                    drydock_registry::CredentialSource::Explicit,
-                ))
-            }
-        };
+        let credentials =
+            super::target::explicit_credentials(self.username.as_deref(), self.password_stdin)?;
         let target = self
             .target
             .clone()
