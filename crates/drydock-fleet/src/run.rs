@@ -485,19 +485,7 @@ fn chain(e: &dyn std::error::Error) -> String {
 
 /// An error message fit to store and print: control characters escaped, at most 2,000 chars.
 pub fn clean_error(e: &str) -> String {
-    let mut out = String::with_capacity(e.len().min(2048));
-    for c in e.chars() {
-        if out.len() >= 2000 {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    crate::display::escape(e, 2000)
 }
 
 fn record(
