@@ -59,6 +59,7 @@ mod digest;
 mod dir;
 mod error;
 mod merge;
+mod pair;
 mod platform;
 mod source;
 mod store;
@@ -74,6 +75,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub use cache::{CacheUsage, LayerCache, RACY_WINDOW};
 pub use digest::Digest;
 pub use error::{ImageError, Result};
+pub use pair::Pair;
 pub use platform::Platform;
 
 use cache::{Capture, FileIdentity, NoCache, WalkCache};
