@@ -35,11 +35,12 @@
 mod apk;
 mod dpkg;
 mod lang;
+pub mod limit;
 mod os;
 mod rpm;
 pub use rpm::fuzz_entry_points as rpm_fuzzing;
 
-use drydock_image::{FileMeta, FileVisitor, LayerCache, LayerInfo, Limits, Target};
+use drydock_image::{FileMeta, FileVisitor, LayerCache, LayerInfo, Limits, Scan, Target};
 use drydock_package::{Inventory, Location, Package, ScanWarning};
 
 pub use os::detect_os;
@@ -160,7 +161,16 @@ impl FileVisitor for Visitor<'_> {
             .iter()
             .enumerate()
             .filter(|(_, a)| a.wants(path, meta, self.mode))
-            .map(|(i, a)| (i, a.analyze(path, content)))
+            .map(|(i, a)| {
+                // Every analyzer is held to the bound, whether or not it checks while parsing.
+                let outcome = a.analyze(path, content).and_then(|r| {
+                    if r.packages.len() > limit::MAX_PACKAGES_PER_FILE {
+                        return Err(limit::too_many_packages());
+                    }
+                    Ok(r)
+                });
+                (i, outcome)
+            })
             .collect()
     }
 
@@ -212,6 +222,34 @@ pub fn inventory_with(
         Some(cache) => target.scan_cached(&visitor, &opts.limits, cache)?,
         None => target.scan_with(&visitor, &opts.limits)?,
     };
+    assemble(scan, analyzers)
+}
+
+/// Inventories a target with every analyzer and, in the same walk over each layer, runs
+/// `along` (the misconfiguration and secret checks): each layer is read and inflated once.
+/// Such walks do not use the layer cache (`opts.cache` is ignored).
+pub fn inventory_along<W: FileVisitor>(
+    target: &Target,
+    mode: Mode,
+    opts: &Options,
+    along: &W,
+) -> Result<(InventoryResult, Scan<W::Output>), InventoryError> {
+    let list = analyzers();
+    let visitor = Visitor {
+        analyzers: &list,
+        mode,
+    };
+    let (scan, other) = target
+        .scan_with(&drydock_image::Pair::new(&visitor, along), &opts.limits)?
+        .unzip();
+    Ok((assemble(scan, &list)?, other))
+}
+
+/// Turns the analyzers' outputs of a walk into an inventory.
+fn assemble(
+    scan: Scan<FileOutcome>,
+    analyzers: &[Box<dyn Analyzer>],
+) -> Result<InventoryResult, InventoryError> {
     let mut inv = Inventory::default();
     let mut os_facts = Vec::new();
     for w in scan.warnings {
