@@ -21,6 +21,13 @@
 //! but its name is in the name table (the inline trees point to it), so
 //! [`FuncTable::names`] — what [`FuncTable::symbols`] uses — includes it.
 //!
+//! Also here, for the same question about other binaries:
+//!
+//! - [`platform`]: a binary's `GOOS`/`GOARCH` from its object header, for advisories whose
+//!   imports are restricted to some platforms (`goos: [windows]`).
+//! - [`read_rust`]: a Rust binary's functions from its symbol table, demangled into the paths
+//!   RustSec's `affects.functions` names ([`RustSymbols`], [`rust_function_linked`]).
+//!
 //! Every read is bounded by the input: offsets are checked, counts capped, nothing is
 //! allocated before the bytes it describes are known to exist; bad input is an [`Error`].
 //!
@@ -41,6 +48,8 @@
 
 mod name;
 mod pclntab;
+mod platform;
+mod rustsym;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -48,6 +57,8 @@ use object::{Object, ObjectSection, ObjectSymbol};
 
 pub use name::split;
 pub use pclntab::Layout;
+pub use platform::{Platform, platform};
+pub use rustsym::{RustSymbols, read_rust, rust_function_linked};
 
 /// Why a binary's function table could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -64,6 +75,9 @@ pub enum Error {
     /// The table is damaged or truncated.
     #[error("the function table is corrupt: {0}")]
     Corrupt(String),
+    /// No Rust function symbols: the symbol table was stripped (or the binary is not Rust).
+    #[error("no Rust function symbols (stripped symbol table)")]
+    NoSymbols,
 }
 
 /// The function names of one binary.

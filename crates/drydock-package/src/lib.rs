@@ -85,7 +85,8 @@ pub struct Package {
 }
 
 /// What one or more binaries link from a package: symbols by import path, named as the Go
-/// vulnerability database names them (`Server.Serve` in `net/http`).
+/// vulnerability database names them (`Server.Serve` in `net/http`); for Rust, function
+/// paths by crate (`smallvec::SmallVec::push` under `smallvec`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct LinkedSymbols {
     pub packages: BTreeMap<String, BTreeSet<String>>,
@@ -93,6 +94,12 @@ pub struct LinkedSymbols {
     /// of the package has none: then absence proves nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreadable: Option<String>,
+    /// The binary's `GOOS` (Go), when known and the same for every binary merged in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goos: Option<String>,
+    /// The binary's `GOARCH` (Go), likewise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goarch: Option<String>,
 }
 
 impl LinkedSymbols {
@@ -105,6 +112,13 @@ impl LinkedSymbols {
                     a.packages.entry(path).or_default().extend(syms);
                 }
                 a.unreadable = a.unreadable.or(b.unreadable);
+                // Binaries of different platforms: no one platform to rule imports out by.
+                if a.goos != b.goos {
+                    a.goos = None;
+                }
+                if a.goarch != b.goarch {
+                    a.goarch = None;
+                }
                 Some(a)
             }
             (Some(mut s), None) | (None, Some(mut s)) => {

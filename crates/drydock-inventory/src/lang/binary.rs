@@ -62,13 +62,40 @@ impl Analyzer for BinaryAnalyzer {
                     "`.dep-v0` inflates past {MAX_AUDITABLE_JSON} bytes"
                 )));
             }
-            packages.extend(parse_auditable(&json)?);
+            let mut crates = parse_auditable(&json)?;
+            rust_symbols(&mut crates, content);
+            packages.extend(crates);
         }
         Ok(Analysis {
             packages,
             warnings,
             ..Analysis::default()
         })
+    }
+}
+
+/// Records on each crate of a `cargo auditable` binary the functions its symbol table names
+/// from it ([`drydock_gosym::read_rust`]), for RustSec's `affects.functions`. A binary
+/// without symbols (stripped) marks every crate unreadable: reachability unknown.
+fn rust_symbols(crates: &mut [drydock_package::Package], content: &[u8]) {
+    let symbols = drydock_gosym::read_rust(content).map_err(|e| e.to_string());
+    for c in crates {
+        let ident = c.name.replace('-', "_");
+        c.linked = Some(match &symbols {
+            Ok(s) => drydock_package::LinkedSymbols {
+                packages: s
+                    .crates
+                    .get(&ident)
+                    .map(|p| (ident, p.clone()))
+                    .into_iter()
+                    .collect(),
+                ..Default::default()
+            },
+            Err(e) => drydock_package::LinkedSymbols {
+                unreadable: Some(format!("Rust symbols: {e}")),
+                ..Default::default()
+            },
+        });
     }
 }
 

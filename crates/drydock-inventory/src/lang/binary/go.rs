@@ -46,7 +46,8 @@ pub(super) fn read(
 
 /// Records on each package the functions the binary links from it ([`drydock_gosym`]), by
 /// the import paths of its module (a replaced module's code keeps the original module's
-/// import paths). A table that cannot be read marks every package unreadable (reachability
+/// import paths), and the binary's `GOOS`/`GOARCH` (its build settings, else its object
+/// header) for platform-restricted advisories. A table that cannot be read marks every package unreadable (reachability
 /// unknown, never "not linked") and is returned as a warning.
 fn link(packages: &mut [Package], modinfo: &str, content: &[u8]) -> Option<String> {
     let table = drydock_gosym::read(content)
@@ -56,6 +57,12 @@ fn link(packages: &mut [Package], modinfo: &str, content: &[u8]) -> Option<Strin
         });
     let mut original: std::collections::BTreeMap<&str, &str> = Default::default();
     let mut last_dep = "";
+    // The build settings name the platform (Go 1.18+); else the object header may.
+    let header = drydock_gosym::platform(content);
+    let (mut goos, mut goarch) = (
+        header.goos.map(str::to_string),
+        header.goarch.map(str::to_string),
+    );
     for line in strip_sentinels(modinfo).lines() {
         let mut f = line.split('\t');
         match (f.next(), f.next()) {
@@ -63,6 +70,11 @@ fn link(packages: &mut [Package], modinfo: &str, content: &[u8]) -> Option<Strin
             (Some("=>"), Some(path)) => {
                 original.insert(path, last_dep);
             }
+            (Some("build"), Some(setting)) => match setting.split_once('=') {
+                Some(("GOOS", v)) if !v.is_empty() => goos = Some(v.to_string()),
+                Some(("GOARCH", v)) if !v.is_empty() => goarch = Some(v.to_string()),
+                _ => {}
+            },
             _ => {}
         }
     }
@@ -79,10 +91,14 @@ fn link(packages: &mut [Package], modinfo: &str, content: &[u8]) -> Option<Strin
             Ok(s) => LinkedSymbols {
                 packages: s.of_module(m, modules.iter().map(String::as_str)),
                 unreadable: None,
+                goos: goos.clone(),
+                goarch: goarch.clone(),
             },
             Err(w) => LinkedSymbols {
                 packages: Default::default(),
                 unreadable: Some(w.clone()),
+                goos: goos.clone(),
+                goarch: goarch.clone(),
             },
         });
     }
