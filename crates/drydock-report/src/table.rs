@@ -269,7 +269,7 @@ fn findings(
         writeln!(out)?;
         writeln!(
             out,
-            "{absent} of these findings' vulnerable code is not in the binary (package not linked, or linked without the vulnerable symbols): --linked-only would remove them."
+            "{absent} of these findings' vulnerable code is not in the binary (package not linked, linked without the vulnerable symbols, or built for a platform the advisory does not affect): --linked-only would remove them."
         )?;
     }
     if !t.notices.is_empty() {
