@@ -142,8 +142,51 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
 }
 
 /// Runs the image checks on `target`: the config and history (when `opts.image_path` names
-/// where the target was opened from), the layer files, and `opts.dockerfile` if given.
+/// where the target was opened from), the layer files, and `opts.dockerfile` if given. The
+/// layers are walked for these checks alone; [`ImageScan`] shares another walk instead.
 pub fn scan_image(target: &drydock_image::Target, opts: &Options) -> Result<Outcome> {
+    let checks = ImageScan::new(opts.clone());
+    let scan = target.scan(checks.visitor())?;
+    checks.finish(target, scan)
+}
+
+/// The image checks split around the layer walk, so the walk can be shared with the
+/// vulnerability inventory (`drydock_inventory::inventory_along`): hand [`ImageScan::visitor`]
+/// to the walk, then the walk's [`drydock_image::Scan`] of it to [`ImageScan::finish`].
+#[derive(Debug)]
+pub struct ImageScan {
+    opts: Options,
+    visitor: files::Visitor,
+}
+
+impl ImageScan {
+    pub fn new(opts: Options) -> ImageScan {
+        let visitor = files::Visitor::new(opts.limits.clone());
+        ImageScan { opts, visitor }
+    }
+
+    /// The layer-file visitor.
+    pub fn visitor(&self) -> &files::Visitor {
+        &self.visitor
+    }
+
+    /// The findings, from the walk of [`ImageScan::visitor`] plus the config, the history
+    /// and the Dockerfile.
+    pub fn finish(
+        &self,
+        target: &drydock_image::Target,
+        scan: drydock_image::Scan<Output>,
+    ) -> Result<Outcome> {
+        finish_image(target, &self.opts, &self.visitor, scan)
+    }
+}
+
+fn finish_image(
+    target: &drydock_image::Target,
+    opts: &Options,
+    visitor: &files::Visitor,
+    scan: drydock_image::Scan<Output>,
+) -> Result<Outcome> {
     let mut out = Outcome::default();
     if let Some(df) = &opts.dockerfile {
         let d = scan_dockerfile(df)?;
@@ -157,8 +200,6 @@ pub fn scan_image(target: &drydock_image::Target, opts: &Options) -> Result<Outc
         let config = image::read_config(&path, digest.as_str())?;
         out.findings.extend(checks::config::check(&config));
     }
-    let visitor = files::Visitor::new(opts.limits.clone());
-    let scan = target.scan(&visitor)?;
     out.warnings.extend(
         scan.warnings
             .iter()

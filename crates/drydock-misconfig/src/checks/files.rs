@@ -111,13 +111,26 @@ impl Visitor {
         self.total.load(Ordering::Relaxed)
     }
 
+    /// Whether a file may be read for token formats. Free of effects (the walk may ask twice
+    /// when the visitor shares it, see [`drydock_image::Pair`]): the byte budget is only
+    /// looked at here and charged in [`Visitor::charge`].
     fn text_candidate(&self, path: &str, meta: &FileMeta) -> bool {
         if meta.size == 0 || meta.size > self.limits.max_file_size || skipped_path(path) {
             return false;
         }
-        let before = self.total.fetch_add(meta.size, Ordering::Relaxed);
-        if before + meta.size > self.limits.max_total_bytes {
-            self.total.fetch_sub(meta.size, Ordering::Relaxed);
+        if self.total.load(Ordering::Relaxed) + meta.size > self.limits.max_total_bytes {
+            self.exhausted.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+
+    /// Charges `size` bytes to the budget; false when it does not fit (the file is not
+    /// scanned).
+    fn charge(&self, size: u64) -> bool {
+        let before = self.total.fetch_add(size, Ordering::Relaxed);
+        if before + size > self.limits.max_total_bytes {
+            self.total.fetch_sub(size, Ordering::Relaxed);
             self.exhausted.store(true, Ordering::Relaxed);
             return false;
         }
@@ -176,6 +189,10 @@ impl FileVisitor for Visitor {
         if is_binary(content) {
             return Output::Nothing;
         }
+        // Credential files are small and always read; other text counts against the budget.
+        if credential_kind(path).is_none() && !self.charge(content.len() as u64) {
+            return Output::Nothing;
+        }
         let text = String::from_utf8_lossy(content);
         let credential = credential_kind(path).filter(|_| credential_confirmed(path, &text));
         let hits = secret::scan(&text);
@@ -196,6 +213,11 @@ impl FileVisitor for Visitor {
             });
         }
         Output::Text(r)
+    }
+
+    /// Directories of a directory target whose files are never read for secrets.
+    fn skip_dir(&self, path: &str) -> bool {
+        skipped_path(&format!("{path}/-"))
     }
 }
 
