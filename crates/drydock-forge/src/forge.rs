@@ -6,6 +6,7 @@ use std::str::FromStr;
 use crate::ForgeError;
 use crate::http::{Pacing, Stats, Token};
 
+mod api;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;

@@ -10,17 +10,21 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{
-    Forge, ForgeKind, Issue, IssueState, IssueUpdate, LabelSpec, NewIssue, status_error, str_field,
-};
+use super::api::{Api, IssueShape, Paging};
+use super::{Forge, ForgeKind, Issue, IssueUpdate, LabelSpec, NewIssue, str_field};
 use crate::ForgeError;
-use crate::http::{AuthStyle, Client, Method, Pacing, Stats, Token, encode, next_link};
+use crate::http::{AuthStyle, Method, Pacing, Stats, Token, encode};
+
+const SHAPE: IssueShape = IssueShape {
+    number: "number",
+    body: "body",
+    author: ("user", "login"),
+    url: "html_url",
+};
 
 #[derive(Debug)]
 pub struct Gitea {
-    client: Client,
-    repository: String,
-    me: Option<String>,
+    api: Api,
     /// Lower-cased label name → id, once read.
     label_ids: Option<BTreeMap<String, u64>>,
 }
@@ -33,49 +37,27 @@ impl Gitea {
         pacing: Pacing,
     ) -> Result<Gitea, ForgeError> {
         Ok(Gitea {
-            client: Client::new(url, token, AuthStyle::TokenPrefix, pacing)?,
-            repository: repository.to_string(),
-            me: None,
+            api: Api::new(
+                ForgeKind::Gitea,
+                url,
+                repository,
+                token,
+                AuthStyle::TokenPrefix,
+                pacing,
+            )?,
             label_ids: None,
         })
     }
 
-    fn repo_path(&self) -> String {
-        let (owner, name) = self
-            .repository
-            .split_once('/')
-            .unwrap_or((self.repository.as_str(), ""));
-        format!("/repos/{}/{}", encode(owner), encode(name))
-    }
-
-    fn check(&self, what: &str, resp: &crate::http::Response) -> Result<(), ForgeError> {
-        if resp.ok() {
-            Ok(())
-        } else {
-            Err(status_error(ForgeKind::Gitea, &self.repository, what, resp))
-        }
-    }
-
-    fn pages(&mut self, first: String, what: &str) -> Result<Vec<Value>, ForgeError> {
-        let mut out = Vec::new();
-        let mut next = Some(first);
-        while let Some(u) = next {
-            let r = self.client.send(Method::Get, &u, None)?;
-            self.check(what, &r)?;
-            if let Some(a) = r.json()?.as_array() {
-                out.extend(a.iter().cloned());
-            }
-            next = next_link(r.header("link"));
-        }
-        Ok(out)
+    fn path(&self, rest: &str) -> String {
+        format!("{}{rest}", self.api.owner_name_path())
     }
 
     fn labels(&mut self) -> Result<&BTreeMap<String, u64>, ForgeError> {
         if self.label_ids.is_none() {
-            let all = self.pages(
-                format!("{}/labels?limit=50", self.repo_path()),
-                "list labels",
-            )?;
+            let all = self
+                .api
+                .pages(self.path("/labels?limit=50"), "list labels", Paging::Link)?;
             let map = all
                 .iter()
                 .filter_map(|l| Some((str_field(l, "name").to_lowercase(), l.get("id")?.as_u64()?)))
@@ -93,7 +75,7 @@ impl Gitea {
                 Some(id) => ids.push(*id),
                 None => {
                     return Err(ForgeError::Status {
-                        repository: self.repository.clone(),
+                        repository: self.api.repository().to_string(),
                         status: 422,
                         message: format!("label `{n}` does not exist in the repository"),
                     });
@@ -104,107 +86,52 @@ impl Gitea {
     }
 }
 
-fn issue_of(v: &Value) -> Option<Issue> {
-    if v.get("pull_request").is_some_and(|p| !p.is_null()) {
-        return None;
-    }
-    Some(Issue {
-        number: v.get("number")?.as_u64()?,
-        title: str_field(v, "title"),
-        body: str_field(v, "body"),
-        state: if str_field(v, "state") == "closed" {
-            IssueState::Closed
-        } else {
-            IssueState::Open
-        },
-        labels: v
-            .get("labels")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|l| l.get("name").and_then(Value::as_str).map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        author: v
-            .get("user")
-            .map(|u| str_field(u, "login"))
-            .unwrap_or_default(),
-        created_at: str_field(v, "created_at"),
-        url: v
-            .get("html_url")
-            .and_then(Value::as_str)
-            .map(str::to_string),
-    })
-}
-
 impl Forge for Gitea {
     fn kind(&self) -> ForgeKind {
         ForgeKind::Gitea
     }
 
     fn repository(&self) -> &str {
-        &self.repository
+        self.api.repository()
     }
 
     fn me(&mut self) -> Result<String, ForgeError> {
-        if let Some(m) = &self.me {
-            return Ok(m.clone());
-        }
-        let r = self.client.send(Method::Get, "/user", None)?;
-        self.check("read the token's user (GET /user)", &r)?;
-        let login = str_field(&r.json()?, "login");
-        if login.is_empty() {
-            return Err(ForgeError::Protocol {
-                url: r.url,
-                message: "no `login` in the user".into(),
-            });
-        }
-        self.me = Some(login.clone());
-        Ok(login)
+        self.api.me("login")
     }
 
     fn list_issues(&mut self, label: Option<&str>, author: &str) -> Result<Vec<Issue>, ForgeError> {
-        let mut url = format!(
-            "{}/issues?state=all&type=issues&created_by={}&limit=50",
-            self.repo_path(),
+        let mut url = self.path(&format!(
+            "/issues?state=all&type=issues&created_by={}&limit=50",
             encode(author)
-        );
+        ));
         if let Some(l) = label {
             url.push_str(&format!("&labels={}", encode(l)));
         }
-        Ok(self
-            .pages(url, "list issues")?
-            .iter()
-            .filter_map(issue_of)
-            .collect())
+        let items = self.api.pages(url, "list issues", Paging::Link)?;
+        Ok(items.iter().filter_map(|i| SHAPE.parse(i)).collect())
     }
 
     fn get_issue(&mut self, number: u64) -> Result<Issue, ForgeError> {
-        let r = self.client.send(
+        let path = self.path(&format!("/issues/{number}"));
+        self.api.issue(
             Method::Get,
-            &format!("{}/issues/{number}", self.repo_path()),
+            &path,
             None,
-        )?;
-        self.check(&format!("read issue #{number}"), &r)?;
-        issue_of(&r.json()?).ok_or_else(|| ForgeError::Protocol {
-            url: r.url,
-            message: format!("#{number} is a pull request or not an issue"),
-        })
+            &format!("read issue #{number}"),
+            &SHAPE,
+        )
     }
 
     fn create_issue(&mut self, issue: &NewIssue) -> Result<Issue, ForgeError> {
         let ids = self.ids(&issue.labels)?;
-        let r = self.client.send(
+        let path = self.path("/issues");
+        self.api.issue(
             Method::Post,
-            &format!("{}/issues", self.repo_path()),
+            &path,
             Some(&json!({"title": issue.title, "body": issue.body, "labels": ids})),
-        )?;
-        self.check("create an issue", &r)?;
-        issue_of(&r.json()?).ok_or_else(|| ForgeError::Protocol {
-            url: r.url,
-            message: "the created issue has no number".into(),
-        })
+            "create an issue",
+            &SHAPE,
+        )
     }
 
     fn update_issue(&mut self, number: u64, u: &IssueUpdate) -> Result<(), ForgeError> {
@@ -225,73 +152,79 @@ impl Forge for Gitea {
             None => {}
         }
         if !body.is_empty() {
-            let r = self.client.send(
+            let path = self.path(&format!("/issues/{number}"));
+            self.api.call(
                 Method::Patch,
-                &format!("{}/issues/{number}", self.repo_path()),
+                &path,
                 Some(&Value::Object(body)),
+                &format!("update issue #{number}"),
             )?;
-            self.check(&format!("update issue #{number}"), &r)?;
         }
         if let Some(labels) = &u.labels {
             let ids = self.ids(labels)?;
-            let r = self.client.send(
+            let path = self.path(&format!("/issues/{number}/labels"));
+            self.api.call(
                 Method::Put,
-                &format!("{}/issues/{number}/labels", self.repo_path()),
+                &path,
                 Some(&json!({ "labels": ids })),
+                &format!("replace the labels of issue #{number}"),
             )?;
-            self.check(&format!("replace the labels of issue #{number}"), &r)?;
         }
         Ok(())
     }
 
     fn comment(&mut self, number: u64, body: &str) -> Result<(), ForgeError> {
-        let r = self.client.send(
+        let path = self.path(&format!("/issues/{number}/comments"));
+        self.api.call(
             Method::Post,
-            &format!("{}/issues/{number}/comments", self.repo_path()),
+            &path,
             Some(&json!({ "body": body })),
+            &format!("comment on issue #{number}"),
         )?;
-        self.check(&format!("comment on issue #{number}"), &r)
+        Ok(())
     }
 
     fn ensure_labels(&mut self, labels: &[LabelSpec]) -> Result<(), ForgeError> {
         self.label_ids = None;
-        let have = self.labels()?.clone();
-        let mut created = false;
-        for l in labels {
-            if have.contains_key(&l.name.to_lowercase()) {
-                continue;
-            }
-            let r = self.client.send(
-                Method::Post,
-                &format!("{}/labels", self.repo_path()),
-                Some(&json!({
+        let have: Vec<String> = self.labels()?.keys().cloned().collect();
+        let path = self.path("/labels");
+        let created = self.api.create_missing_labels(
+            &have,
+            labels,
+            &path,
+            |l| {
+                json!({
                     "name": l.name,
                     "color": format!("#{}", l.color),
                     "description": l.description,
-                })),
-            )?;
-            if r.status == 409 || r.status == 422 {
-                created = true;
-                continue;
-            }
-            self.check(&format!("create label `{}`", l.name), &r)?;
-            if let Ok(v) = r.json()
-                && let Some(id) = v.get("id").and_then(Value::as_u64)
+                })
+            },
+            // Created meanwhile: 409 (Forgejo) or 422 (Gitea).
+            |r| r.status == 409 || r.status == 422,
+        )?;
+        let mut unknown = false;
+        for (name, answer) in created {
+            match answer
+                .as_ref()
+                .and_then(|v| v.get("id"))
+                .and_then(Value::as_u64)
             {
-                self.label_ids
-                    .get_or_insert_default()
-                    .insert(l.name.to_lowercase(), id);
-            } else {
-                created = true;
+                Some(id) => {
+                    self.label_ids
+                        .get_or_insert_default()
+                        .insert(name.to_lowercase(), id);
+                }
+                None => unknown = true,
             }
         }
-        if created {
+        if unknown {
+            // An id is unknown (created meanwhile): read the labels again when next needed.
             self.label_ids = None;
         }
         Ok(())
     }
 
     fn stats(&self) -> Stats {
-        self.client.stats()
+        self.api.stats()
     }
 }

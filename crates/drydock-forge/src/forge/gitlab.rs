@@ -7,17 +7,21 @@
 
 use serde_json::{Value, json};
 
-use super::{
-    Forge, ForgeKind, Issue, IssueState, IssueUpdate, LabelSpec, NewIssue, status_error, str_field,
-};
+use super::api::{Api, IssueShape, Paging};
+use super::{Forge, ForgeKind, Issue, IssueUpdate, LabelSpec, NewIssue};
 use crate::ForgeError;
-use crate::http::{AuthStyle, Client, Method, Pacing, Stats, Token, encode, next_link};
+use crate::http::{AuthStyle, Method, Pacing, Stats, Token, encode};
+
+const SHAPE: IssueShape = IssueShape {
+    number: "iid",
+    body: "description",
+    author: ("author", "username"),
+    url: "web_url",
+};
 
 #[derive(Debug)]
 pub struct GitLab {
-    client: Client,
-    repository: String,
-    me: Option<String>,
+    api: Api,
 }
 
 impl GitLab {
@@ -28,94 +32,20 @@ impl GitLab {
         pacing: Pacing,
     ) -> Result<GitLab, ForgeError> {
         Ok(GitLab {
-            client: Client::new(url, token, AuthStyle::PrivateToken, pacing)?,
-            repository: repository.to_string(),
-            me: None,
+            api: Api::new(
+                ForgeKind::Gitlab,
+                url,
+                repository,
+                token,
+                AuthStyle::PrivateToken,
+                pacing,
+            )?,
         })
     }
 
-    fn project(&self) -> String {
-        format!("/projects/{}", encode(&self.repository))
+    fn path(&self, rest: &str) -> String {
+        format!("/projects/{}{rest}", encode(self.api.repository()))
     }
-
-    fn check(&self, what: &str, resp: &crate::http::Response) -> Result<(), ForgeError> {
-        if resp.ok() {
-            Ok(())
-        } else {
-            Err(status_error(
-                ForgeKind::Gitlab,
-                &self.repository,
-                what,
-                resp,
-            ))
-        }
-    }
-
-    /// Every page of a list: `x-next-page` first, `Link: rel="next"` when a proxy dropped it.
-    fn pages(&mut self, first: String, what: &str) -> Result<Vec<Value>, ForgeError> {
-        let mut out = Vec::new();
-        let mut url = first;
-        loop {
-            let r = self.client.send(Method::Get, &url, None)?;
-            self.check(what, &r)?;
-            if let Some(a) = r.json()?.as_array() {
-                out.extend(a.iter().cloned());
-            }
-            let next_page = r
-                .header("x-next-page")
-                .map(str::trim)
-                .filter(|p| !p.is_empty())
-                .map(str::to_string);
-            url = match (next_page, next_link(r.header("link"))) {
-                (Some(p), _) => with_page(&url, &p),
-                (None, Some(link)) => link,
-                (None, None) => return Ok(out),
-            };
-        }
-    }
-}
-
-fn with_page(url: &str, page: &str) -> String {
-    let (path, query) = url.split_once('?').unwrap_or((url, ""));
-    let mut parts: Vec<String> = query
-        .split('&')
-        .filter(|kv| !kv.is_empty() && !kv.starts_with("page="))
-        .map(str::to_string)
-        .collect();
-    parts.push(format!("page={}", encode(page)));
-    format!("{path}?{}", parts.join("&"))
-}
-
-fn issue_of(v: &Value) -> Option<Issue> {
-    Some(Issue {
-        number: v.get("iid")?.as_u64()?,
-        title: str_field(v, "title"),
-        body: str_field(v, "description"),
-        state: if str_field(v, "state") == "closed" {
-            IssueState::Closed
-        } else {
-            IssueState::Open
-        },
-        labels: v
-            .get("labels")
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|l| {
-                        l.as_str()
-                            .or_else(|| l.get("name").and_then(Value::as_str))
-                            .map(str::to_string)
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
-        author: v
-            .get("author")
-            .map(|u| str_field(u, "username"))
-            .unwrap_or_default(),
-        created_at: str_field(v, "created_at"),
-        url: v.get("web_url").and_then(Value::as_str).map(str::to_string),
-    })
 }
 
 impl Forge for GitLab {
@@ -124,53 +54,34 @@ impl Forge for GitLab {
     }
 
     fn repository(&self) -> &str {
-        &self.repository
+        self.api.repository()
     }
 
     fn me(&mut self) -> Result<String, ForgeError> {
-        if let Some(m) = &self.me {
-            return Ok(m.clone());
-        }
-        let r = self.client.send(Method::Get, "/user", None)?;
-        self.check("read the token's user (GET /user)", &r)?;
-        let name = str_field(&r.json()?, "username");
-        if name.is_empty() {
-            return Err(ForgeError::Protocol {
-                url: r.url,
-                message: "no `username` in the user".into(),
-            });
-        }
-        self.me = Some(name.clone());
-        Ok(name)
+        self.api.me("username")
     }
 
     fn list_issues(&mut self, label: Option<&str>, author: &str) -> Result<Vec<Issue>, ForgeError> {
-        let mut url = format!(
-            "{}/issues?author_username={}&per_page=100",
-            self.project(),
+        let mut url = self.path(&format!(
+            "/issues?author_username={}&per_page=100",
             encode(author)
-        );
+        ));
         if let Some(l) = label {
             url.push_str(&format!("&labels={}", encode(l)));
         }
-        Ok(self
-            .pages(url, "list issues")?
-            .iter()
-            .filter_map(issue_of)
-            .collect())
+        let items = self.api.pages(url, "list issues", Paging::NextPageHeader)?;
+        Ok(items.iter().filter_map(|i| SHAPE.parse(i)).collect())
     }
 
     fn get_issue(&mut self, number: u64) -> Result<Issue, ForgeError> {
-        let r = self.client.send(
+        let path = self.path(&format!("/issues/{number}"));
+        self.api.issue(
             Method::Get,
-            &format!("{}/issues/{number}", self.project()),
+            &path,
             None,
-        )?;
-        self.check(&format!("read issue #{number}"), &r)?;
-        issue_of(&r.json()?).ok_or_else(|| ForgeError::Protocol {
-            url: r.url,
-            message: format!("#{number} has no iid"),
-        })
+            &format!("read issue #{number}"),
+            &SHAPE,
+        )
     }
 
     fn create_issue(&mut self, issue: &NewIssue) -> Result<Issue, ForgeError> {
@@ -179,16 +90,9 @@ impl Forge for GitLab {
             "description": issue.body,
             "labels": issue.labels.join(","),
         });
-        let r = self.client.send(
-            Method::Post,
-            &format!("{}/issues", self.project()),
-            Some(&body),
-        )?;
-        self.check("create an issue", &r)?;
-        issue_of(&r.json()?).ok_or_else(|| ForgeError::Protocol {
-            url: r.url,
-            message: "the created issue has no iid".into(),
-        })
+        let path = self.path("/issues");
+        self.api
+            .issue(Method::Post, &path, Some(&body), "create an issue", &SHAPE)
     }
 
     fn update_issue(&mut self, number: u64, u: &IssueUpdate) -> Result<(), ForgeError> {
@@ -214,66 +118,50 @@ impl Forge for GitLab {
             }
             None => {}
         }
-        let r = self.client.send(
+        let path = self.path(&format!("/issues/{number}"));
+        self.api.call(
             Method::Put,
-            &format!("{}/issues/{number}", self.project()),
+            &path,
             Some(&Value::Object(body)),
+            &format!("update issue #{number}"),
         )?;
-        self.check(&format!("update issue #{number}"), &r)
+        Ok(())
     }
 
     fn comment(&mut self, number: u64, body: &str) -> Result<(), ForgeError> {
-        let r = self.client.send(
+        let path = self.path(&format!("/issues/{number}/notes"));
+        self.api.call(
             Method::Post,
-            &format!("{}/issues/{number}/notes", self.project()),
+            &path,
             Some(&json!({ "body": body })),
+            &format!("comment on issue #{number}"),
         )?;
-        self.check(&format!("comment on issue #{number}"), &r)
+        Ok(())
     }
 
     fn ensure_labels(&mut self, labels: &[LabelSpec]) -> Result<(), ForgeError> {
-        let have: Vec<String> = self
-            .pages(
-                format!("{}/labels?per_page=100", self.project()),
-                "list labels",
-            )?
-            .iter()
-            .map(|l| str_field(l, "name").to_lowercase())
-            .collect();
-        for l in labels {
-            if have.contains(&l.name.to_lowercase()) {
-                continue;
-            }
-            let r = self.client.send(
-                Method::Post,
-                &format!("{}/labels", self.project()),
-                Some(&json!({
+        let path = self.path("/labels");
+        let have = self
+            .api
+            .label_names(format!("{path}?per_page=100"), Paging::NextPageHeader)?;
+        self.api.create_missing_labels(
+            &have,
+            labels,
+            &path,
+            |l| {
+                json!({
                     "name": l.name,
                     "color": format!("#{}", l.color),
                     "description": l.description,
-                })),
-            )?;
+                })
+            },
             // 409: created meanwhile.
-            if r.status == 409 {
-                continue;
-            }
-            self.check(&format!("create label `{}`", l.name), &r)?;
-        }
+            |r| r.status == 409,
+        )?;
         Ok(())
     }
 
     fn stats(&self) -> Stats {
-        self.client.stats()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_page_replaces_the_page_parameter() {
-        assert_eq!(
-            super::with_page("/projects/a%2Fb/issues?per_page=100&page=2", "3"),
-            "/projects/a%2Fb/issues?per_page=100&page=3"
-        );
+        self.api.stats()
     }
 }
