@@ -78,6 +78,59 @@ pub struct State {
     pub page_size_cap: usize,
     pub next_label_id: u64,
     pub clock: u64,
+    /// GitHub's primary rate limit, when a test turns it on ([`Fake::rate_limit`]).
+    pub rate: Option<RateWindow>,
+    /// Requests refused because the primary limit was used up.
+    pub refused: usize,
+}
+
+/// A primary rate limit of `limit` requests a window. A window ends one second after its
+/// budget is used up (real GitHub: an hour after it began), so a client that waits for
+/// `x-ratelimit-reset` when `x-ratelimit-remaining` reaches 0 is never refused.
+#[derive(Debug, Clone)]
+pub struct RateWindow {
+    pub limit: u64,
+    pub used: u64,
+    /// Epoch second the used-up window resets at.
+    pub reset_at: Option<u64>,
+    /// Windows used up so far.
+    pub exhausted: usize,
+}
+
+fn epoch_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl RateWindow {
+    /// Counts one request; `Err(reset)` when the budget is used up until `reset`.
+    fn admit(&mut self) -> Result<(), u64> {
+        let now = epoch_secs();
+        match self.reset_at {
+            Some(reset) if now < reset => return Err(reset),
+            Some(_) => {
+                self.used = 0;
+                self.reset_at = None;
+            }
+            None => {}
+        }
+        self.used += 1;
+        if self.used >= self.limit {
+            self.reset_at = Some(now + 1);
+            self.exhausted += 1;
+        }
+        Ok(())
+    }
+
+    /// `x-ratelimit-remaining` and `x-ratelimit-reset` after the last request.
+    fn headers(&self) -> (u64, u64) {
+        (
+            self.limit.saturating_sub(self.used),
+            self.reset_at.unwrap_or_else(|| epoch_secs() + 3600),
+        )
+    }
 }
 
 #[allow(dead_code)]
@@ -118,6 +171,8 @@ impl Fake {
             },
             next_label_id: 1,
             clock: 0,
+            rate: None,
+            refused: 0,
         }));
         let s = state.clone();
         let origin2 = origin.clone();
@@ -196,6 +251,15 @@ impl Fake {
             comments: Vec::new(),
         });
         number
+    }
+    /// Turns on a primary rate limit of `limit` requests a window (GitHub dialect).
+    pub fn rate_limit(&self, limit: u64) {
+        self.lock().rate = Some(RateWindow {
+            limit,
+            used: 0,
+            reset_at: None,
+            exhausted: 0,
+        });
     }
     pub fn inject(&self, status: u16, headers: &[(&str, &str)], body: &str) {
         self.lock().inject.push_back((
@@ -424,12 +488,36 @@ fn route(
     origin: &str,
 ) -> Answer {
     let d = st.dialect;
-    let mut a = route_inner(st, method, path, query, body, token, origin);
-    if d == Dialect::Github {
+    if d == Dialect::Github
+        && let Some(Err(reset)) = st.rate.as_mut().map(RateWindow::admit)
+    {
+        st.refused += 1;
+        let mut a = answer(
+            403,
+            json!({"message": "API rate limit exceeded for user ID 1.",
+                   "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api"}),
+        );
         a.headers.extend([
             ("x-ratelimit-limit".into(), "5000".into()),
-            ("x-ratelimit-remaining".into(), "4999".into()),
-            ("x-ratelimit-reset".into(), "1893456000".into()),
+            ("x-ratelimit-remaining".into(), "0".into()),
+            ("x-ratelimit-reset".into(), reset.to_string()),
+            ("x-ratelimit-resource".into(), "core".into()),
+        ]);
+        return a;
+    }
+    let mut a = route_inner(st, method, path, query, body, token, origin);
+    if d == Dialect::Github {
+        let (limit, remaining, reset) = match &st.rate {
+            Some(w) => {
+                let (remaining, reset) = w.headers();
+                (w.limit, remaining, reset)
+            }
+            None => (5000, 4999, 1_893_456_000),
+        };
+        a.headers.extend([
+            ("x-ratelimit-limit".into(), limit.to_string()),
+            ("x-ratelimit-remaining".into(), remaining.to_string()),
+            ("x-ratelimit-reset".into(), reset.to_string()),
             ("x-ratelimit-resource".into(), "core".into()),
         ]);
     }

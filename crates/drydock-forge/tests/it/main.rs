@@ -7,5 +7,6 @@ mod fake;
 mod history;
 mod octokit;
 mod rules;
+mod scale;
 mod sync;
 mod triage;
