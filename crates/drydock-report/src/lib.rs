@@ -42,6 +42,7 @@ mod html;
 mod json;
 mod junit;
 mod markdown;
+mod misconfig;
 mod model;
 mod sarif;
 mod sbom_input;
@@ -51,6 +52,7 @@ mod table;
 mod trivy_json;
 
 pub use group::{FindingGroup, finding_groups, source_kind};
+pub use misconfig::{MisconfigEntry, severity_of as misconfig_severity};
 pub use model::{
     Gate, LayerSummary, PackageEntry, Report, ReportKind, SCHEMA_VERSION, TargetReport, Tool,
     display_title, finding_order, first_sentence, is_reported, short_digest,

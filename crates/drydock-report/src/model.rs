@@ -7,6 +7,8 @@ use drydock_package::{Os, Package, ScanWarning};
 use drydock_policy::{Decision, PolicyNotice, Verdict};
 use serde::{Deserialize, Serialize};
 
+use crate::misconfig::MisconfigEntry;
+
 /// The version of the JSON schema (`docs/json-schema.md`). Bumped only for changes that break a
 /// reader: removed or renamed keys, changed types or meanings. New optional keys keep it.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -94,6 +96,13 @@ pub struct TargetReport {
     /// and how many could not be (with the reason). Empty for an SBOM.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub coverage: Vec<Coverage>,
+    /// `--scanners misconfig`: misconfigurations of the image config, history, files and the
+    /// `--dockerfile`, with their verdicts (absent when none or not scanned).
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub misconfigurations: Vec<MisconfigEntry>,
+    /// `--scanners secret`: secrets in the config, history, files and the `--dockerfile`.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub secrets: Vec<MisconfigEntry>,
 }
 
 impl TargetReport {
@@ -110,6 +119,8 @@ impl TargetReport {
             findings: Vec::new(),
             notices: Vec::new(),
             coverage: Vec::new(),
+            misconfigurations: Vec::new(),
+            secrets: Vec::new(),
         }
     }
 
@@ -315,9 +326,12 @@ impl Report {
             .sort_by(|a, b| (&a.source, &a.id, &a.message).cmp(&(&b.source, &b.id, &b.message)));
     }
 
-    /// All reported findings over all targets.
+    /// All reported findings over all targets (misconfigurations and secrets included).
     pub fn reported_count(&self) -> usize {
-        self.targets.iter().map(|t| t.reported().count()).sum()
+        self.targets
+            .iter()
+            .map(|t| t.reported().count() + crate::misconfig::reported(t).count())
+            .sum()
     }
 }
 

@@ -45,6 +45,18 @@ pub(crate) fn to_value(report: &Report) -> Value {
             results.push(result(t, f, rule_index));
         }
     }
+    // Misconfigurations and secrets: their own rules (one per check id) after the advisories'.
+    let (misconfig_rules, misconfig_index) =
+        crate::misconfig::sarif_rules(report, rule_values.len());
+    let mut rule_values = rule_values;
+    rule_values.extend(misconfig_rules);
+    for t in &report.targets {
+        results.extend(crate::misconfig::sarif_results(
+            t,
+            &misconfig_index,
+            FINGERPRINT_KEY,
+        ));
+    }
 
     let mut run = json!({
         "tool": {

@@ -27,7 +27,10 @@ pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut Vec<u8>) -> 
         heading(t, &paint, out)?;
         match report.kind {
             ReportKind::Sbom => packages(t, opts, out)?,
-            ReportKind::Vulnerability => findings(t, opts, &paint, out)?,
+            ReportKind::Vulnerability => {
+                findings(t, opts, &paint, out)?;
+                misconfig_sections(t, opts, &paint, out)?;
+            }
         }
     }
     if report.targets.is_empty() {
@@ -504,6 +507,61 @@ impl Table {
 /// Pads `shown` (which may hold escape codes) to `width` columns given its visible width.
 fn pad(shown: &str, visible: usize, width: usize) -> String {
     format!("{shown}{}", " ".repeat(width.saturating_sub(visible)))
+}
+
+/// `--scanners misconfig,secret`: a section each after the vulnerabilities, as Trivy prints
+/// them: a count line, then severity, check id, where, and the title (values masked).
+fn misconfig_sections(
+    t: &TargetReport,
+    opts: &WriteOptions,
+    paint: &Paint,
+    out: &mut Vec<u8>,
+) -> io::Result<()> {
+    for (name, entries) in [
+        ("Misconfigurations", &t.misconfigurations),
+        ("Secrets", &t.secrets),
+    ] {
+        let shown: Vec<_> = entries
+            .iter()
+            .filter(|e| opts.show_suppressed || e.is_reported())
+            .collect();
+        if entries.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        writeln!(out, "{}", paint.bold(name))?;
+        writeln!(out, "{}", "-".repeat(name.len()))?;
+        let mut counts = zero_counts();
+        for e in entries.iter().filter(|e| e.is_reported()) {
+            *counts.entry(e.severity()).or_default() += 1;
+        }
+        writeln!(out, "Total: {}", counts_line(&counts, paint))?;
+        if shown.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        let mut headers = vec!["Severity", "Check", "Where", "Title"];
+        if opts.show_suppressed {
+            headers.push("Verdict");
+        }
+        let mut table = Table::new(&headers);
+        table.fit = opts.width;
+        for e in shown {
+            let f = &e.finding;
+            let mut row = vec![
+                Cell::colored(f.severity.as_str(), severity_color(e.severity())),
+                Cell::plain(&f.id),
+                Cell::plain(&f.evidence.location()),
+                Cell::plain(&f.title),
+            ];
+            if opts.show_suppressed {
+                row.push(Cell::plain(&crate::model::serde_name(&e.verdict)));
+            }
+            table.row(row);
+        }
+        table.render(paint, out)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -25,6 +25,12 @@ pub enum ScanError {
         #[source]
         source: drydock_match::MatchError,
     },
+    #[error("checking `{target}` for misconfigurations and secrets")]
+    Misconfig {
+        target: String,
+        #[source]
+        source: drydock_misconfig::Error,
+    },
     #[error(transparent)]
     Policy(#[from] drydock_policy::PolicyError),
     #[error("{first} (--strict; {count} warning(s) in all)")]

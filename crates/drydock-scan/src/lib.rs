@@ -25,6 +25,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod checks;
 mod error;
 mod filter;
 mod target;
@@ -37,6 +38,7 @@ use drydock_package::ScanWarning;
 use drydock_policy::{Date, Decision, Policy, Verdict};
 use drydock_report::{Gate, LayerSummary, Report, ReportKind, TargetReport};
 
+pub use checks::{CheckSettings, Scanners};
 pub use error::ScanError;
 pub use filter::{PkgTypes, SkipPaths, filter_inventory, glob};
 pub use target::{Registry, TargetSpec, identity_repository, inventory, open, target_kind};
@@ -73,6 +75,10 @@ pub struct ScanSettings {
     pub pkg_types: PkgTypes,
     /// `--skip-dirs`/`--skip-files`: packages found only there are left out.
     pub skip: SkipPaths,
+    /// `--scanners`: vulnerabilities (the default), misconfigurations, secrets.
+    pub scanners: Scanners,
+    /// `--dockerfile` and the secret-reading bounds, for the misconfig and secret scanners.
+    pub checks: CheckSettings,
 }
 
 /// Suppresses or annotates decisions after the policy ran: triage records kept in the history
@@ -116,7 +122,7 @@ pub fn scan(
     if kind != Kind::Fs && path.is_file() && drydock_report::is_json_file(path) {
         return scan_sbom(spec, path, db, settings);
     }
-    let target = open(spec)?;
+    let (target, local_path) = target::open_local(spec)?;
     match (&target, kind) {
         (Target::Dir(p), Kind::Image) => {
             return Err(ScanError::Usage(format!(
@@ -133,12 +139,82 @@ pub fn scan(
         }
         _ => {}
     }
-    let mut result = target::inventory_unlogged(spec, &target)?;
+    // Misconfiguration and secret checks ride along in the inventory's layer walk.
+    let checks = settings.scanners.checks().then(|| {
+        drydock_misconfig::ImageScan::new(
+            drydock_misconfig::Options {
+                misconfig: settings.scanners.misconfig,
+                secret: settings.scanners.secret,
+                image_path: Some(local_path.into()),
+                dockerfile: settings.checks.dockerfile.clone(),
+                limits: settings.checks.limits.clone().unwrap_or_default(),
+            },
+            matches!(target, Target::Dir(_)),
+        )
+    });
+    let (mut result, files) = target::walk(spec, &target, checks.as_ref())?;
     filter_inventory(&mut result.inventory, settings.pkg_types, &settings.skip);
     for w in &result.inventory.warnings {
         tracing::warn!("{w}");
     }
-    scan_inventory(spec, &target, result, db, settings)
+    let misconfig = match (&checks, files) {
+        (Some(c), Some(mut files)) => {
+            // The inventory reports the walk's warnings already.
+            files.warnings.clear();
+            let outcome = c
+                .finish(&target, files)
+                .map_err(|source| ScanError::Misconfig {
+                    target: spec.target.clone(),
+                    source,
+                })?;
+            for w in &outcome.warnings {
+                tracing::warn!("{w}");
+            }
+            Some(outcome)
+        }
+        _ => None,
+    };
+    let mut out = scan_inventory(spec, &target, result, db, settings)?;
+    if let Some(m) = misconfig {
+        add_checks(&mut out, m, settings);
+    }
+    Ok(out)
+}
+
+/// Adds misconfiguration and secret results to a scanned target's report, through the same
+/// policy and gate as its vulnerabilities (see `checks::decide`).
+fn add_checks(out: &mut ScanOutcome, checked: drydock_misconfig::Outcome, settings: &ScanSettings) {
+    let today = settings.today.unwrap_or_else(today);
+    let entries = checks::decide(
+        checked.findings,
+        &settings.policy,
+        today,
+        &mut out.report.policy_notices,
+    );
+    let failing = entries
+        .iter()
+        .filter(|e| e.verdict == Verdict::Fail)
+        .count();
+    let (misconfigurations, secrets) = checks::split(entries);
+    if let Some(t) = out.report.targets.last_mut() {
+        t.misconfigurations = misconfigurations;
+        t.secrets = secrets;
+    }
+    out.report
+        .errors
+        .extend(checked.warnings.into_iter().map(|w| ScanWarning {
+            path: String::new(),
+            layer: None,
+            source: "misconfig".into(),
+            message: w,
+        }));
+    if failing > 0 {
+        out.gate_failed = true;
+    }
+    if let Some(g) = &mut out.report.gate {
+        g.counted += failing;
+        g.failed = out.gate_failed;
+    }
 }
 
 /// The pipeline after the layer walk: match, decide, report.
@@ -213,6 +289,11 @@ fn evaluate(
             target: spec.target.clone(),
             source: e,
         })?;
+    if !settings.scanners.vuln {
+        // `--scanners misconfig,secret`: the inventory stays in the report, no findings.
+        matched.findings.clear();
+        matched.notices.clear();
+    }
     drydock_match::identity::assign(&mut matched.findings, &repository);
     // Say what could not be checked: an empty inventory, or packages no advisory source covers,
     // is never a silent green.

@@ -74,6 +74,12 @@ impl TargetSpec {
 
 /// Opens a local target, or pulls a registry reference into the image cache and opens that.
 pub fn open(spec: &TargetSpec) -> Result<Target, ScanError> {
+    open_local(spec).map(|(t, _)| t)
+}
+
+/// [`open`], with the local path the target was read from (the image cache's layout for a
+/// registry pull; `LAYOUT:TAG` as given).
+pub(crate) fn open_local(spec: &TargetSpec) -> Result<(Target, String), ScanError> {
     let opts = OpenOptions {
         platform: spec.platform.clone(),
         platform_explicit: spec.platform_explicit,
@@ -81,7 +87,10 @@ pub fn open(spec: &TargetSpec) -> Result<Target, ScanError> {
         input_kind: spec.input_kind,
     };
     let Some(reference) = drydock_registry::remote_reference(&spec.target) else {
-        return Ok(drydock_image::open(&spec.target, &opts)?);
+        return Ok((
+            drydock_image::open(&spec.target, &opts)?,
+            spec.target.clone(),
+        ));
     };
     let reference = reference.map_err(|e| ScanError::Target {
         target: spec.target.clone(),
@@ -104,7 +113,7 @@ pub fn open(spec: &TargetSpec) -> Result<Target, ScanError> {
         target: spec.target.clone(),
         message: format!("the cache path `{}` is not UTF-8", pulled.layout.display()),
     })?;
-    Ok(drydock_image::open(layout, &opts)?)
+    Ok((drydock_image::open(layout, &opts)?, layout.to_string()))
 }
 
 /// Which analyzers run, from what the target turned out to be.
@@ -131,16 +140,43 @@ pub(crate) fn inventory_unlogged(
     spec: &TargetSpec,
     target: &Target,
 ) -> Result<InventoryResult, ScanError> {
+    walk(spec, target, None).map(|(r, _)| r)
+}
+
+/// The layer walk of a scan: the inventory, and with `checks` the misconfiguration and
+/// secret visitor in the same pass over each layer (such walks bypass the layer cache).
+pub(crate) fn walk(
+    spec: &TargetSpec,
+    target: &Target,
+    checks: Option<&drydock_misconfig::ImageScan>,
+) -> Result<
+    (
+        InventoryResult,
+        Option<drydock_image::Scan<drydock_misconfig::FileOutput>>,
+    ),
+    ScanError,
+> {
     let opts = drydock_inventory::Options {
         limits: spec.limits.clone(),
         cache: spec.layer_cache(),
     };
-    let result = drydock_inventory::inventory(target, mode_for(target), &opts).map_err(|e| {
-        ScanError::Inventory {
-            target: spec.target.clone(),
-            source: e,
+    let inventory_error = |e| ScanError::Inventory {
+        target: spec.target.clone(),
+        source: e,
+    };
+    let (result, files) = match checks {
+        Some(c) => {
+            let (r, f) =
+                drydock_inventory::inventory_along(target, mode_for(target), &opts, c.visitor())
+                    .map_err(inventory_error)?;
+            (r, Some(f))
         }
-    })?;
+        None => (
+            drydock_inventory::inventory(target, mode_for(target), &opts)
+                .map_err(inventory_error)?,
+            None,
+        ),
+    };
     if let (Some(max), Some(cache)) = (spec.cache_max_size, &opts.cache)
         && let Err(e) = cache.prune(max)
     {
@@ -157,7 +193,7 @@ pub(crate) fn inventory_unlogged(
             count: result.inventory.warnings.len(),
         });
     }
-    Ok(result)
+    Ok((result, files))
 }
 
 /// The report's description of the target kind.

@@ -1,0 +1,175 @@
+//! Misconfiguration and secret results in a report (`drydock image --scanners
+//! vuln,misconfig,secret`): the entry model and their SARIF rules and results. The table
+//! writer prints them in their own sections after the vulnerabilities.
+
+use std::collections::BTreeMap;
+
+use drydock_match::Severity;
+use drydock_misconfig::{Evidence, MisconfigFinding};
+use drydock_policy::Verdict;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::escape::uri_path;
+use crate::model::{Report, TargetReport};
+use crate::severity::sarif_level;
+
+/// One misconfiguration or secret with its verdict: `fail` and `report` are shown,
+/// `filtered` (`--severity`) and `suppressed` (an ignore-file entry naming the check id) are
+/// kept in JSON with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MisconfigEntry {
+    #[serde(flatten)]
+    pub finding: MisconfigFinding,
+    pub verdict: Verdict,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub reason: Option<String>,
+}
+
+impl MisconfigEntry {
+    /// The severity on the vulnerability scale `--severity` and `--fail-on` read: INFO counts
+    /// as UNKNOWN, the others by name.
+    pub fn severity(&self) -> Severity {
+        severity_of(&self.finding)
+    }
+
+    /// Shown in the table and SARIF (verdict `fail` or `report`).
+    pub fn is_reported(&self) -> bool {
+        matches!(self.verdict, Verdict::Fail | Verdict::Report)
+    }
+
+    /// The file the finding is about: the Dockerfile, the layer file, else `None` (config
+    /// and history findings are about the image itself).
+    pub fn path(&self) -> Option<&str> {
+        match &self.finding.evidence {
+            Evidence::Dockerfile { path, .. } | Evidence::Layer { path, .. } => Some(path),
+            Evidence::Config { .. } | Evidence::History { .. } => None,
+        }
+    }
+}
+
+/// A misconfiguration severity on the vulnerability scale (INFO → UNKNOWN).
+pub fn severity_of(f: &MisconfigFinding) -> Severity {
+    vuln_scale(f.severity)
+}
+
+fn vuln_scale(s: drydock_misconfig::Severity) -> Severity {
+    match s {
+        drydock_misconfig::Severity::Info => Severity::Unknown,
+        drydock_misconfig::Severity::Low => Severity::Low,
+        drydock_misconfig::Severity::Medium => Severity::Medium,
+        drydock_misconfig::Severity::High => Severity::High,
+        drydock_misconfig::Severity::Critical => Severity::Critical,
+    }
+}
+
+/// Every reported misconfiguration and secret of a target, misconfigurations first.
+pub(crate) fn reported(t: &TargetReport) -> impl Iterator<Item = &MisconfigEntry> {
+    t.misconfigurations
+        .iter()
+        .chain(&t.secrets)
+        .filter(|e| e.is_reported())
+}
+
+/// SARIF rules, one per check id (described by the catalog), after `first_index` rules.
+pub(crate) fn sarif_rules(
+    report: &Report,
+    first_index: usize,
+) -> (Vec<Value>, BTreeMap<String, usize>) {
+    let mut worst: BTreeMap<&str, drydock_misconfig::Severity> = BTreeMap::new();
+    for t in &report.targets {
+        for e in reported(t) {
+            worst
+                .entry(e.finding.id.as_str())
+                .and_modify(|s| *s = (*s).max(e.finding.severity))
+                .or_insert(e.finding.severity);
+        }
+    }
+    let mut index = BTreeMap::new();
+    let mut rules = Vec::new();
+    for (i, (id, sev)) in worst.into_iter().enumerate() {
+        index.insert(id.to_string(), first_index + i);
+        let check = drydock_misconfig::CHECKS.iter().find(|c| c.id == id);
+        let title = check.map_or(id, |c| c.title);
+        let why = check.map_or(title, |c| c.rationale);
+        let fix = check.map_or("", |c| c.fix);
+        let kind = if drydock_misconfig::is_secret_check(id) {
+            "secret"
+        } else {
+            "misconfiguration"
+        };
+        let vuln_sev = vuln_scale(sev);
+        rules.push(json!({
+            "id": id,
+            "name": id.replace('-', "_"),
+            "shortDescription": { "text": title },
+            "fullDescription": { "text": why },
+            "defaultConfiguration": { "level": sarif_level(vuln_sev) },
+            "help": {
+                "text": format!("{id}: {why} Fix: {fix}"),
+                "markdown": format!("**{id}** — {title}\n\n{why}\n\n**Fix:** {fix}"),
+            },
+            "properties": {
+                "security-severity": sev.security_severity(),
+                "precision": "high",
+                "tags": [kind, "security", sev.as_str()],
+            },
+        }));
+    }
+    (rules, index)
+}
+
+/// SARIF results for a target's reported misconfigurations and secrets. A Dockerfile result
+/// points at its lines, a layer file at its path (and line when known), config and history
+/// results at the image (GitHub wants a location on every result).
+pub(crate) fn sarif_results(
+    t: &TargetReport,
+    index: &BTreeMap<String, usize>,
+    fingerprint_key: &str,
+) -> Vec<Value> {
+    let image = match &t.digest {
+        Some(d) => format!("{}@{}", t.name, d),
+        None => t.name.clone(),
+    };
+    let logical = json!({ "name": t.name, "kind": "module", "fullyQualifiedName": image });
+    reported(t)
+        .map(|e| {
+            let f = &e.finding;
+            let (uri, start, end) = match &f.evidence {
+                Evidence::Dockerfile {
+                    path,
+                    line,
+                    end_line,
+                    ..
+                } => (path.clone(), *line, (*end_line).max(*line)),
+                Evidence::Layer { path, line, .. } => {
+                    (path.clone(), line.unwrap_or(1), line.unwrap_or(1))
+                }
+                Evidence::Config { .. } | Evidence::History { .. } => (t.name.clone(), 1, 1),
+            };
+            let mut props = json!({
+                "imageName": t.name,
+                "severity": f.severity.as_str(),
+                "evidence": f.evidence,
+            });
+            if let Some(d) = &t.digest {
+                props["imageDigest"] = json!(d);
+            }
+            json!({
+                "ruleId": f.id,
+                "ruleIndex": index.get(&f.id).copied().unwrap_or_default(),
+                "level": sarif_level(e.severity()),
+                "message": { "text": format!("{}: {} ({}), image {image}", f.id, f.title, f.evidence.location()) },
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": { "uri": uri_path(&uri) },
+                        "region": { "startLine": start.max(1), "endLine": end.max(1) },
+                    },
+                    "logicalLocations": [logical.clone()],
+                }],
+                "partialFingerprints": { fingerprint_key: f.fingerprint },
+                "properties": props,
+            })
+        })
+        .collect()
+}
