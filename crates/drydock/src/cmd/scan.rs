@@ -26,6 +26,7 @@ Examples:
   drydock image ./oci-layout:1.0 --severity HIGH,CRITICAL --ignore-unfixed --exit-code 1
   drydock image app.tar --fail-on CRITICAL --format json=report.json --format table
   drydock image bom.cdx.json --format sarif --output drydock.sarif
+  drydock image app.tar --scanners vuln,misconfig,secret --dockerfile Dockerfile --exit-code 1
   drydock image --input app.tar --scanners vuln --no-progress --timeout 10m   # a Trivy CI line"
 )]
 pub struct ScanArgs {
@@ -98,8 +99,11 @@ pub struct ScanArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Trivy compatibility")]
 pub struct TrivyArgs {
-    /// What to scan for: `vuln` (drydock's scan). Misconfigurations and secrets are checked by
-    /// `drydock config`; other scanners are an error. `--security-checks` is the old name.
+    /// What to scan for: `vuln` (the default), `misconfig` (Trivy's `config`: the image
+    /// config, history, accounts, setuid files, `--dockerfile`; `drydock fs` also checks the
+    /// Dockerfiles it finds), `secret` (token formats, credential files, secrets a later layer
+    /// deleted), or `all`. All run in one pass over the layers and share the report and the
+    /// gate (see docs/misconfig.md). `--security-checks` is the old name.
     #[arg(
         long,
         alias = "security-checks",
@@ -107,6 +111,10 @@ pub struct TrivyArgs {
         value_name = "SCANNERS"
     )]
     pub scanners: Vec<String>,
+    /// The Dockerfile the image was built from, checked along with the image
+    /// (`--scanners misconfig` and/or `secret`).
+    #[arg(long, value_name = "PATH")]
+    pub dockerfile: Option<PathBuf>,
     /// Which packages to match: `os`, `library`, or both (the default). `--vuln-type` is the
     /// old name.
     #[arg(long, alias = "vuln-type", value_delimiter = ',', value_name = "TYPES")]
@@ -177,23 +185,17 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
 }
 
 impl TrivyArgs {
-    /// Checks `--scanners`: `vuln` is what drydock scans; anything else is an error.
-    fn check_scanners(&self) -> anyhow::Result<()> {
-        for s in &self.scanners {
-            match s.trim().to_ascii_lowercase().as_str() {
-                "vuln" | "vulnerability" | "" => {}
-                "misconfig" | "config" | "secret" => anyhow::bail!(
-                    "`--scanners {s}`: `drydock image` and `drydock fs` scan for vulnerabilities; misconfigurations and secrets are checked by `drydock config` (e.g. `drydock config Dockerfile --image IMAGE`)"
-                ),
-                "license" => anyhow::bail!(
-                    "`--scanners license`: drydock does not check licences (the SBOM lists them: `drydock sbom`)"
-                ),
-                other => anyhow::bail!(
-                    "unknown scanner `{other}` (drydock scans `vuln`; `misconfig` and `secret` are `drydock config`)"
-                ),
-            }
+    /// Reads `--scanners` (Trivy's names; `vuln` when not given). `--dockerfile` needs a
+    /// scanner that reads it.
+    fn check_scanners(&self) -> anyhow::Result<drydock_scan::Scanners> {
+        let scanners = drydock_scan::Scanners::parse(&self.scanners)
+            .map_err(|e| anyhow::anyhow!("`--scanners`: {e}"))?;
+        if self.dockerfile.is_some() && !scanners.checks() {
+            anyhow::bail!(
+                "`--dockerfile` is checked by `--scanners misconfig` or `secret` (e.g. `--scanners vuln,misconfig,secret`)"
+            );
         }
-        Ok(())
+        Ok(scanners)
     }
 }
 
@@ -291,6 +293,11 @@ pub fn settings(args: &ScanArgs) -> anyhow::Result<ScanSettings> {
         pkg_types: drydock_scan::PkgTypes::parse(&args.trivy.pkg_types)
             .map_err(|e| anyhow::anyhow!("`--pkg-types`: {e}"))?,
         skip: drydock_scan::SkipPaths::new(&args.trivy.skip_dirs, &args.trivy.skip_files),
+        scanners: args.trivy.check_scanners()?,
+        checks: drydock_scan::CheckSettings {
+            dockerfile: args.trivy.dockerfile.clone(),
+            limits: None,
+        },
     })
 }
 
