@@ -319,6 +319,12 @@ fn sections(d: &Digest, max_images: usize, max_findings: usize) -> Vec<String> {
     out
 }
 
+/// Teams accepts webhook cards up to 28 KB; the text of the TextBlocks gets this much of it, the
+/// JSON around them the rest (JSON escaping of `"` and `\\` and the wrapper).
+const TEAMS_TEXT_BUDGET: usize = 22 * 1024;
+/// The JSON of one TextBlock around its text.
+const TEAMS_OVERHEAD: usize = 64;
+
 /// The request body for a receiver.
 pub fn payload(d: &Digest, kind: WebhookKind) -> Value {
     match kind {
@@ -338,8 +344,30 @@ pub fn payload(d: &Digest, kind: WebhookKind) -> Value {
                 "type": "TextBlock", "text": d.headline(), "weight": "Bolder",
                 "size": "Medium", "wrap": true
             })];
-            for s in sections(d, 40, 10) {
-                body.push(json!({"type": "TextBlock", "text": s.replace('*', "**"), "wrap": true}));
+            // Teams refuses webhook cards over 28 KB: whole sections are kept while they fit,
+            // the rest is counted.
+            let all = sections(d, 40, 10);
+            let mut used = d.headline().len();
+            let mut kept = 0;
+            for s in &all {
+                let text = s.replace('*', "**");
+                if used + text.len() + TEAMS_OVERHEAD > TEAMS_TEXT_BUDGET {
+                    break;
+                }
+                used += text.len() + TEAMS_OVERHEAD;
+                body.push(json!({"type": "TextBlock", "text": text, "wrap": true}));
+                kept += 1;
+            }
+            if kept < all.len() {
+                body.push(json!({
+                    "type": "TextBlock",
+                    "text": format!(
+                        "…and {} more section(s) that do not fit a Teams card: see `drydock history` or the JSON digest",
+                        all.len() - kept
+                    ),
+                    "wrap": true,
+                    "isSubtle": true
+                }));
             }
             json!({
                 "type": "message",

@@ -5,9 +5,16 @@ use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use drydock_forge::NoTriage;
-use drydock_forge::alert::{AlertOptions, Retry, WebhookKind, deliver, digest, payload, verify};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use drydock_forge::alert::{
+    AlertFinding, AlertOptions, Counts, Digest, FailedImage, ImageNews, Retry, WebhookKind,
+    deliver, digest, payload, verify,
+};
+use drydock_forge::{Expiring, NoTriage};
 use drydock_match::Severity;
+use serde_json::{Value, json};
 
 use crate::history::{Img, run, store};
 
@@ -246,4 +253,185 @@ fn delivery_retries_then_fails_loudly_without_printing_the_url_path() {
     let rx = receiver(vec![400]);
     assert!(deliver(&rx.url, "{}", None, fast).is_err());
     assert_eq!(rx.got.lock().expect("lock").len(), 1);
+}
+
+/// A digest with every kind of news, big enough to hit every cap: 60 images of 15 new findings
+/// and 3 fixes, 25 failed images, 3 acceptances.
+fn busy_digest() -> Digest {
+    let finding = |i: usize, j: usize, sev: Severity| AlertFinding {
+        id: format!("CVE-2026-{i:03}{j:02}"),
+        package: format!("lib\"quoted\"\\pkg{j}"),
+        installed: "1.2.3-4".into(),
+        fixed: (j % 2 == 0).then(|| "1.2.3-5".to_string()),
+        severity: sev,
+        title: Some(format!("a *flaw* with `code` and <html> in {j}")),
+        url: format!("https://security-tracker.debian.org/tracker/CVE-2026-{i:03}{j:02}"),
+    };
+    let images: Vec<ImageNews> = (0..60)
+        .map(|i| ImageNews {
+            reference: format!("registry.example/team/svc-{i:02}:1.{i}"),
+            repository: format!("registry.example/team/svc-{i:02}"),
+            digest: Some(format!("sha256:{}", "ab".repeat(32))),
+            first_scan: i % 3 == 0,
+            new: (0..15)
+                .map(|j| {
+                    finding(
+                        i,
+                        j,
+                        if j < 2 {
+                            Severity::Critical
+                        } else {
+                            Severity::High
+                        },
+                    )
+                })
+                .collect(),
+            fix_available: (15..18).map(|j| finding(i, j, Severity::High)).collect(),
+        })
+        .collect();
+    let failed: Vec<FailedImage> = (0..25)
+        .map(|i| FailedImage {
+            reference: format!("registry.example/team/broken-{i}:latest"),
+            error: "pull: manifest unknown: \"latest\" is not in the repository".into(),
+        })
+        .collect();
+    let acceptances: Vec<Expiring> = (0..3)
+        .map(|i| Expiring {
+            vuln_id: format!("CVE-2025-000{i}"),
+            package: "openssl".into(),
+            scope: "all".into(),
+            expires: "2026-12-08".into(),
+            expired: i == 0,
+            owner: Some("team-a".into()),
+        })
+        .collect();
+    Digest {
+        event: "drydock.digest",
+        run_id: "r-2026-12-04".into(),
+        run_seq: 7,
+        min_severity: Severity::High,
+        counts: Counts {
+            new: 60 * 15,
+            new_critical: 60 * 2,
+            fix_available: 60 * 3,
+            failed: failed.len(),
+            acceptances_expiring: acceptances.len(),
+        },
+        images,
+        failed,
+        acceptances,
+    }
+}
+
+/// check-jsonschema (`.ci/setup.d/ci-files.sh`) and the Adaptive Card schemas
+/// (`.ci/setup.d/forge-schemas.sh`); `None` outside CI when missing.
+fn card_validator() -> Option<(PathBuf, PathBuf)> {
+    let tool = std::env::var_os("DRYDOCK_CI_TOOLS")
+        .map(|d| PathBuf::from(d).join("bin/check-jsonschema"))
+        .filter(|p| p.is_file());
+    let schemas = std::env::var_os("DRYDOCK_ADAPTIVE_CARD_SCHEMAS")
+        .map(PathBuf::from)
+        .filter(|p| p.join("schema-1.4.json").is_file());
+    match (tool, schemas) {
+        (Some(t), Some(s)) => Some((t, s)),
+        _ => {
+            let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+            assert!(
+                !ci,
+                "check-jsonschema or the Adaptive Card schemas are missing (DRYDOCK_CI_TOOLS, DRYDOCK_ADAPTIVE_CARD_SCHEMAS: see .ci/setup.d/forge-schemas.sh)"
+            );
+            eprintln!("note: skipping, check-jsonschema or the Adaptive Card schemas are missing");
+            None
+        }
+    }
+}
+
+/// Runs check-jsonschema on `card` against the schema of `version`; its output on failure.
+fn validate_card(
+    tool: &Path,
+    schemas: &Path,
+    version: &str,
+    card: &Value,
+    dir: &Path,
+) -> Result<(), String> {
+    let file = dir.join(format!("card-{version}.json"));
+    std::fs::write(&file, card.to_string()).expect("write card");
+    let out = Command::new(tool)
+        .arg("--schemafile")
+        .arg(schemas.join(format!("schema-{version}.json")))
+        .arg(&file)
+        .output()
+        .expect("run check-jsonschema");
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ))
+    }
+}
+
+#[test]
+fn teams_card_is_valid_against_the_published_adaptive_card_schema() {
+    let Some((tool, schemas)) = card_validator() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tmp");
+    let empty = Digest {
+        images: Vec::new(),
+        failed: Vec::new(),
+        acceptances: Vec::new(),
+        counts: Counts::default(),
+        ..busy_digest()
+    };
+    for d in [busy_digest(), empty] {
+        let message = payload(&d, WebhookKind::Teams);
+        // What a Workflows webhook takes: a message with one Adaptive Card attachment.
+        assert_eq!(message["type"], "message");
+        let attachments = message["attachments"].as_array().expect("attachments");
+        assert_eq!(attachments.len(), 1);
+        assert_eq!(
+            attachments[0]["contentType"],
+            "application/vnd.microsoft.card.adaptive"
+        );
+        let card = &attachments[0]["content"];
+        let version = card["version"].as_str().expect("card version");
+        validate_card(&tool, &schemas, version, card, dir.path())
+            .unwrap_or_else(|e| panic!("the card is not a valid Adaptive Card {version}: {e}"));
+        // Teams refuses webhook cards over 28 KB.
+        let size = message.to_string().len();
+        assert!(size <= 28 * 1024, "the Teams message is {size} bytes");
+    }
+    // The busy card says what it left out.
+    let busy = payload(&busy_digest(), WebhookKind::Teams).to_string();
+    assert!(busy.contains("more section(s) that do not fit"), "{busy}");
+    // The check can fail: a weight the schema does not know, a block without its text.
+    let mut bad = payload(&busy_digest(), WebhookKind::Teams)["attachments"][0]["content"].clone();
+    bad["body"][0]["weight"] = json!("Heaviest");
+    assert!(validate_card(&tool, &schemas, "1.4", &bad, dir.path()).is_err());
+    let mut bad = payload(&busy_digest(), WebhookKind::Teams)["attachments"][0]["content"].clone();
+    bad["body"][1] = json!({"type": "TextBlock", "wrap": true});
+    assert!(validate_card(&tool, &schemas, "1.4", &bad, dir.path()).is_err());
+}
+
+#[test]
+fn slack_message_keeps_block_kit_limits() {
+    // Slack publishes no JSON schema for Block Kit: its documented limits are checked instead
+    // (50 blocks a message, 3,000 characters a section text, `mrkdwn` sections).
+    let msg = payload(&busy_digest(), WebhookKind::Slack);
+    assert!(msg["text"].as_str().is_some_and(|t| !t.is_empty()));
+    let blocks = msg["blocks"].as_array().expect("blocks");
+    assert!(blocks.len() <= 50, "{} blocks", blocks.len());
+    for b in blocks {
+        assert_eq!(b["type"], "section");
+        assert_eq!(b["text"]["type"], "mrkdwn");
+        let text = b["text"]["text"].as_str().expect("section text");
+        assert!(
+            !text.is_empty() && text.chars().count() <= 3000,
+            "{}",
+            text.len()
+        );
+    }
 }
