@@ -3,3 +3,5 @@
 # govulncheck (binary mode).
 apt_need go golang-go
 apt_need govulncheck govulncheck
+# The Rust symbol tests build cargo-auditable binaries (tests/fixtures/make_rust_binaries.sh).
+command -v cargo-auditable >/dev/null || cargo install -q --locked cargo-auditable

@@ -58,7 +58,7 @@ use object::{Object, ObjectSection, ObjectSymbol};
 pub use name::split;
 pub use pclntab::Layout;
 pub use platform::{Platform, platform};
-pub use rustsym::{RustSymbols, read_rust, rust_function_linked};
+pub use rustsym::{RustSymbols, paths as rust_paths, read_rust, rust_function_linked};
 
 /// Why a binary's function table could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

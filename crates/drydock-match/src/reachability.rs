@@ -21,9 +21,12 @@
 //!
 //! Rust (`cargo auditable` binaries): RustSec's `affects.functions` (`smallvec::SmallVec::insert_many`)
 //! against the functions of the binary's symbol table (`drydock_gosym::rust_function_linked`):
-//! `symbols_present`; `unknown` when the binary has no symbols, the advisory names no
-//! functions, or no symbol of the crate is in the table (all of it unused or inlined);
-//! `package_linked_symbols_absent` when the crate has symbols, none of the functions.
+//! `symbols_present`; `symbols_not_found` when the crate has symbols, none of the functions;
+//! `unknown` when the binary has no symbols, the advisory names no functions, or no symbol
+//! of the crate is in the table. A symbol table, unlike Go's function table, does not name
+//! functions inlined into their callers (a release build inlines a called
+//! `SmallVec::insert_many` into `main`), so a missing symbol is not absent code:
+//! `symbols_not_found` is not filtered by `--linked-only`.
 //!
 //! A package found in several binaries (or also in a `go.mod`) carries their union, so the
 //! verdict is "present" if it is in any of them and "not linked" only if it is in none.
@@ -43,6 +46,9 @@ pub enum Reachability {
     PackageLinkedSymbolsAbsent { packages: Vec<String> },
     /// None of these packages is linked.
     PackageNotLinked { packages: Vec<String> },
+    /// Rust: the crate has symbols in the binary, none of the advisory's functions. Not proof
+    /// of absence (inlined functions have no symbol), so never filtered.
+    SymbolsNotFound { packages: Vec<String> },
     /// Every import the advisory names is for other platforms (`windows`) than the binary's
     /// (`linux/amd64`).
     PlatformNotAffected {
@@ -61,6 +67,7 @@ impl Reachability {
             Reachability::PackageLinkedSymbolsAbsent { .. } => "package_linked_symbols_absent",
             Reachability::PackageNotLinked { .. } => "package_not_linked",
             Reachability::PlatformNotAffected { .. } => "platform_not_affected",
+            Reachability::SymbolsNotFound { .. } => "symbols_not_found",
             Reachability::Unknown { .. } => "unknown",
         }
     }
@@ -91,6 +98,11 @@ impl std::fmt::Display for Reachability {
             Reachability::PackageNotLinked { packages } => {
                 write!(f, "{} not linked into the binary", packages.join(", "))
             }
+            Reachability::SymbolsNotFound { packages } => write!(
+                f,
+                "{} linked, no symbol of the vulnerable functions (they may be inlined into their callers)",
+                packages.join(", ")
+            ),
             Reachability::PlatformNotAffected { platform, affected } => write!(
                 f,
                 "platform not affected: the vulnerable code is only built for {}, the binary is {platform}",
@@ -270,7 +282,7 @@ fn rust_verdict(linked: &LinkedSymbols, name: &str, functions: &[String]) -> Rea
             reason: format!("no symbol of crate `{krate}` in the binary (unused or inlined)"),
         };
     }
-    Reachability::PackageLinkedSymbolsAbsent {
+    Reachability::SymbolsNotFound {
         packages: vec![krate],
     }
 }
@@ -395,8 +407,15 @@ mod tests {
         let f = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert!(matches!(
             rust_verdict(&bin, "smallvec", &f(&["smallvec::SmallVec::insert_many"])),
-            Reachability::PackageLinkedSymbolsAbsent { packages } if packages == ["smallvec"]
+            Reachability::SymbolsNotFound { packages } if packages == ["smallvec"]
         ));
+        // A missing symbol is no proof: not filtered by --linked-only.
+        assert!(
+            !Reachability::SymbolsNotFound {
+                packages: vec!["smallvec".into()]
+            }
+            .code_absent()
+        );
         assert_eq!(
             rust_verdict(&bin, "smallvec", &f(&["smallvec::SmallVec::push"])),
             Reachability::SymbolsPresent {

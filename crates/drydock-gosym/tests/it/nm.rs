@@ -10,14 +10,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// Skips (prints why) unless `CI` is set, where a missing tool is a failure.
-fn missing(what: &str) {
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "{what} (needed in CI: see .ci/setup.d/gosym.sh)"
-    );
-    eprintln!("skipped: {what}");
-}
+use crate::missing;
 
 fn have_go() -> bool {
     Command::new("go")
@@ -220,4 +213,32 @@ fn corpus_binaries_match_go_tool_nm() {
         let nm = nm_functions(&String::from_utf8_lossy(&out.stdout));
         compare(&b, &nm);
     }
+}
+
+/// The object header's platform of each fixture, as `go build` was told (`GOOS`/`GOARCH`);
+/// Linux ELF names no OS, so `goos` stays unknown rather than guessed.
+#[test]
+fn fixture_platforms_from_the_header() {
+    let Some(dir) = fixtures() else { return };
+    for (b, goos, goarch) in [
+        ("app-linux-amd64", None, "amd64"),
+        ("app-linux-386", None, "386"),
+        ("app-linux-s390x", None, "s390x"),
+        ("app-darwin-amd64", Some("darwin"), "amd64"),
+        ("app-windows-amd64.exe", Some("windows"), "amd64"),
+    ] {
+        let bytes = std::fs::read(dir.join(b)).expect("reads");
+        assert_eq!(
+            drydock_gosym::platform(&bytes),
+            drydock_gosym::Platform {
+                goos,
+                goarch: Some(goarch)
+            },
+            "{b}"
+        );
+    }
+    assert_eq!(
+        drydock_gosym::platform(b"not a binary"),
+        drydock_gosym::Platform::default()
+    );
 }
