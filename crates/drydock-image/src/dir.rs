@@ -188,6 +188,8 @@ fn read_bounded(path: &Path, limit: u64, buf: &mut Vec<u8>) -> std::io::Result<(
     if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
         return Err(std::io::Error::other("not a regular file"));
     }
+    // Sized at once (growing by doubling could reserve twice the file).
+    buf.reserve_exact(usize::try_from(st.st_size.clamp(0, limit as i64)).unwrap_or(0));
     let f = fs::File::from(fd);
     f.take(limit + 1).read_to_end(buf)?;
     if buf.len() as u64 > limit {

@@ -125,6 +125,19 @@ fn join(dir: &str, name: &str) -> String {
     }
 }
 
+/// Reads a wanted entry's content into `buf`, sized for it at once: growing by doubling could
+/// reserve twice the file (the size is bounded by `--max-file-size` before this is called).
+fn read_entry<R: tar::Source>(
+    archive: &mut tar::Reader<R>,
+    entry: &tar::Entry,
+    buf: &mut Vec<u8>,
+) -> io::Result<()> {
+    buf.clear();
+    buf.reserve_exact(usize::try_from(entry.size).unwrap_or(0));
+    archive.data(entry).read_to_end(buf)?;
+    Ok(())
+}
+
 /// Reads a layer blob from `raw`, calling `visitor` for wanted files. `capture`, when set,
 /// switches to the second-pass mode: only those paths are read, and each is visited under the
 /// link names mapped to it.
@@ -358,8 +371,7 @@ fn read_tar<R: Read, V: FileVisitor>(
                 && let Some(aliases) = capture.get(&path)
                 && entry.size <= limits.max_file_size
             {
-                content.clear();
-                archive.data(&entry).read_to_end(&mut content)?;
+                read_entry(&mut archive, &entry, &mut content)?;
                 for (alias, meta) in aliases {
                     let meta = FileMeta {
                         size: content.len() as u64,
@@ -391,8 +403,7 @@ fn read_tar<R: Read, V: FileVisitor>(
                         });
                         continue;
                     }
-                    content.clear();
-                    archive.data(&entry).read_to_end(&mut content)?;
+                    read_entry(&mut archive, &entry, &mut content)?;
                     let out = visitor.visit(&path, &meta, &content);
                     walk.files.push((path, out));
                 }

@@ -65,8 +65,7 @@ fn finish(r: Record, out: &mut Vec<Package>) -> Result<(), AnalyzeError> {
     if let Some(l) = r.license {
         p.licenses.push(l);
     }
-    out.push(p);
-    Ok(())
+    crate::limit::push_package(out, p)
 }
 
 fn parse_installed(content: &[u8]) -> Result<Vec<Package>, AnalyzeError> {

@@ -57,20 +57,29 @@ impl<'a> Paragraph<'a> {
     }
 }
 
-fn paragraphs(text: &str) -> Result<Vec<Paragraph<'_>>, AnalyzeError> {
-    let mut out = Vec::new();
-    let mut cur: Option<Paragraph<'_>> = None;
+/// Calls `each` with every paragraph of `text`, one at a time: the fields borrow from `text`
+/// and one paragraph's list is reused for the next, so a huge status file costs its own bytes
+/// and the packages made of it, nothing per field.
+fn paragraphs<'a>(
+    text: &'a str,
+    mut each: impl FnMut(&Paragraph<'a>) -> Result<(), AnalyzeError>,
+) -> Result<(), AnalyzeError> {
+    let mut cur = Paragraph {
+        first_line: 0,
+        fields: Vec::new(),
+    };
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         if line.trim().is_empty() {
-            if let Some(p) = cur.take() {
-                out.push(p);
+            if !cur.fields.is_empty() {
+                each(&cur)?;
+                cur.fields.clear();
             }
             continue;
         }
         if line.starts_with(' ') || line.starts_with('\t') {
             // A continuation line (Description, Conffiles): its field is already recorded.
-            if cur.is_none() {
+            if cur.fields.is_empty() {
                 return Err(AnalyzeError::AtLine {
                     line: n,
                     reason: "continuation line outside a paragraph".into(),
@@ -84,42 +93,34 @@ fn paragraphs(text: &str) -> Result<Vec<Paragraph<'_>>, AnalyzeError> {
         let Some((k, v)) = line.split_once(':') else {
             return Err(AnalyzeError::AtLine {
                 line: n,
-                reason: format!("not a `Field: value` line: `{}`", truncate(line)),
+                reason: format!(
+                    "not a `Field: value` line: `{}`",
+                    crate::lang::excerpt(line)
+                ),
             });
         };
         if k.is_empty() || k.contains(char::is_whitespace) || k.chars().any(|c| c.is_control()) {
             return Err(AnalyzeError::AtLine {
                 line: n,
-                reason: format!("invalid field name `{}`", truncate(k)),
+                reason: format!("invalid field name `{}`", crate::lang::excerpt(k)),
             });
         }
-        cur.get_or_insert_with(|| Paragraph {
-            first_line: n,
-            fields: Vec::new(),
-        })
-        .fields
-        .push((k, v.trim()));
+        if cur.fields.is_empty() {
+            cur.first_line = n;
+        }
+        cur.fields.push((k, v.trim()));
     }
-    if let Some(p) = cur {
-        out.push(p);
+    if !cur.fields.is_empty() {
+        each(&cur)?;
     }
-    Ok(out)
-}
-
-fn truncate(s: &str) -> String {
-    let t: String = s.chars().take(60).collect();
-    if t.len() < s.len() {
-        format!("{t}…")
-    } else {
-        t
-    }
+    Ok(())
 }
 
 fn parse_status(content: &[u8], status_d: bool) -> Result<Vec<Package>, AnalyzeError> {
     let text = std::str::from_utf8(content)
         .map_err(|e| AnalyzeError::malformed(format!("not UTF-8 text ({e})")))?;
     let mut out = Vec::new();
-    for p in paragraphs(text)? {
+    paragraphs(text, |p| {
         let Some(name) = p.get("Package") else {
             return Err(AnalyzeError::AtLine {
                 line: p.first_line,
@@ -128,7 +129,9 @@ fn parse_status(content: &[u8], status_d: bool) -> Result<Vec<Package>, AnalyzeE
         };
         match p.get("Status") {
             // `want flag status`: the last word is the state.
-            Some(status) if status.split_whitespace().last() != Some("installed") => continue,
+            Some(status) if status.split_whitespace().last() != Some("installed") => {
+                return Ok(());
+            }
             Some(_) => {}
             None if !status_d => {
                 return Err(AnalyzeError::AtLine {
@@ -167,8 +170,8 @@ fn parse_status(content: &[u8], status_d: bool) -> Result<Vec<Package>, AnalyzeE
                 version: None,
             });
         }
-        out.push(pkg);
-    }
+        crate::limit::push_package(&mut out, pkg)
+    })?;
     Ok(out)
 }
 

@@ -149,11 +149,7 @@ pub(crate) fn is_file(meta: &FileMeta) -> bool {
 
 /// A short, printable prefix of untrusted text for error messages.
 pub(crate) fn excerpt(s: &str) -> String {
-    let mut out: String = s.chars().take(60).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
+    drydock_image::text::shown_max(s, 60).into_owned()
 }
 
 /// Decodes UTF-8 or says why not.
@@ -168,6 +164,7 @@ pub(crate) fn json<'a, T: serde::Deserialize<'a>>(
     content: &'a [u8],
 ) -> Result<T, crate::AnalyzeError> {
     let content = content.strip_prefix(b"\xef\xbb\xbf").unwrap_or(content);
+    crate::limit::document(content, "JSON")?;
     serde_json::from_slice(content)
         .map_err(|e| crate::AnalyzeError::malformed(format!("invalid JSON: {e}")))
 }
@@ -176,6 +173,7 @@ pub(crate) fn json<'a, T: serde::Deserialize<'a>>(
 pub(crate) fn toml<T: serde::de::DeserializeOwned>(
     content: &[u8],
 ) -> Result<T, crate::AnalyzeError> {
+    crate::limit::document(content, "TOML")?;
     let text = utf8(content)?;
     ::toml::from_str(text).map_err(|e| {
         crate::AnalyzeError::malformed(format!("invalid TOML: {}", e.message().trim()))

@@ -69,7 +69,7 @@ impl Analyzer for RpmAnalyzer {
         let mut analysis = Analysis::default();
         for h in headers(format, content).map_err(|e| AnalyzeError::malformed(e.to_string()))? {
             let (p, warning) = package(h);
-            analysis.packages.push(p);
+            crate::limit::push_package(&mut analysis.packages, p)?;
             analysis.warnings.extend(warning);
         }
         Ok(analysis)
@@ -91,6 +91,11 @@ pub(crate) enum Error {
     Sqlite(#[from] sqlite::Error),
     #[error("package record `{record}`: {source}")]
     Header { record: i64, source: header::Error },
+    #[error(
+        "{count} package records, more than {} per file; not read (the bound on packages per file, docs/limits.md)",
+        crate::limit::MAX_PACKAGES_PER_FILE
+    )]
+    TooMany { count: usize },
 }
 
 fn decode(record: impl Into<i64>, blob: &[u8]) -> Result<header::Header, Error> {
@@ -98,20 +103,21 @@ fn decode(record: impl Into<i64>, blob: &[u8]) -> Result<header::Header, Error> 
     header::parse(blob).map_err(|source| Error::Header { record, source })
 }
 
+/// The decoded headers: the blobs together are at most the file's size (each reader checks),
+/// and more than [`crate::limit::MAX_PACKAGES_PER_FILE`] of them are refused before decoding.
 fn headers(format: Format, content: &[u8]) -> Result<Vec<header::Header>, Error> {
+    fn decode_all<R: Copy + Into<i64>, B: AsRef<[u8]>>(
+        blobs: &[(R, B)],
+    ) -> Result<Vec<header::Header>, Error> {
+        if blobs.len() > crate::limit::MAX_PACKAGES_PER_FILE {
+            return Err(Error::TooMany { count: blobs.len() });
+        }
+        blobs.iter().map(|(r, b)| decode(*r, b.as_ref())).collect()
+    }
     match format {
-        Format::Sqlite => sqlite::blobs(content)?
-            .iter()
-            .map(|(r, b)| decode(*r, b))
-            .collect(),
-        Format::Bdb => bdb::blobs(content)?
-            .iter()
-            .map(|(r, b)| decode(*r, b))
-            .collect(),
-        Format::Ndb => ndb::blobs(content)?
-            .iter()
-            .map(|(r, b)| decode(*r, b))
-            .collect(),
+        Format::Sqlite => decode_all(&sqlite::blobs(content)?),
+        Format::Bdb => decode_all(&bdb::blobs(content)?),
+        Format::Ndb => decode_all(&ndb::blobs(content)?),
     }
 }
 

@@ -269,6 +269,7 @@ fn parse_pnpm(text: &str) -> Result<Vec<Package>, AnalyzeError> {
 }
 
 fn yaml<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, AnalyzeError> {
+    crate::limit::document(text.as_bytes(), "YAML")?;
     serde_saphyr::from_str(text).map_err(|e| {
         let msg = e.to_string();
         AnalyzeError::malformed(format!(

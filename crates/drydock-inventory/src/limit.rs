@@ -1,0 +1,64 @@
+//! What one file may cost an analyzer (issue 14 case 10; every bound is in `docs/limits.md`).
+//!
+//! A wanted file is read whole, bounded by `--max-file-size` (512 MiB). Its parse must not
+//! cost many times that: the OS databases (dpkg, apk) are parsed a record at a time over the
+//! file's bytes, rpm databases a header at a time, and every file may yield at most
+//! [`MAX_PACKAGES_PER_FILE`] packages; formats read through a document parser (JSON, TOML,
+//! YAML lockfiles and metadata), which costs several times the text, are parsed only up to
+//! [`MAX_DOCUMENT_SIZE`]. Past either bound the file is an error naming it and the bound (a
+//! warning for a language file, the scan's error for an OS database: never a silent skip).
+
+use drydock_package::Package;
+
+use crate::AnalyzeError;
+
+/// Packages one file may yield. Debian's whole archive is about 65,000 binary packages; the
+/// largest lockfiles seen hold tens of thousands.
+pub const MAX_PACKAGES_PER_FILE: usize = 100_000;
+
+/// Largest JSON or YAML document parsed (they are parsed as a whole, at several times their
+/// size in memory: measured, a 23 MiB `package-lock.json` of 90,000 packages peaks at 160 MiB).
+/// Real lockfiles stay well below: a 20,000-package `package-lock.json` is about 15 MiB.
+pub const MAX_DOCUMENT_SIZE: usize = 32 << 20;
+
+/// Largest TOML document parsed (`Cargo.lock`, `poetry.lock`, `uv.lock`): the TOML parser
+/// costs about 20 times the text (a 31 MiB `Cargo.lock` peaked at 650 MiB), so the bound is
+/// lower. The largest real `Cargo.lock` files are a few MiB.
+pub const MAX_TOML_SIZE: usize = 16 << 20;
+
+/// The error for a file with more than [`MAX_PACKAGES_PER_FILE`] packages.
+pub(crate) fn too_many_packages() -> AnalyzeError {
+    AnalyzeError::malformed(format!(
+        "more than {MAX_PACKAGES_PER_FILE} packages in one file; not read (the bound on \
+         packages per file, docs/limits.md)"
+    ))
+}
+
+/// Appends `p`, or fails once `out` holds [`MAX_PACKAGES_PER_FILE`]: checked before the
+/// package is kept, so a hostile database stops costing memory at the bound.
+pub(crate) fn push_package(out: &mut Vec<Package>, p: Package) -> Result<(), AnalyzeError> {
+    if out.len() >= MAX_PACKAGES_PER_FILE {
+        return Err(too_many_packages());
+    }
+    out.push(p);
+    Ok(())
+}
+
+/// Fails when a `format` document is too big to be parsed whole: over [`MAX_TOML_SIZE`] for
+/// TOML, [`MAX_DOCUMENT_SIZE`] for the others.
+pub(crate) fn document(content: &[u8], format: &str) -> Result<(), AnalyzeError> {
+    let max = if format == "TOML" {
+        MAX_TOML_SIZE
+    } else {
+        MAX_DOCUMENT_SIZE
+    };
+    if content.len() > max {
+        return Err(AnalyzeError::malformed(format!(
+            "a {format} document of {} bytes; only {format} documents up to {} MiB are parsed \
+             (the bound on documents parsed whole, docs/limits.md)",
+            content.len(),
+            max >> 20
+        )));
+    }
+    Ok(())
+}
