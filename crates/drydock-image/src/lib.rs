@@ -64,6 +64,7 @@ mod platform;
 mod source;
 mod store;
 mod tar;
+pub mod temp;
 pub mod text;
 mod walk;
 
@@ -298,10 +299,11 @@ pub mod fuzzing {
     /// Opens `path` as a target is opened (docker-archive, OCI archive, rootfs tarball,
     /// detected or `kind`) and walks it wanting every file, with small bounds.
     pub fn open_and_scan(path: &str, kind: Option<crate::InputKind>) -> crate::Result<usize> {
+        // Small bounds: a bomb costs milliseconds, not seconds, so the fuzzer keeps its pace.
         let limits = crate::Limits {
-            max_layer_size: 64 << 20,
-            max_image_size: 128 << 20,
-            max_file_size: 1 << 20,
+            max_layer_size: 4 << 20,
+            max_image_size: 8 << 20,
+            max_file_size: 256 << 10,
         };
         let opts = crate::OpenOptions {
             limits: limits.clone(),

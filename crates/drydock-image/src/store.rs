@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -43,7 +43,7 @@ pub(crate) enum BlobStore {
     Tar {
         path: PathBuf,
         members: Arc<HashMap<String, Member>>,
-        _temp: Option<Arc<tempfile::TempPath>>,
+        _temp: Option<Arc<crate::temp::TempCopy>>,
     },
 }
 
@@ -193,13 +193,13 @@ pub(crate) fn sniff_file(path: &Path) -> Result<Compression> {
     Ok(Compression::sniff(&head[..n]))
 }
 
-/// Decompresses a gzip or zstd archive into a temporary file so its members can be read by
-/// offset, bounded by `limit` bytes.
+/// Decompresses a gzip or zstd archive into a temporary file ([`crate::temp`]) so its members
+/// can be read by offset, bounded by `limit` bytes.
 pub(crate) fn decompress_to_temp(
     path: &Path,
     compression: Compression,
     limit: u64,
-) -> Result<tempfile::TempPath> {
+) -> Result<crate::temp::TempCopy> {
     let f = File::open(path).map_err(|e| ImageError::io(path, e))?;
     let reader: Box<dyn Read> = match compression {
         Compression::Gzip => Box::new(flate2::read::MultiGzDecoder::new(
@@ -208,10 +208,12 @@ pub(crate) fn decompress_to_temp(
         Compression::Zstd => Box::new(zstd::Decoder::new(f).map_err(|e| ImageError::io(path, e))?),
         Compression::None => Box::new(f),
     };
-    let mut tmp =
-        tempfile::NamedTempFile::new().map_err(|e| ImageError::io(std::env::temp_dir(), e))?;
+    let (tmp, file) =
+        crate::temp::TempCopy::create().map_err(|e| ImageError::io(crate::temp::dir(), e))?;
+    let mut out = io::BufWriter::with_capacity(256 * 1024, file);
     let mut limited = LimitReader::new(reader, limit);
-    if let Err(e) = io::copy(&mut limited, tmp.as_file_mut()) {
+    let copied = io::copy(&mut limited, &mut out).and_then(|_| out.flush());
+    if let Err(e) = copied {
         if is_limit_exceeded(&e) {
             return Err(ImageError::TooLarge {
                 layer: path.display().to_string(),
@@ -224,7 +226,7 @@ pub(crate) fn decompress_to_temp(
             reason: e.to_string(),
         });
     }
-    Ok(tmp.into_temp_path())
+    Ok(tmp)
 }
 
 /// Lists the members of an uncompressed tar with their data offsets, following symlinks and

@@ -43,6 +43,7 @@ fn main() -> ExitCode {
         Err(e) => return usage_error(&e, &args),
     };
     cli::init_logging(&cli.global);
+    temp_files(&matches);
     match cmd::run(cli, platform_explicit) {
         Ok(code) => code,
         Err(err) => {
@@ -63,6 +64,28 @@ fn main() -> ExitCode {
             eprintln!("drydock: error: {msg}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Temporary inflated archives go under the cache directory (`--cache-dir`, else the default
+/// cache root: `CACHE/inflate/`), never into `/tmp` by surprise; SIGINT and SIGTERM remove
+/// them and exit 130 / 143. `serve` keeps its own graceful shutdown on those signals.
+fn temp_files(matches: &clap::ArgMatches) {
+    let mut m = matches;
+    let mut cache_dir = None;
+    let mut serve = false;
+    while let Some((name, sub)) = m.subcommand() {
+        serve |= name == "serve";
+        if let Ok(Some(d)) = sub.try_get_one::<std::path::PathBuf>("cache_dir") {
+            cache_dir = Some(d.clone());
+        }
+        m = sub;
+    }
+    if let Some(root) = cache_dir.or_else(|| drydock_registry::Cache::default_root().ok()) {
+        drydock_image::temp::set_dir(root.join("inflate"));
+    }
+    if !serve && let Err(e) = drydock_image::temp::remove_on_signals() {
+        tracing::debug!("no SIGINT/SIGTERM handler: {e}");
     }
 }
 
