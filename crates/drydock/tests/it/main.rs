@@ -8,10 +8,13 @@ mod db;
 mod fixtures;
 mod fleet;
 mod forge;
+mod hostile;
 mod misconfig;
+mod misconfig_scan;
 mod registry;
 mod sbom;
 mod scan;
+mod serve;
 mod trivy_compat;
 mod version;
 

@@ -1,0 +1,468 @@
+//! Issue 14 through the real binary: hostile images and databases built here (path traversal,
+//! symlink escapes, huge declared sizes, corrupt gzip, truncated tar, non-UTF-8 and escape
+//! sequences in package databases, databases made to exhaust memory, a compressed archive
+//! interrupted while it is inflated). Each checks the exit code, the one-line error, that
+//! nothing is written outside the test's own directory, and that no escape sequence reaches
+//! the terminal.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::fixtures::{Entry, alpine_layer, gzip, layer_tar, simple_layout};
+
+/// A work directory with its own cache and `$TMPDIR`, both checked for leftovers.
+struct Work {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Work {
+    fn new() -> Work {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let root = tmp.path().to_path_buf();
+        for d in ["cache", "tmp", "cwd"] {
+            std::fs::create_dir(root.join(d)).expect("mkdir");
+        }
+        Work { _tmp: tmp, root }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// `drydock ARGS` in this directory's `cwd/`, with its cache and `$TMPDIR`.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = crate::drydock();
+        c.args(args)
+            .current_dir(self.path("cwd"))
+            .env("DRYDOCK_CACHE_DIR", self.path("cache"))
+            .env("TMPDIR", self.path("tmp"))
+            .stdin(Stdio::null());
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run drydock")
+    }
+
+    /// Every file under `dir` (relative paths).
+    fn files_under(&self, dir: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut stack = vec![self.path(dir)];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    out.push(
+                        p.strip_prefix(&self.root)
+                            .unwrap_or(&p)
+                            .display()
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        out
+    }
+
+    /// Nothing in `$TMPDIR`, the working directory, or the cache's inflate directory.
+    #[track_caller]
+    fn assert_no_leftovers(&self) {
+        for d in ["tmp", "cwd", "cache/inflate"] {
+            let left = self.files_under(d);
+            assert!(left.is_empty(), "left behind in {d}: {left:?}");
+        }
+    }
+}
+
+/// stderr as text; a failing command's stderr must be one `drydock: error:` line.
+#[track_caller]
+fn one_line_error(out: &Output, what: &str) -> String {
+    assert_eq!(out.status.code(), Some(2), "{what}: {out:?}");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("error:")).collect();
+    assert_eq!(lines.len(), 1, "{what}: one error line: {err}");
+    assert!(lines[0].starts_with("drydock: error: "), "{what}: {err}");
+    err
+}
+
+/// No escape or other control character but newline and tab in what was printed.
+#[track_caller]
+fn assert_no_control_chars(bytes: &[u8], what: &str) {
+    let bad: Vec<u8> = bytes
+        .iter()
+        .copied()
+        .filter(|b| (b.is_ascii_control() && *b != b'\n' && *b != b'\t') || *b == 0x9b)
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "{what}: control bytes {bad:?} reached the terminal: {}",
+        String::from_utf8_lossy(bytes)
+    );
+}
+
+fn write(path: &Path, bytes: &[u8]) {
+    std::fs::write(path, bytes).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
+}
+
+#[test]
+fn hostile_path_traversal_entry_is_an_error_and_writes_nothing() {
+    let w = Work::new();
+    let mut layer = alpine_layer();
+    layer.push(Entry::RawName("../../escape.txt", b"pwned".to_vec()));
+    let (_t, layout) = simple_layout(vec![layer]);
+    let out = w.run(&["sbom", layout.to_str().expect("UTF-8"), "--no-cache"]);
+    let err = one_line_error(&out, "traversal");
+    assert!(err.contains(".."), "{err}");
+    assert!(!layout.join("../escape.txt").exists());
+    assert!(!w.path("escape.txt").exists());
+    w.assert_no_leftovers();
+}
+
+#[test]
+fn hostile_symlink_escape_never_reads_the_host() {
+    let w = Work::new();
+    // A host file that would look like an apk database if the link were followed out.
+    let secret = w.path("host-installed");
+    write(&secret, b"P:host-secret\nV:6.6.6\n");
+    let abs: &'static str = Box::leak(secret.display().to_string().into_boxed_str());
+    let up: &'static str =
+        Box::leak(format!("../../../../../../../..{}", secret.display()).into_boxed_str());
+    for target in [abs, up] {
+        let layer = vec![
+            Entry::File("etc/os-release", crate::fixtures::ALPINE_OS_RELEASE.into()),
+            Entry::Symlink("lib/apk/db/installed", target),
+        ];
+        let (_t, layout) = simple_layout(vec![layer]);
+        let out = w.run(&[
+            "sbom",
+            layout.to_str().expect("UTF-8"),
+            "--format",
+            "json",
+            "--no-cache",
+        ]);
+        assert!(out.status.success(), "{target}: {out:?}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(!text.contains("host-secret"), "{target}: host file read");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("dangling link"), "{target}: a warning: {err}");
+        w.assert_no_leftovers();
+    }
+}
+
+/// A tar header claiming a terabyte with a few bytes behind it: a clear error, at once.
+#[test]
+fn hostile_huge_declared_size_is_truncated_not_allocated() {
+    let w = Work::new();
+    let mut h = tar::Header::new_gnu();
+    h.set_path("lib/apk/db/installed").expect("path");
+    h.set_size(1 << 40);
+    h.set_mode(0o644);
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    let mut bytes = h.as_bytes().to_vec();
+    bytes.extend_from_slice(&[b'P'; 4096]);
+    let path = w.path("huge.tar");
+    write(&path, &bytes);
+    let start = Instant::now();
+    let out = w.run(&["sbom", path.to_str().expect("UTF-8")]);
+    let err = one_line_error(&out, "huge size");
+    assert!(err.contains("truncated"), "{err}");
+    assert!(start.elapsed() < Duration::from_secs(30));
+    w.assert_no_leftovers();
+}
+
+#[test]
+fn hostile_corrupt_gzip_and_truncated_tar_are_one_line_errors() {
+    let w = Work::new();
+    let tar = layer_tar(&alpine_layer());
+    // A compressed rootfs whose deflate stream is damaged in the middle.
+    let mut gz = gzip(&tar);
+    let mid = gz.len() / 2;
+    for b in &mut gz[mid..mid + 8] {
+        *b ^= 0x5a;
+    }
+    let corrupt = w.path("corrupt.tar.gz");
+    write(&corrupt, &gz);
+    // A compressed rootfs cut short, and a plain tar cut inside a member.
+    let mut cut = gzip(&tar);
+    cut.truncate(cut.len() / 2);
+    let cut_gz = w.path("cut.tar.gz");
+    write(&cut_gz, &cut);
+    let cut_tar = w.path("cut.tar");
+    write(&cut_tar, &tar[..512 + 40]);
+    for (path, what) in [
+        (&corrupt, "corrupt gzip"),
+        (&cut_gz, "truncated gzip"),
+        (&cut_tar, "truncated tar"),
+    ] {
+        let out = w.run(&["sbom", path.to_str().expect("UTF-8")]);
+        let err = one_line_error(&out, what);
+        assert!(err.contains(path.to_str().expect("UTF-8")), "{what}: {err}");
+        w.assert_no_leftovers();
+    }
+}
+
+#[test]
+fn hostile_package_db_names_never_print_escapes() {
+    let w = Work::new();
+    // An apk database whose names carry terminal escapes (title change, clear screen, CSI).
+    let evil = "P:musl\nV:1.1.22-r3\n\nP:ev\u{1b}]0;pwned\u{7}il\u{1b}[2J\nV:1\u{1b}[31m.0\no:x\u{9b}31m\n";
+    let layer = vec![
+        Entry::File("etc/os-release", crate::fixtures::ALPINE_OS_RELEASE.into()),
+        Entry::File("lib/apk/db/installed", evil.into()),
+    ];
+    let (_t, layout) = simple_layout(vec![layer]);
+    let out = w.run(&["sbom", layout.to_str().expect("UTF-8"), "--no-cache"]);
+    assert!(out.status.success(), "{out:?}");
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("musl"), "{table}");
+    assert!(
+        table.contains("\\u{1b}]0;pwned"),
+        "escaped, not dropped: {table}"
+    );
+    assert_no_control_chars(&out.stdout, "table");
+    assert_no_control_chars(&out.stderr, "stderr");
+
+    // A malformed line carrying escapes: the error quotes it escaped.
+    let bad = "P:musl\nV:1\n\n\u{1b}]0;pwned\u{7}\u{1b}[2Jnot an apk line\n";
+    let layer = vec![Entry::File("lib/apk/db/installed", bad.into())];
+    let (_t, layout) = simple_layout(vec![layer]);
+    let out = w.run(&["sbom", layout.to_str().expect("UTF-8"), "--no-cache"]);
+    let err = one_line_error(&out, "malformed apk");
+    assert!(err.contains("lib/apk/db/installed"), "{err}");
+    assert_no_control_chars(&out.stderr, "malformed apk error");
+
+    // A dpkg status that is not UTF-8: the OS database is an error naming it.
+    let mut status = b"Package: libc6\nStatus: install ok installed\nVersion: 2.36\n\nPackage: x\xff\xfe\x1b[2J\nStatus: install ok installed\nVersion: 1\n".to_vec();
+    status.extend_from_slice(b"\n");
+    let layer = vec![Entry::File("var/lib/dpkg/status", status)];
+    let (_t, layout) = simple_layout(vec![layer]);
+    let out = w.run(&["sbom", layout.to_str().expect("UTF-8"), "--no-cache"]);
+    let err = one_line_error(&out, "non-UTF-8 dpkg");
+    assert!(err.contains("var/lib/dpkg/status"), "{err}");
+    assert!(err.contains("UTF-8"), "{err}");
+    assert_no_control_chars(&out.stderr, "non-UTF-8 dpkg error");
+    w.assert_no_leftovers();
+}
+
+/// `drydock ARGS` with its data segment (heap and every private writable mapping) limited to
+/// `limit` bytes: an allocation past it fails and aborts the process.
+fn run_with_memory_limit(w: &Work, limit: u64, args: &[&str]) -> Output {
+    let mut sh = Command::new("sh");
+    sh.arg("-c")
+        .arg("ulimit -d \"$1\" && shift && exec \"$@\"")
+        .arg("sh")
+        .arg((limit / 1024).to_string())
+        .arg(env!("CARGO_BIN_EXE_drydock"))
+        .args(args)
+        .current_dir(w.path("cwd"))
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .env("DRYDOCK_CACHE_DIR", w.path("cache"))
+        .env("TMPDIR", w.path("tmp"))
+        .stdin(Stdio::null());
+    sh.output().expect("run sh")
+}
+
+/// Issue 14 case 10: package databases are parsed at a bounded multiple of their size (the
+/// bound asserted is 4× the file plus 96 MiB, with the process's data segment limited to it),
+/// and a database with more packages than a file may hold is an error naming it.
+#[test]
+fn issue14_case10_package_databases_stay_within_memory_bounds() {
+    let w = Work::new();
+    let root = w.path("rootfs");
+    let dpkg = root.join("var/lib/dpkg");
+    std::fs::create_dir_all(&dpkg).expect("mkdir");
+    let status = dpkg.join("status");
+
+    // 1. Many fields per paragraph: parsed a paragraph at a time, not as a list of all fields
+    //    (the old parser kept 32 bytes per 4-byte field line: 8 times the file).
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&status).expect("create"));
+    let fields: String = (0..100).map(|i| format!("X{i}:\n")).collect();
+    for i in 0..90_000 {
+        write!(
+            f,
+            "Package: p{i}\nStatus: install ok installed\nVersion: 1.{i}\n{fields}\n"
+        )
+        .expect("write");
+    }
+    drop(f);
+    let size = std::fs::metadata(&status).expect("status").len();
+    let limit = 4 * size + (96 << 20);
+    let out = run_with_memory_limit(
+        &w,
+        limit,
+        &["sbom", root.to_str().expect("UTF-8"), "--format", "json"],
+    );
+    assert!(
+        out.status.success(),
+        "a {size}-byte status with 90,000 packages under a {limit}-byte limit: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let packages = json["targets"][0]["packages"]
+        .as_array()
+        .map_or(0, |a| a.len());
+    assert_eq!(packages, 90_000);
+
+    // 2. More packages than a file may hold: an error naming the file and the bound, before
+    //    the rest of the file costs anything.
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&status).expect("create"));
+    for i in 0..400_000 {
+        write!(
+            f,
+            "Package: p{i}\nStatus: install ok installed\nVersion: 1\n\n"
+        )
+        .expect("write");
+    }
+    drop(f);
+    let size = std::fs::metadata(&status).expect("status").len();
+    let out = run_with_memory_limit(
+        &w,
+        4 * size + (96 << 20),
+        &["sbom", root.to_str().expect("UTF-8")],
+    );
+    let err = one_line_error(&out, "too many dpkg packages");
+    assert!(err.contains("var/lib/dpkg/status"), "{err}");
+    assert!(err.contains("more than 100000 packages"), "{err}");
+    std::fs::remove_file(&status).expect("rm");
+
+    // 3. A lockfile with one 200 MB line (a `requirements.txt` pin): read at its own size.
+    let req = root.join("requirements.txt");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&req).expect("create"));
+    f.write_all(b"flask==2.0.1\n# ").expect("write");
+    let chunk = vec![b'x'; 1 << 20];
+    for _ in 0..200 {
+        f.write_all(&chunk).expect("write");
+    }
+    f.write_all(b"\nrequests==2.25.0\n").expect("write");
+    drop(f);
+    let size = std::fs::metadata(&req).expect("req").len();
+    let out = run_with_memory_limit(
+        &w,
+        4 * size + (96 << 20),
+        &["sbom", root.to_str().expect("UTF-8"), "--format", "json"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("requests") && text.contains("flask"),
+        "{text}"
+    );
+    std::fs::remove_file(&req).expect("rm");
+
+    // 4. A TOML lockfile past the bound on documents parsed whole: a warning naming it, an
+    //    error with --strict.
+    let lock = root.join("Cargo.lock");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&lock).expect("create"));
+    f.write_all(b"version = 3\n\n").expect("write");
+    let mut i = 0;
+    while f.get_ref().metadata().map_or(0, |m| m.len()) < 17 << 20 {
+        write!(f, "[[package]]\nname = \"c{i}\"\nversion = \"1.0.{i}\"\n\n").expect("write");
+        i += 1;
+    }
+    drop(f);
+    let out = w.run(&["sbom", root.to_str().expect("UTF-8")]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Cargo.lock") && err.contains("only TOML documents up to 16 MiB"),
+        "{err}"
+    );
+    let out = w.run(&["sbom", root.to_str().expect("UTF-8"), "--strict"]);
+    let err = one_line_error(&out, "--strict");
+    assert!(err.contains("Cargo.lock"), "{err}");
+    w.assert_no_leftovers();
+}
+
+/// A gzip-compressed archive that inflates to `gib` GiB of zeros: concatenated gzip members
+/// of 64 MiB each (about 64 KiB apiece), so the test writes a few MiB.
+fn zero_bomb(path: &Path, gib: usize) {
+    let member = gzip(&vec![0u8; 64 << 20]);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    for _ in 0..gib * 16 {
+        f.write_all(&member).expect("write");
+    }
+}
+
+/// Issue 14 case 11: a compressed archive is inflated into the cache directory (never
+/// `$TMPDIR`), and the copy is removed on an error exit and on SIGINT / SIGTERM (exit 130 /
+/// 143).
+#[test]
+fn issue14_case11_inflated_copies_live_in_the_cache_and_go_on_every_exit() {
+    let w = Work::new();
+    let bomb = w.path("bomb.tar.gz");
+    zero_bomb(&bomb, 4);
+    let inflate = w.path("cache/inflate");
+    for (signal, code) in [("INT", 130), ("TERM", 143)] {
+        let mut child = w
+            .command(&[
+                "sbom",
+                bomb.to_str().expect("UTF-8"),
+                "--max-image-size",
+                "8GiB",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn drydock");
+        // Wait until the copy exists and is growing: drydock is inflating.
+        let start = Instant::now();
+        let copy = loop {
+            let found = std::fs::read_dir(&inflate)
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path())
+                .find(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > (8 << 20)));
+            if let Some(p) = found {
+                break p;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(120),
+                "no growing copy under {}",
+                inflate.display()
+            );
+            assert!(
+                child.try_wait().expect("wait").is_none(),
+                "drydock ended early"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert!(w.files_under("tmp").is_empty(), "nothing in $TMPDIR");
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let out = child.wait_with_output().expect("wait");
+        assert_eq!(out.status.code(), Some(code), "SIG{signal}: {out:?}");
+        assert!(
+            !copy.exists(),
+            "SIG{signal}: {} left behind",
+            copy.display()
+        );
+        w.assert_no_leftovers();
+    }
+
+    // An error exit (the bound on the image hit while inflating) removes it too.
+    let out = w.run(&[
+        "sbom",
+        bomb.to_str().expect("UTF-8"),
+        "--max-image-size",
+        "256MiB",
+    ]);
+    let err = one_line_error(&out, "bomb");
+    assert!(err.contains("bytes"), "{err}");
+    w.assert_no_leftovers();
+}
