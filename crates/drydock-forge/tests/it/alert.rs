@@ -262,17 +262,17 @@ fn busy_digest() -> Digest {
         id: format!("CVE-2026-{i:03}{j:02}"),
         package: format!("lib\"quoted\"\\pkg{j}"),
         installed: "1.2.3-4".into(),
-        fixed: (j % 2 == 0).then(|| "1.2.3-5".to_string()),
+        fixed: j.is_multiple_of(2).then(|| "1.2.3-5".to_string()),
         severity: sev,
         title: Some(format!("a *flaw* with `code` and <html> in {j}")),
         url: format!("https://security-tracker.debian.org/tracker/CVE-2026-{i:03}{j:02}"),
     };
-    let images: Vec<ImageNews> = (0..60)
+    let images: Vec<ImageNews> = (0..60usize)
         .map(|i| ImageNews {
             reference: format!("registry.example/team/svc-{i:02}:1.{i}"),
             repository: format!("registry.example/team/svc-{i:02}"),
             digest: Some(format!("sha256:{}", "ab".repeat(32))),
-            first_scan: i % 3 == 0,
+            first_scan: i.is_multiple_of(3),
             new: (0..15)
                 .map(|j| {
                     finding(
