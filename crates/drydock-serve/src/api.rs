@@ -10,7 +10,8 @@ use serde::Serialize;
 use crate::Shared;
 use crate::error::{ApiError, AppError};
 use crate::http::{Query, Who};
-use crate::view::{self, ListKind};
+use crate::load;
+use crate::view::ListKind;
 use crate::write::{self, TriageBody};
 
 type ApiResult = Result<Response, ApiError>;
@@ -20,15 +21,11 @@ fn json<T: Serialize>(v: T) -> Response {
 }
 
 pub async fn overview(State(st): State<Shared>, who: Who) -> ApiResult {
-    who.read(&st)?;
-    let (_, today) = view::now();
-    Ok(json(st.pool.with(move |s| view::overview(s, today)).await?))
+    Ok(json(load::overview(&st, &who).await?))
 }
 
 pub async fn runs(State(st): State<Shared>, who: Who, Query(p): Query) -> ApiResult {
-    who.read(&st)?;
-    let f = p.filter()?;
-    Ok(json(st.pool.with(move |s| view::runs(s, &f)).await?))
+    Ok(json(load::runs(&st, &who, &p).await?))
 }
 
 pub async fn release(
@@ -37,14 +34,7 @@ pub async fn release(
     Path(name): Path<String>,
     Query(p): Query,
 ) -> ApiResult {
-    who.read(&st)?;
-    let f = p.filter()?;
-    let (_, today) = view::now();
-    Ok(json(
-        st.pool
-            .with(move |s| view::release(s, &name, &f, today))
-            .await?,
-    ))
+    Ok(json(load::release(&st, &who, name, &p).await?))
 }
 
 pub async fn readiness(
@@ -53,52 +43,25 @@ pub async fn readiness(
     Path(name): Path<String>,
     Query(p): Query,
 ) -> ApiResult {
-    who.read(&st)?;
-    let f = p.filter()?;
-    let (_, today) = view::now();
-    Ok(json(
-        st.pool
-            .with(move |s| view::readiness(s, &name, &f, today))
-            .await?,
-    ))
+    Ok(json(load::readiness(&st, &who, name, &p).await?))
 }
 
 pub async fn image(State(st): State<Shared>, who: Who, Query(p): Query) -> ApiResult {
-    who.read(&st)?;
-    let f = p.filter()?;
-    let Some(reference) = p.reference.clone().filter(|r| !r.trim().is_empty()) else {
-        return Err(AppError::BadRequest("`ref` (the image reference) is required".into()).into());
-    };
-    let (_, today) = view::now();
-    Ok(json(
-        st.pool
-            .with(move |s| view::image(s, &reference, &f, today))
-            .await?,
-    ))
-}
-
-async fn list(st: Shared, who: Who, p: view::Params, kind: ListKind) -> ApiResult {
-    who.read(&st)?;
-    let f = p.filter()?;
-    let release = p.release.clone().filter(|r| !r.is_empty());
-    let (_, today) = view::now();
-    Ok(json(
-        st.pool
-            .with(move |s| view::finding_list(s, kind, release.as_deref(), &f, today))
-            .await?,
-    ))
+    Ok(json(load::image(&st, &who, &p).await?))
 }
 
 pub async fn findings(State(st): State<Shared>, who: Who, Query(p): Query) -> ApiResult {
-    list(st, who, p, ListKind::All).await
+    Ok(json(load::list(&st, &who, &p, ListKind::All).await?))
 }
 
 pub async fn needs_triage(State(st): State<Shared>, who: Who, Query(p): Query) -> ApiResult {
-    list(st, who, p, ListKind::NeedsTriage).await
+    Ok(json(
+        load::list(&st, &who, &p, ListKind::NeedsTriage).await?,
+    ))
 }
 
 pub async fn new_findings(State(st): State<Shared>, who: Who, Query(p): Query) -> ApiResult {
-    list(st, who, p, ListKind::New).await
+    Ok(json(load::list(&st, &who, &p, ListKind::New).await?))
 }
 
 pub async fn finding(
@@ -107,26 +70,11 @@ pub async fn finding(
     Path(vuln): Path<String>,
     Query(p): Query,
 ) -> ApiResult {
-    who.read(&st)?;
-    let f = p.filter()?;
-    let (_, today) = view::now();
-    Ok(json(
-        st.pool
-            .with(move |s| view::finding(s, &vuln, &f, today))
-            .await?,
-    ))
+    Ok(json(load::finding(&st, &who, vuln, &p).await?))
 }
 
 pub async fn expiring(State(st): State<Shared>, who: Who, Query(p): Query) -> ApiResult {
-    who.read(&st)?;
-    let f = p.filter()?;
-    let days = p.days()?;
-    let (_, today) = view::now();
-    let all = st
-        .pool
-        .with(move |s| view::expiring(s, today, days))
-        .await?;
-    Ok(json(view::paginate(all, f.page, f.per_page)))
+    Ok(json(load::expiring(&st, &who, &p).await?.0))
 }
 
 #[derive(Debug, Serialize)]

@@ -34,6 +34,7 @@ mod chart;
 mod error;
 mod filter;
 mod http;
+mod load;
 mod openapi;
 mod pages;
 mod pool;
