@@ -580,6 +580,198 @@ pub fn found_in_run(
     Ok(out.into_iter().collect())
 }
 
+/// `Accepted until YYYY-MM-DD[, approved by WHO]`: the Assessment cell [`write_page`] writes,
+/// read back by [`Page::rules`] (any case; other text around it is left alone).
+fn assessment_terms(cell: &str) -> (Option<drydock_policy::Date>, Option<String>) {
+    let lower = cell.to_ascii_lowercase();
+    let expires = lower.find("until ").and_then(|i| {
+        cell.get(i + 6..i + 16)
+            .and_then(|d| d.parse::<drydock_policy::Date>().ok())
+    });
+    let approver = lower.find("approved by ").map(|i| {
+        cell[i + 12..]
+            .split([',', ';', '.'])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_string()
+    });
+    (expires, approver.filter(|a| !a.is_empty()))
+}
+
+fn unescape_cell(s: &str) -> String {
+    s.trim().replace("\\|", "|")
+}
+
+impl Page {
+    /// The page as import rules: each accepted row an `accepted` rule (the Details cell as the
+    /// reason, else the Assessment; `until YYYY-MM-DD` / `approved by X` in the Assessment as
+    /// expiry and approver), each Known False Positives row a `false_positive` rule (the Note
+    /// as the reason). Rules name the row's images; the packages come from a run.
+    pub fn rules(&self) -> Vec<crate::ignore_import::Rule> {
+        use crate::ignore_import::{PackageSpec, Rule};
+        let mut out = Vec::new();
+        let t = &self.accepted;
+        for r in &t.rows {
+            let details = r.cell(t, &Column::Details).map(unescape_cell);
+            let assessment = r.cell(t, &Column::Assessment).map(unescape_cell);
+            let (expires, approver) = assessment
+                .as_deref()
+                .map(assessment_terms)
+                .unwrap_or((None, None));
+            let reason = details
+                .filter(|d| !d.is_empty())
+                .or_else(|| assessment.filter(|a| !a.is_empty()));
+            out.push(Rule {
+                source: format!("{}:{}", self.file, r.line),
+                line: r.line,
+                vuln_id: r.id.clone(),
+                package: PackageSpec::Any,
+                images: r.images.iter().map(|i| i.name.clone()).collect(),
+                state: crate::State::Accepted,
+                justification: None,
+                reason,
+                expires,
+                approver,
+                paths: Vec::new(),
+            });
+        }
+        if let Some(fp) = &self.false_positives {
+            for r in &fp.rows {
+                out.push(Rule {
+                    source: format!("{}:{}", self.file, r.line),
+                    line: r.line,
+                    vuln_id: r.id.clone(),
+                    package: PackageSpec::Any,
+                    images: r.images.iter().map(|i| i.name.clone()).collect(),
+                    state: crate::State::FalsePositive,
+                    justification: None,
+                    reason: r
+                        .cell(fp, &Column::Note)
+                        .map(unescape_cell)
+                        .filter(|n| !n.is_empty()),
+                    expires: None,
+                    approver: None,
+                    paths: Vec::new(),
+                });
+            }
+        }
+        out
+    }
+}
+
+/// Writes a handbook page "Accepted CVEs for `title`" from triage records: `accepted` records
+/// in the accepted table (full layout; severity and CVSS scores from `found`, the latest run),
+/// `false_positive` records in "Known False Positives". Records with one reason, expiry and
+/// approver share a row listing their images; records of release or `all` scope list the
+/// images `found` has the vulnerability in, and are left out (returned) when it has none.
+pub fn write_page(
+    title: &str,
+    records: &[crate::Triage],
+    found: &[Found],
+    profile: &EnvProfile,
+) -> (String, Vec<String>) {
+    use crate::{Scope, State};
+    type RowKey = (String, Option<String>, Option<String>, Option<String>);
+    let mut accepted: BTreeMap<RowKey, BTreeSet<String>> = BTreeMap::new();
+    let mut fps: BTreeMap<RowKey, BTreeSet<String>> = BTreeMap::new();
+    let mut left_out = Vec::new();
+    for t in records {
+        let table = match t.state {
+            State::Accepted => &mut accepted,
+            State::FalsePositive => &mut fps,
+            _ => continue,
+        };
+        let images: BTreeSet<String> = match &t.scope {
+            Scope::Image(r) => [short_name(r)].into(),
+            _ => found
+                .iter()
+                .filter(|f| f.vuln_id.eq_ignore_ascii_case(&t.vuln_id))
+                .map(|f| short_name(&f.repository))
+                .collect(),
+        };
+        if images.is_empty() {
+            left_out.push(format!(
+                "{} {} ({}): no image of the latest run has it, so the page cannot name one",
+                t.vuln_id, t.package, t.scope
+            ));
+            continue;
+        }
+        table
+            .entry((
+                t.vuln_id.clone(),
+                t.reason.clone(),
+                t.expires.map(|e| e.to_string()),
+                t.approver.clone(),
+            ))
+            .or_default()
+            .extend(images);
+    }
+    let link = |id: &str| {
+        let url = found
+            .iter()
+            .find(|f| f.vuln_id == id)
+            .and_then(|f| f.url.clone())
+            .unwrap_or_else(|| {
+                if id.starts_with("CVE-") {
+                    format!("https://nvd.nist.gov/vuln/detail/{id}")
+                } else {
+                    format!("https://osv.dev/vulnerability/{id}")
+                }
+            });
+        format!("[{id}]({url})")
+    };
+    let mut out = format!("# Accepted CVEs for {title}\n\n");
+    out.push_str("| CVE ID | Affected Images | CVE Severity | CVSS Base Score | Assessment | CVSS Environmental Score | Details |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for ((id, reason, expires, approver), images) in &accepted {
+        let fs: Vec<&Found> = found.iter().filter(|f| &f.vuln_id == id).collect();
+        let sev = fs
+            .iter()
+            .map(|f| f.severity.as_str())
+            .max_by_key(|s| severity_rank(s))
+            .map(title_case)
+            .unwrap_or_default();
+        let best = fs
+            .iter()
+            .filter(|f| f.cvss_score.is_some())
+            .max_by(|a, b| a.cvss_score.cmp(&b.cvss_score));
+        let mut assessment = format!(
+            "Accepted until {}",
+            expires.as_deref().unwrap_or("(no expiry)")
+        );
+        if let Some(a) = approver {
+            assessment.push_str(&format!(", approved by {a}"));
+        }
+        let cells = [
+            link(id),
+            images.iter().cloned().collect::<Vec<_>>().join(", "),
+            sev,
+            best.and_then(|f| f.cvss_score.clone()).unwrap_or_default(),
+            assessment,
+            best.and_then(|f| f.cvss_vector.as_deref())
+                .and_then(|v| environmental_score(v, profile))
+                .unwrap_or_default(),
+            reason.clone().unwrap_or_default(),
+        ];
+        let cells: Vec<String> = cells.iter().map(|c| cell_escape(c)).collect();
+        out.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    if !fps.is_empty() {
+        out.push_str("\n## Known False Positives\n\n| Vulnerability ID | Affected Images | Note |\n|---|---|---|\n");
+        for ((id, reason, _, _), images) in &fps {
+            let cells = [
+                link(id),
+                images.iter().cloned().collect::<Vec<_>>().join(", "),
+                reason.clone().unwrap_or_default(),
+            ];
+            let cells: Vec<String> = cells.iter().map(|c| cell_escape(c)).collect();
+            out.push_str(&format!("| {} |\n", cells.join(" | ")));
+        }
+    }
+    (out, left_out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

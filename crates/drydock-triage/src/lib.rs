@@ -13,8 +13,10 @@
 //!   every human-written cell kept byte for byte.
 //! - [`release_csv`]: the per-release CSV (`image,package_name,…,state,notes`) and its state
 //!   vocabulary; [`publish`] writes the CSVs, the static site and `index.json`.
-//! - [`vex`]: OpenVEX v0.2.0 and CycloneDX 1.6 VEX export and import (lossless round trip);
-//!   [`ignore_import`]: `.drydockignore.yaml` / `.trivyignore` entries into records.
+//! - [`vex`]: OpenVEX v0.2.0 and CycloneDX 1.6 VEX export and import (lossless round trip),
+//!   also of the findings a scan report's Go reachability evidence filtered;
+//!   [`ignore_import`]: `.drydockignore.yaml`, `.trivyignore(.yaml)` and Grype `.grype.yaml`
+//!   entries (and handbook pages) into records, packages resolved against the latest run.
 //!
 //! Time is always passed in (`today`, `now`), so expiry is testable with any clock.
 //!
@@ -122,11 +124,23 @@ pub fn set(
     actor: &str,
     at: i64,
 ) -> Result<TriageOutcome, TriageError> {
+    set_created(store, triage, None, actor, at)
+}
+
+/// [`set`] for an import: a record that does not exist yet keeps the creation time the
+/// imported document gives (`created`), so exporting it again gives the same document.
+pub fn set_created(
+    store: &mut Store,
+    triage: &Triage,
+    created: Option<i64>,
+    actor: &str,
+    at: i64,
+) -> Result<TriageOutcome, TriageError> {
     Ok(store.set_triage(&TriageWrite {
         key: triage.key(),
         fields: triage.fields(),
         actor: actor.to_string(),
         at,
-        created: None,
+        created: created.map(|c| (actor.to_string(), c)),
     })?)
 }

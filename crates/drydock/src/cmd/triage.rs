@@ -193,9 +193,17 @@ pub struct ImportArgs {
     pub file: PathBuf,
     #[arg(long, value_enum, default_value = "auto")]
     pub format: ImportFormat,
-    /// For ignore files and handbook pages: the scope of the records made.
+    /// For ignore files and handbook pages: the scope of the records made (default: a
+    /// handbook row's own images, an ignore file's `--all`).
     #[command(flatten)]
     pub scope: ScopeArgs,
+    /// The expiry of acceptances whose entry has none (default: 182 days from today, the
+    /// handbook's six-month reassessment).
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// The reason of ignore-file entries that have none (default: such an entry is an error).
+    #[arg(long)]
+    pub reason: Option<String>,
     /// Who makes the change (default: `$DRYDOCK_USER`, else `$USER`).
     #[arg(long, value_name = "WHO")]
     pub by: Option<String>,
@@ -206,21 +214,37 @@ pub struct ImportArgs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ImportFormat {
     Auto,
+    /// OpenVEX or CycloneDX VEX JSON (either: the content tells).
+    Vex,
     Openvex,
     CyclonedxVex,
     Handbook,
     Csv,
     Drydockignore,
     Trivyignore,
+    TrivyignoreYaml,
+    Grype,
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     #[arg(long, value_enum)]
     pub format: ExportFormat,
-    /// Write to FILE (default: standard output).
+    /// Write to FILE (default: standard output); written whole or not at all.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Export the findings a scan report's Go reachability evidence filtered
+    /// (`drydock image --linked-only --format json`) instead of the store's records:
+    /// `not_affected`, `vulnerable_code_not_present`, the evidence as the impact statement.
+    #[arg(long, value_name = "REPORT.json", conflicts_with = "store")]
+    pub from_report: Option<PathBuf>,
+    /// With --from-report: the repository the report's image belongs to (default: from the
+    /// report's target name).
+    #[arg(long, value_name = "REPO", requires = "from_report")]
+    pub repository: Option<String>,
+    /// The document's author (OpenVEX `author`, CycloneDX `metadata.authors`).
+    #[arg(long, default_value = "drydock")]
+    pub author: String,
     /// For the handbook page: its product and version heading (`Sourcegraph 5.3.3`).
     #[arg(long, default_value = "drydock")]
     pub title: String,
@@ -462,45 +486,243 @@ fn list(a: ListArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The format of an import file: `--format`, else its name, else its content.
+fn import_format(a: &ImportArgs, file: &str, text: &str) -> anyhow::Result<ImportFormat> {
+    use drydock_triage::ignore_import::IgnoreKind;
+    Ok(match a.format {
+        ImportFormat::Auto => {
+            let lower = file.to_ascii_lowercase();
+            if lower.ends_with(".csv") {
+                ImportFormat::Csv
+            } else if lower.ends_with(".md") || lower.ends_with(".markdown") {
+                ImportFormat::Handbook
+            } else if let Some(k) = IgnoreKind::from_name(&lower) {
+                match k {
+                    IgnoreKind::Drydock => ImportFormat::Drydockignore,
+                    IgnoreKind::Trivy => ImportFormat::Trivyignore,
+                    IgnoreKind::TrivyYaml => ImportFormat::TrivyignoreYaml,
+                    IgnoreKind::Grype => ImportFormat::Grype,
+                }
+            } else if lower.ends_with(".json") || text.trim_start().starts_with('{') {
+                ImportFormat::Vex
+            } else {
+                bail!(
+                    "cannot tell the format of `{file}` from its name or content: use --format \
+                     (vex, handbook, csv, drydockignore, trivyignore, trivyignore-yaml, grype)"
+                )
+            }
+        }
+        f => f,
+    })
+}
+
 fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
+    use drydock_triage::ignore_import::{self, IgnoreKind, ImportScope, RuleDefaults};
     let (now, today) = clock();
     let file = a.file.display().to_string();
     let text = std::fs::read_to_string(&a.file).with_context(|| format!("cannot read `{file}`"))?;
-    let format = match a.format {
-        ImportFormat::Auto if file.ends_with(".csv") => ImportFormat::Csv,
-        ImportFormat::Auto if file.ends_with(".md") => ImportFormat::Handbook,
-        ImportFormat::Auto => bail!("cannot tell the format of `{file}`: use --format"),
-        f => f,
+    let format = import_format(&a, &file, &text)?;
+    let expires = match &a.expires {
+        Some(e) => e
+            .parse::<Date>()
+            .map_err(|e| anyhow::anyhow!("--expires: {e}"))?,
+        None => add_days(today, 182),
     };
     let by = actor(a.by.as_deref());
     let mut store = a.store.open()?;
-    let records = match format {
+    // (record, creation time to keep), all validated before the first write.
+    let mut records: Vec<(Triage, Option<i64>)> = Vec::new();
+    let mut notices: Vec<String> = Vec::new();
+    match format {
         ImportFormat::Csv => {
             let Some(release) = a.scope.release.clone() else {
                 bail!("a release CSV is imported for one release: --release R");
             };
             let rows = drydock_triage::release_csv::read(&text, &file)?;
             let expires = add_days(today, 182);
-            drydock_triage::release_csv::to_triage(&rows, &release, expires, today, &file)?
+            records.extend(
+                drydock_triage::release_csv::to_triage(&rows, &release, expires, today, &file)?
+                    .into_iter()
+                    .map(|t| (t, None)),
+            );
         }
-        other => bail!("importing {other:?} is not implemented yet"),
-    };
+        ImportFormat::Vex | ImportFormat::Openvex | ImportFormat::CyclonedxVex => {
+            let doc = drydock_triage::vex::parse(
+                &text,
+                &file,
+                drydock_triage::vex::ImportDefaults { today, expires },
+            )?;
+            records.extend(doc.entries.into_iter().map(|e| (e.triage, e.created_at)));
+            notices.extend(doc.skipped);
+        }
+        ImportFormat::Handbook
+        | ImportFormat::Drydockignore
+        | ImportFormat::Trivyignore
+        | ImportFormat::TrivyignoreYaml
+        | ImportFormat::Grype => {
+            let (rules, skipped) = match format {
+                ImportFormat::Handbook => (
+                    drydock_triage::handbook::Page::parse(&text, &file)?.rules(),
+                    Vec::new(),
+                ),
+                f => {
+                    let kind = match f {
+                        ImportFormat::Drydockignore => IgnoreKind::Drydock,
+                        ImportFormat::Trivyignore => IgnoreKind::Trivy,
+                        ImportFormat::TrivyignoreYaml => IgnoreKind::TrivyYaml,
+                        _ => IgnoreKind::Grype,
+                    };
+                    ignore_import::read(&text, &file, kind)?
+                }
+            };
+            notices.extend(skipped);
+            let scope = match a.scope.input() {
+                Some((s, repo, _)) if s == "image" => ImportScope::Image(repo.unwrap_or_default()),
+                Some((_, _, Some(rel))) => ImportScope::Release(rel),
+                Some(_) => ImportScope::All,
+                None if format == ImportFormat::Handbook => ImportScope::PerImage,
+                None => ImportScope::All,
+            };
+            let observed = ignore_import::observed_in_latest_run(&mut store)?;
+            let resolved = ignore_import::to_triage(
+                &rules,
+                &scope,
+                observed.as_deref(),
+                &RuleDefaults {
+                    today,
+                    expires,
+                    reason: a.reason.clone(),
+                },
+            )?;
+            notices.extend(
+                resolved
+                    .unmatched
+                    .iter()
+                    .map(|u| format!("not imported: {u}")),
+            );
+            records.extend(resolved.records.into_iter().map(|t| (t, None)));
+        }
+        ImportFormat::Auto => unreachable!("resolved by import_format"),
+    }
+    for n in &notices {
+        eprintln!("{n}");
+    }
     let mut changed = 0;
-    for t in &records {
-        let o = drydock_triage::set(&mut store, t, &by, now)?;
+    for (t, created) in &records {
+        let o = drydock_triage::set_created(&mut store, t, *created, &by, now)?;
         if !o.events.is_empty() {
             changed += 1;
         }
     }
     println!(
-        "{file}: {} record(s), {changed} created or changed",
-        records.len()
+        "{file}: {} record(s), {changed} created or changed{}",
+        records.len(),
+        if notices.is_empty() {
+            String::new()
+        } else {
+            format!(", {} entr(ies) not imported (listed above)", notices.len())
+        }
     );
     Ok(ExitCode::SUCCESS)
 }
 
+/// The repository a report's target belongs to: an image reference's repository, else the
+/// archive or directory path's.
+fn report_repository(name: &str) -> String {
+    if std::path::Path::new(name).exists() {
+        drydock_match::identity::repository_of_path(name)
+    } else {
+        drydock_match::identity::repository(name)
+    }
+}
+
 fn export(a: ExportArgs) -> anyhow::Result<ExitCode> {
-    let _ = (&a.output, a.format, &a.title, &a.store);
-    let _ = Context::context(Ok::<(), std::io::Error>(()), "");
-    bail!("`drydock triage export` is not implemented yet")
+    use drydock_triage::vex::{self, ExportOptions};
+    let opts = ExportOptions {
+        author: a.author.clone(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+    };
+    let text = if let Some(report) = &a.from_report {
+        let name = report.display().to_string();
+        let bytes = std::fs::read(report).with_context(|| format!("cannot read `{name}`"))?;
+        let r: drydock_report::Report = serde_json::from_slice(&bytes)
+            .map_err(|e| anyhow::anyhow!("{name}:{}: not a drydock JSON report: {e}", e.line()))?;
+        let created = r
+            .created_at
+            .parse::<jiff::Timestamp>()
+            .ok()
+            .map(|t| t.as_second());
+        let mut entries = Vec::new();
+        for t in &r.targets {
+            let repo = a
+                .repository
+                .clone()
+                .unwrap_or_else(|| report_repository(&t.name));
+            entries.extend(vex::entries_from_decisions(&repo, &t.findings, created));
+        }
+        if entries.is_empty() {
+            bail!(
+                "{name}: no finding was filtered by Go reachability evidence (scan with --linked-only)"
+            );
+        }
+        match a.format {
+            ExportFormat::Openvex => vex::openvex(&entries, &opts)?,
+            ExportFormat::CyclonedxVex => vex::cyclonedx(&entries, &opts)?,
+            ExportFormat::Handbook => {
+                bail!("--from-report exports VEX only (--format openvex or cyclonedx-vex)")
+            }
+        }
+    } else {
+        let mut store = a.store.open()?;
+        let records = store.triage_list(&TriageFilter::default())?;
+        match a.format {
+            ExportFormat::Openvex => vex::openvex(&vex::entries_from_records(&records)?, &opts)?,
+            ExportFormat::CyclonedxVex => {
+                vex::cyclonedx(&vex::entries_from_records(&records)?, &opts)?
+            }
+            ExportFormat::Handbook => {
+                let triages = records
+                    .iter()
+                    .map(Triage::from_record)
+                    .collect::<Result<Vec<_>, _>>()?;
+                let found = match store.run("latest") {
+                    Ok(run) => drydock_triage::handbook::found_in_run(&mut store, run.seq, None)?,
+                    Err(drydock_store::StoreError::NoRun(_)) => Vec::new(),
+                    Err(e) => return Err(e.into()),
+                };
+                let profile =
+                    drydock_cvss::EnvProfile::parse(drydock_triage::handbook::HANDBOOK_PROFILE)?;
+                let (page, left_out) =
+                    drydock_triage::handbook::write_page(&a.title, &triages, &found, &profile);
+                for l in left_out {
+                    eprintln!("not exported: {l}");
+                }
+                page
+            }
+        }
+    };
+    match &a.output {
+        Some(path) => write_whole(path, &text)?,
+        None => print!("{text}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `text` to a temporary file beside `path` and renames it into place, so a failed
+/// export never leaves half a file.
+fn write_whole(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write `{}`", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write `{}`", path.display()))?;
+    Ok(())
 }
