@@ -259,9 +259,8 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
     let spec = args.target.spec(platform_explicit)?;
     let outcome = drydock_scan::scan(&spec, kind, &db, &settings)?;
     output::write_all(&outcome.report, &sinks, args.show_suppressed)?;
-    if outcome.gate_failed {
-        super::track::file_failure(&args.fail_issue, &outcome.report)?;
-    }
+    // Files the failure issue when the gate failed, closes it when the gate passed.
+    super::track::file_failure(&args.fail_issue, &outcome.report)?;
     Ok(exit_code(&args, outcome.gate_failed))
 }
 
