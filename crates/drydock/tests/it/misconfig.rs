@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use crate::{drydock, peer, stdout};
 
 /// The fixtures made by drydock-misconfig's committed script, built once per run.
-fn fixtures() -> &'static Path {
+pub(crate) fn fixtures() -> &'static Path {
     static DIR: OnceLock<PathBuf> = OnceLock::new();
     DIR.get_or_init(|| {
         let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -26,7 +26,7 @@ fn fixtures() -> &'static Path {
     })
 }
 
-fn expected() -> BTreeMap<String, BTreeSet<String>> {
+pub(crate) fn expected() -> BTreeMap<String, BTreeSet<String>> {
     let text = std::fs::read_to_string(fixtures().join("expected.json")).expect("expected.json");
     serde_json::from_str(&text).expect("expected.json parses")
 }

@@ -1,0 +1,336 @@
+//! `drydock image|fs --scanners vuln,misconfig,secret` (issue 19): misconfigurations and
+//! secrets in the scan's own report, SARIF and gate, the same results as `drydock config`,
+//! and the corpus image with no findings beyond the documented ones.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::misconfig::fixtures;
+use crate::scan::db;
+use crate::{assert_success, corpus, drydock, require, stdout_json};
+
+fn run(cmd: &str, target: &Path, extra: &[&str]) -> Output {
+    drydock()
+        .arg(cmd)
+        .arg(target)
+        .arg("--db")
+        .arg(db())
+        .args(extra)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .current_dir(std::env::temp_dir())
+        .output()
+        .expect("run drydock")
+}
+
+fn json(cmd: &str, target: &Path, extra: &[&str]) -> Value {
+    let mut args = vec!["--format", "json"];
+    args.extend_from_slice(extra);
+    let out = run(cmd, target, &args);
+    stdout_json(&out, &format!("drydock {cmd}"))
+}
+
+/// `(id, location)` pairs of a target's `misconfigurations` or `secrets`.
+fn ids(v: &Value, key: &str) -> BTreeSet<String> {
+    v["targets"][0][key]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|f| f["id"].as_str().expect("id").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn bad() -> PathBuf {
+    fixtures().join("images/bad/docker-archive.tar")
+}
+
+/// The scan's misconfigurations and secrets are exactly what `drydock config --image` finds
+/// on the same image, split by kind; the JSON stays schema 1 and never holds a secret value.
+#[test]
+fn image_scan_reports_what_drydock_config_finds() {
+    let image = bad();
+    let v = json("image", &image, &["--scanners", "vuln,config,secret"]);
+    assert_eq!(v["schema_version"], 1);
+    let text = v.to_string();
+    assert!(
+        !text.contains("AKIAIOSFODNN7EXAMPLE"),
+        "unmasked key: {text}"
+    );
+    let out = drydock()
+        .args(["config", "--image"])
+        .arg(&image)
+        .args(["--format", "json"])
+        .output()
+        .expect("run drydock config");
+    let alone = stdout_json(&out, "drydock config");
+    let (mut misconfig, mut secret) = (BTreeSet::new(), BTreeSet::new());
+    for f in alone["findings"].as_array().expect("findings") {
+        let id = f["id"].as_str().expect("id").to_string();
+        match id.as_str() {
+            "DD-105" | "DD-106" | "DD-107" | "DD-113" | "DD-304" | "DD-305" | "DD-306" => {
+                secret.insert(id)
+            }
+            _ => misconfig.insert(id),
+        };
+    }
+    assert!(secret.contains("DD-306"), "{alone}");
+    assert_eq!(ids(&v, "misconfigurations"), misconfig);
+    assert_eq!(ids(&v, "secrets"), secret);
+    // Every entry carries its verdict; without a gate nothing is filtered.
+    for key in ["misconfigurations", "secrets"] {
+        for f in v["targets"][0][key].as_array().expect("entries") {
+            assert_eq!(f["verdict"], "fail", "{f}");
+            assert!(f["fingerprint"].as_str().is_some_and(|s| s.len() == 32));
+        }
+    }
+    // The default is vulnerabilities only: no misconfigurations or secrets keys.
+    let v = json("image", &image, &[]);
+    assert!(v["targets"][0].get("misconfigurations").is_none(), "{v}");
+    assert!(v["targets"][0].get("secrets").is_none(), "{v}");
+    // `--scanners secret` alone: no misconfigurations.
+    let v = json("image", &image, &["--scanners", "secret"]);
+    assert!(ids(&v, "misconfigurations").is_empty());
+    assert!(!ids(&v, "secrets").is_empty());
+}
+
+/// `--severity`, `--fail-on` and `--exit-code` apply to misconfigurations and secrets; an
+/// ignore-file entry naming a check id suppresses it.
+#[test]
+fn the_gate_counts_misconfigurations_and_secrets() {
+    let image = bad();
+    let clean = fixtures().join("images/clean/docker-archive.tar");
+    let code = |target: &Path, extra: &[&str]| {
+        let mut args = vec!["--scanners", "misconfig,secret"];
+        args.extend_from_slice(extra);
+        run("image", target, &args).status.code()
+    };
+    assert_eq!(code(&image, &["--fail-on", "CRITICAL"]), Some(1));
+    assert_eq!(code(&image, &["--exit-code", "4"]), Some(4));
+    assert_eq!(code(&clean, &["--exit-code", "4"]), Some(0));
+    assert_eq!(code(&clean, &["--fail-on", "LOW"]), Some(0));
+    // Without the misconfig scanners the bad image has nothing to fail on (one package, no
+    // advisories in the test DB).
+    assert_eq!(
+        run("image", &image, &["--exit-code", "4"]).status.code(),
+        Some(0)
+    );
+
+    // `--severity MEDIUM`: the LOW ones are kept as `filtered`, the gate counts the rest.
+    let out = run(
+        "image",
+        &image,
+        &[
+            "--scanners",
+            "misconfig",
+            "--severity",
+            "MEDIUM",
+            "--exit-code",
+            "4",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4));
+    let v: Value = serde_json::from_slice(&out.stdout).expect("JSON report");
+    let entries = v["targets"][0]["misconfigurations"]
+        .as_array()
+        .expect("entries");
+    let low: Vec<&Value> = entries.iter().filter(|e| e["severity"] == "LOW").collect();
+    assert!(!low.is_empty());
+    assert!(low.iter().all(|e| e["verdict"] == "filtered"), "{low:?}");
+    let failing = entries.iter().filter(|e| e["verdict"] == "fail").count();
+    assert!(failing > 0);
+    assert_eq!(v["gate"]["counted"], failing);
+    assert_eq!(v["gate"]["failed"], true);
+
+    // An ignore file naming DD-306 suppresses the hidden key (and the entry is not "unused").
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ignore = dir.path().join("drydock-ignore.yaml");
+    std::fs::write(
+        &ignore,
+        "ignore:\n  - id: DD-306\n    reason: test key, revoked\n    expires: 2099-01-01\n",
+    )
+    .expect("write the ignore file");
+    let v = json(
+        "image",
+        &image,
+        &[
+            "--scanners",
+            "secret",
+            "--ignore-file",
+            ignore.to_str().expect("utf-8"),
+        ],
+    );
+    let hidden: Vec<&Value> = v["targets"][0]["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .filter(|e| e["id"] == "DD-306")
+        .collect();
+    assert_eq!(hidden.len(), 1, "{v}");
+    assert_eq!(hidden[0]["verdict"], "suppressed");
+    assert_eq!(hidden[0]["reason"], "test key, revoked");
+    let notices = v["policy_notices"].to_string();
+    assert!(!notices.contains("matches no finding"), "{notices}");
+}
+
+/// SARIF: a rule per check with `security-severity`, Dockerfile results at their line, layer
+/// files at their path; valid against the SARIF 2.1.0 schema (as the report tests check).
+#[test]
+fn sarif_has_a_rule_per_check_and_file_locations() {
+    let dockerfile = fixtures().join("dockerfiles/dd109-curl-sh.Dockerfile");
+    let out = run(
+        "image",
+        &bad(),
+        &[
+            "--scanners",
+            "vuln,misconfig,secret",
+            "--dockerfile",
+            dockerfile.to_str().expect("utf-8"),
+            "--format",
+            "sarif",
+        ],
+    );
+    let v = stdout_json(&out, "drydock image --format sarif");
+    let run0 = &v["runs"][0];
+    let rules = run0["tool"]["driver"]["rules"].as_array().expect("rules");
+    let rule_ids: Vec<&str> = rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    for id in ["DD-101", "DD-306", "DD-109"] {
+        assert!(rule_ids.contains(&id), "{rule_ids:?}");
+    }
+    let dd306 = rules.iter().find(|r| r["id"] == "DD-306").expect("DD-306");
+    assert_eq!(dd306["properties"]["security-severity"], "9.5");
+    let results = run0["results"].as_array().expect("results");
+    for r in results {
+        let idx = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
+        assert_eq!(
+            rules[idx]["id"], r["ruleId"],
+            "ruleIndex points at its rule"
+        );
+    }
+    let uri_of = |r: &Value| {
+        r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let from_dockerfile = results
+        .iter()
+        .find(|r| r["ruleId"] == "DD-109" && uri_of(r).ends_with("dd109-curl-sh.Dockerfile"))
+        .expect("a DD-109 result on the Dockerfile");
+    let line = &from_dockerfile["locations"][0]["physicalLocation"]["region"]["startLine"];
+    assert!(line.as_u64().is_some_and(|l| l >= 1), "{from_dockerfile}");
+    let hidden = results
+        .iter()
+        .find(|r| r["ruleId"] == "DD-306")
+        .expect("DD-306 result");
+    assert!(uri_of(hidden).ends_with("root/.ssh/id_ed25519"), "{hidden}");
+    assert_eq!(hidden["level"], "error");
+
+    let python = std::env::var_os("DRYDOCK_SCHEMA_PYTHON").map(PathBuf::from);
+    let schema = std::env::var_os("DRYDOCK_SARIF_SCHEMA").map(PathBuf::from);
+    let Some((python, schema)) = require(
+        "DRYDOCK_SCHEMA_PYTHON and DRYDOCK_SARIF_SCHEMA (.ci/setup.d/report.sh)",
+        python.zip(schema).filter(|(p, s)| p.exists() && s.exists()),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let doc = dir.path().join("misconfig.sarif");
+    std::fs::write(&doc, &out.stdout).expect("write SARIF");
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../drydock-report/tests/it/validate_schemas.py");
+    let check = std::process::Command::new(python)
+        .arg(script)
+        .arg(&schema)
+        .arg(&doc)
+        .output()
+        .expect("run the schema validator");
+    assert!(
+        check.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&check.stdout),
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+/// The corpus image, both formats: the vulnerabilities are the same as a vuln-only scan's,
+/// and the only misconfigurations are the documented DD-101 and DD-102 (no secrets).
+#[test]
+fn corpus_image_has_only_the_documented_findings() {
+    let Some(corpus) = corpus() else { return };
+    let fps = |v: &Value| -> BTreeSet<String> {
+        v["targets"][0]["findings"]
+            .as_array()
+            .expect("findings")
+            .iter()
+            .map(|f| f["fingerprint"].as_str().expect("fingerprint").to_string())
+            .collect()
+    };
+    for form in ["oci", "docker-archive.tar"] {
+        let image = corpus.join("debian-app").join(form);
+        let vuln = json("image", &image, &["--no-cache"]);
+        let all = json(
+            "image",
+            &image,
+            &["--scanners", "vuln,misconfig,secret", "--no-cache"],
+        );
+        assert!(!fps(&vuln).is_empty());
+        assert_eq!(
+            fps(&vuln),
+            fps(&all),
+            "{form}: the shared walk changes nothing"
+        );
+        let expected: BTreeSet<String> = ["DD-101", "DD-102"].map(String::from).into();
+        assert_eq!(ids(&all, "misconfigurations"), expected, "{form}");
+        assert!(
+            ids(&all, "secrets").is_empty(),
+            "{form}: {}",
+            all["targets"][0]["secrets"]
+        );
+    }
+}
+
+/// `drydock fs DIR --scanners misconfig` checks the Dockerfiles it walks past: per file the
+/// ids `drydock config DIR` expects.
+#[test]
+fn fs_scan_checks_the_dockerfiles_it_finds() {
+    let dir = fixtures().join("dockerfiles");
+    let v = json("fs", &dir, &["--scanners", "misconfig,secret"]);
+    let expected = crate::misconfig::expected();
+    let mut got: std::collections::BTreeMap<String, BTreeSet<String>> = expected
+        .keys()
+        .map(|k| (k.clone(), BTreeSet::new()))
+        .collect();
+    for key in ["misconfigurations", "secrets"] {
+        for f in v["targets"][0][key].as_array().into_iter().flatten() {
+            let path = f["evidence"]["path"].as_str().expect("a Dockerfile path");
+            let name = path
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.strip_suffix(".Dockerfile"))
+                .expect("fixture name");
+            got.entry(name.to_string())
+                .or_default()
+                .insert(f["id"].as_str().expect("id").to_string());
+        }
+    }
+    assert_eq!(got, expected);
+    let out = run("image", &bad(), &["--scanners", "rbac"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("rbac"));
+    let out = run("image", &bad(), &["--dockerfile", "Dockerfile"]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--dockerfile needs a check scanner"
+    );
+    assert_success(
+        &run("image", &bad(), &["--scanners", "all"]),
+        "--scanners all",
+    );
+}
