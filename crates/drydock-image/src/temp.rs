@@ -75,10 +75,6 @@ impl TempCopy {
         Ok((TempCopy { path }, file))
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     pub fn to_path_buf(&self) -> PathBuf {
         self.path.to_path_buf()
     }
@@ -116,14 +112,14 @@ mod tests {
         let root = tempfile::tempdir().expect("temp dir");
         set_dir(root.path().join("inflate"));
         let (copy, _file) = TempCopy::create().expect("created");
-        let path = copy.path().to_path_buf();
+        let path = copy.to_path_buf();
         assert!(path.starts_with(root.path().join("inflate")), "{path:?}");
         assert!(LIVE.lock().expect("lock").contains(&path));
         drop(copy);
         assert!(!path.exists());
         assert!(!LIVE.lock().expect("lock").contains(&path));
         let (copy, _file) = TempCopy::create().expect("created");
-        let path = copy.path().to_path_buf();
+        let path = copy.to_path_buf();
         remove_all();
         assert!(!path.exists(), "remove_all removes live copies");
         drop(copy); // the file is gone already: no panic
