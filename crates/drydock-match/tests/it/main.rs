@@ -2,6 +2,7 @@
 //! test binary, and against `cargo audit` on the same RustSec data.
 
 mod cargo_audit;
+mod reachability;
 mod synthetic;
 
 use std::path::{Path, PathBuf};
