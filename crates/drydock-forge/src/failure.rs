@@ -13,7 +13,7 @@ use drydock_report::Report;
 
 use crate::ForgeError;
 use crate::body::{self, Marker, NOTES, cell, render_region};
-use crate::forge::{Forge, IssueState, NewIssue};
+use crate::forge::{CloseReason, Forge, Issue, IssueState, IssueUpdate, NewIssue};
 use crate::image::label_spec;
 
 /// How the failure issue is written.
@@ -123,6 +123,14 @@ fn image_repository(name: &str) -> String {
     }
 }
 
+/// The failure kinds an issue is filed for.
+const KINDS: [&str; 2] = ["vulnerabilities", "warnings"];
+
+/// One issue per (place, image repository, failure kind).
+fn failure_key(forge_repository: &str, image: &str, kind: &str) -> String {
+    body::sha256_hex(&format!("failure\n{forge_repository}\n{image}\n{kind}"))
+}
+
 /// The failure issue for a report whose gate failed; `None` when the gate passed (or none was
 /// asked for). `forge_repository` is where it goes (part of the key: one issue per place).
 pub fn failure_issue(
@@ -143,9 +151,9 @@ pub fn failure_issue(
         .filter(|d| d.verdict == Verdict::Fail)
         .collect();
     let kind = if failing.is_empty() {
-        "warnings"
+        KINDS[1]
     } else {
-        "vulnerabilities"
+        KINDS[0]
     };
     failing.sort_by(|a, b| rank(a, b));
     failing.dedup_by(|a, b| a.finding.id == b.finding.id && a.finding.package == b.finding.package);
@@ -159,7 +167,7 @@ pub fn failure_issue(
         title: d.finding.title.clone(),
         url: d.finding.primary_url.clone(),
     });
-    let key = body::sha256_hex(&format!("failure\n{forge_repository}\n{image}\n{kind}"));
+    let key = failure_key(forge_repository, &image, kind);
     let title = match &primary {
         Some(p) => format!(
             "security scan regression: {} in {}@{}",
@@ -264,21 +272,77 @@ pub fn failure_issue(
     })
 }
 
+/// drydock's open failure issues carrying `label` whose marker key is one of `keys`, oldest
+/// first (a marker pasted by someone else does not count).
+fn open_failure_issues(
+    forge: &mut dyn Forge,
+    label: Option<&str>,
+    keys: &[String],
+) -> Result<Vec<Issue>, ForgeError> {
+    let me = forge.me()?;
+    let mut open: Vec<Issue> = forge
+        .list_issues(label, &me)?
+        .into_iter()
+        .filter(|i| i.state == IssueState::Open && i.author.eq_ignore_ascii_case(&me))
+        .filter(|i| {
+            Marker::find(&i.body).is_some_and(|m| m.kind == "failure" && keys.contains(&m.key))
+        })
+        .collect();
+    open.sort_by(|a, b| (&a.created_at, a.number).cmp(&(&b.created_at, b.number)));
+    Ok(open)
+}
+
+/// Closes the open failure issues of a report whose gate **passed** (every failure kind of its
+/// image), each with a comment naming the run; returns their numbers. Nothing when the gate
+/// failed or none was asked for.
+pub fn resolve_failure_issues(
+    forge: &mut dyn Forge,
+    report: &Report,
+    forge_repository: &str,
+    opts: &FailureOptions,
+) -> Result<Vec<u64>, ForgeError> {
+    let (Some(gate), Some(target)) = (report.gate.as_ref(), report.targets.first()) else {
+        return Ok(Vec::new());
+    };
+    if gate.failed {
+        return Ok(Vec::new());
+    }
+    let image = image_repository(&target.name);
+    let keys: Vec<String> = KINDS
+        .iter()
+        .map(|k| failure_key(forge_repository, &image, k))
+        .collect();
+    let run = opts
+        .run_url
+        .clone()
+        .unwrap_or_else(|| "(not run in CI: no run URL)".into());
+    let mut closed = Vec::new();
+    for i in open_failure_issues(forge, Some(&opts.label), &keys)? {
+        forge.comment(
+            i.number,
+            &format!("The scan passed its gate again: closing.\n\n**Run:** {run}"),
+        )?;
+        forge.update_issue(
+            i.number,
+            &IssueUpdate {
+                state: Some(Some(CloseReason::Completed)),
+                ..IssueUpdate::default()
+            },
+        )?;
+        closed.push(i.number);
+    }
+    Ok(closed)
+}
+
 /// Files the issue: a comment on the open one with the same key, else a new issue.
 pub fn file_failure_issue(
     forge: &mut dyn Forge,
     issue: &FailureIssue,
 ) -> Result<Filed, ForgeError> {
-    let me = forge.me()?;
     let label = issue.labels.first().map(String::as_str);
-    let open = forge
-        .list_issues(label, &me)?
+    let open = open_failure_issues(forge, label, std::slice::from_ref(&issue.key))?
         .into_iter()
-        .filter(|i| i.state == IssueState::Open && i.author.eq_ignore_ascii_case(&me))
-        .filter(|i| {
-            Marker::find(&i.body).is_some_and(|m| m.kind == "failure" && m.key == issue.key)
-        })
-        .min_by_key(|i| (i.created_at.clone(), i.number));
+        .next();
     if let Some(i) = open {
         forge.comment(i.number, &issue.comment)?;
         return Ok(Filed::Commented(i.number));

@@ -44,6 +44,7 @@ pub mod triage;
 
 pub use failure::{
     FailureIssue, FailureOptions, Filed, ci_run_url, failure_issue, file_failure_issue,
+    resolve_failure_issues,
 };
 pub use forge::{Forge, ForgeConfig, ForgeKind, Issue, IssueState, connect};
 pub use http::{Pacing, Stats, Token};

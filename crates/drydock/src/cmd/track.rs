@@ -199,7 +199,7 @@ fn sync_cmd(a: TrackSyncArgs) -> anyhow::Result<ExitCode> {
 #[derive(Debug, Args, Clone, Default)]
 pub struct FailIssueArgs {
     /// When the gate fails, file (or comment on) one issue per image and failure kind, e.g.
-    /// `github:org/repo` (token as for `drydock track sync`).
+    /// `github:org/repo` (token as for `drydock track sync`); when it passes, close them.
     #[arg(long, value_name = "FORGE:OWNER/NAME")]
     pub on_fail_issue: Option<String>,
     /// The label the failure issue carries and is found by.
@@ -210,7 +210,8 @@ pub struct FailIssueArgs {
     pub on_fail_issue_url: Option<String>,
 }
 
-/// Files the failure issue for a report whose gate failed (nothing when it passed).
+/// Files (or comments on) the failure issue when the report's gate failed; closes it when the
+/// gate passed; nothing when no gate was asked for.
 pub fn file_failure(a: &FailIssueArgs, report: &drydock_report::Report) -> anyhow::Result<()> {
     let Some(spec) = &a.on_fail_issue else {
         return Ok(());
@@ -226,7 +227,7 @@ pub fn file_failure(a: &FailIssueArgs, report: &drydock_report::Report) -> anyho
         run_url: drydock_forge::ci_run_url(|k| std::env::var(k).ok()),
         ..Default::default()
     };
-    let Some(issue) = drydock_forge::failure_issue(report, repo, &opts) else {
+    let Some(gate) = &report.gate else {
         return Ok(());
     };
     let token = token(kind)?;
@@ -237,9 +238,19 @@ pub fn file_failure(a: &FailIssueArgs, report: &drydock_report::Report) -> anyho
         token: Some(token.clone()),
         pacing: None,
     })?;
-    match drydock_forge::file_failure_issue(f.as_mut(), &issue)
-        .map_err(|e| anyhow::anyhow!(token.redact(&e.to_string())))?
-    {
+    let redact = |e: drydock_forge::ForgeError| anyhow::anyhow!(token.redact(&e.to_string()));
+    if !gate.failed {
+        let closed = drydock_forge::resolve_failure_issues(f.as_mut(), report, repo, &opts)
+            .map_err(redact)?;
+        for n in closed {
+            eprintln!("drydock: the gate passed: closed {kind}:{repo}#{n}");
+        }
+        return Ok(());
+    }
+    let Some(issue) = drydock_forge::failure_issue(report, repo, &opts) else {
+        return Ok(());
+    };
+    match drydock_forge::file_failure_issue(f.as_mut(), &issue).map_err(redact)? {
         Filed::Created(n) => eprintln!("drydock: filed {kind}:{repo}#{n}: {}", issue.title),
         Filed::Commented(n) => {
             eprintln!("drydock: the scan failed again: commented on {kind}:{repo}#{n}")

@@ -11,11 +11,11 @@ mod forge;
 mod hostile;
 mod misconfig;
 mod misconfig_scan;
-mod misconfig_scan;
 mod registry;
 mod sbom;
 mod scan;
 mod serve;
+mod tracker;
 mod trivy_compat;
 mod version;
 
