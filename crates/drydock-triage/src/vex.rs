@@ -133,8 +133,12 @@ pub fn entries_from_decisions(
     out
 }
 
+/// Vulnerability, package, then scope: the order `drydock triage list` shows.
 fn sort(entries: &mut [Entry]) {
-    entries.sort_by(|a, b| a.triage.key().cmp(&b.triage.key()));
+    entries.sort_by_key(|e| {
+        let k = e.triage.key();
+        (k.vuln_id.clone(), k.package.clone(), k.ecosystem.clone(), k)
+    });
 }
 
 // ---------------------------------------------------------------------------------------------

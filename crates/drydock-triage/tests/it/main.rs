@@ -9,3 +9,4 @@ mod handbook;
 mod publish;
 mod store;
 mod suppress;
+mod vex;
