@@ -123,7 +123,7 @@ impl LinkedSymbols {
             }
             (Some(mut s), None) | (None, Some(mut s)) => {
                 s.unreadable.get_or_insert_with(|| {
-                    "the package was also found where there is no function table".into()
+                    "the package was also found without a function or symbol table".into()
                 });
                 Some(s)
             }
