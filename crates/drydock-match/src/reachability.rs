@@ -253,11 +253,6 @@ fn rust_verdict(linked: &LinkedSymbols, name: &str, functions: &[String]) -> Rea
             reason: "the advisory names no affected functions".into(),
         };
     }
-    if let Some(reason) = &linked.unreadable {
-        return Reachability::Unknown {
-            reason: reason.clone(),
-        };
-    }
     let mut present: Vec<String> = Vec::new();
     for f in functions {
         let krate = f.split("::").next().unwrap_or_default();
@@ -273,6 +268,12 @@ fn rust_verdict(linked: &LinkedSymbols, name: &str, functions: &[String]) -> Rea
     present.dedup();
     if !present.is_empty() {
         return Reachability::SymbolsPresent { symbols: present };
+    }
+    // Present in one binary is present; absent needs every location read.
+    if let Some(reason) = &linked.unreadable {
+        return Reachability::Unknown {
+            reason: reason.clone(),
+        };
     }
     let krate = name.replace('-', "_");
     if linked.packages.get(&krate).is_none_or(|p| p.is_empty()) {
