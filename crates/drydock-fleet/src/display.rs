@@ -1,20 +1,10 @@
-//! Text from images, feeds and stores made safe for a terminal.
+//! Text from images, feeds and stores made safe for a terminal: a thin name for
+//! [`drydock_package::text::shown_max`], drydock's one escaper (control characters and
+//! bidirectional overrides escaped as `\u{1b}`, long values cut, saying how much).
 
-/// `s` with control characters escaped (`\u{1b}` for ESC) and cut to `max` characters.
+/// `s` escaped and cut to `max` characters.
 pub fn escape(s: &str, max: usize) -> String {
-    let mut out = String::with_capacity(s.len().min(max + 8));
-    for (n, c) in s.chars().enumerate() {
-        if n >= max {
-            out.push('…');
-            break;
-        }
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    drydock_package::text::shown_max(s, max).into_owned()
 }
 
 #[cfg(test)]
@@ -22,9 +12,9 @@ mod tests {
     #[test]
     fn escapes_and_cuts() {
         assert_eq!(
-            super::escape("a\u{1b}]0;x\u{7}b", 100),
-            "a\\u{1b}]0;x\\u{7}b"
+            super::escape("a\u{1b}]0;x\u{7}b\u{202e}", 100),
+            "a\\u{1b}]0;x\\u{7}b\\u{202e}"
         );
-        assert_eq!(super::escape("abcdef", 3), "abc…");
+        assert_eq!(super::escape("abcdef", 3), "abc…(3 more bytes)");
     }
 }

@@ -21,6 +21,7 @@
 mod ecosystem;
 mod os;
 mod purl;
+pub mod text;
 
 pub use ecosystem::{Ecosystem, UnknownEcosystem, normalize_name};
 pub use os::{Os, OsFamily};

@@ -72,8 +72,22 @@ impl IgnoreEntry {
         id_ok && package_ok && path_ok
     }
 
+    /// The file the entry was read from (its `source` without the `:line`).
+    pub fn file(&self) -> &str {
+        source_file(&self.source)
+    }
+
     pub fn is_expired(&self, today: Date) -> bool {
         self.expires.is_some_and(|d| d < today)
+    }
+}
+
+/// The file of a `file:line` source (`.trivyignore:12` → `.trivyignore`); a source without a
+/// line number (a VEX document, `triage #4`) is returned whole.
+pub fn source_file(source: &str) -> &str {
+    match source.rsplit_once(':') {
+        Some((file, line)) if !line.is_empty() && line.bytes().all(|b| b.is_ascii_digit()) => file,
+        _ => source,
     }
 }
 
@@ -269,22 +283,46 @@ fn parse_trivy_yaml(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> {
     Ok(IgnoreFile { entries })
 }
 
-/// Trivy's plain format: `ID [exp:YYYY-MM-DD]` per line, `#` comments. The comment lines right
-/// above an entry are taken as its reason, as Trivy's documentation writes them.
+/// Trivy's plain format: `ID [exp:YYYY-MM-DD] [# comment]` per line, `#` comment lines.
+///
+/// An entry's reason is what its author wrote next to it: the comment lines right above it, a
+/// trailing `# comment` on its own line, and comment lines right below it that end a block (a
+/// blank line or the end of the file follows them, not another entry). Joined with spaces.
 fn parse_trivy_plain(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> {
-    let mut entries = Vec::new();
+    let mut entries: Vec<IgnoreEntry> = Vec::new();
+    // Comment lines not yet given to an entry, and whether they directly follow an entry line.
     let mut comment: Vec<&str> = Vec::new();
+    let mut after_entry = false;
+    // Comment lines below an entry belong to it when a blank line or the end follows them.
+    let close_block = |entries: &mut Vec<IgnoreEntry>, comment: &mut Vec<&str>, after: bool| {
+        if let Some(last) = entries.last_mut().filter(|_| after && !comment.is_empty()) {
+            let below = comment.join(" ");
+            last.reason = Some(match last.reason.take() {
+                Some(r) => format!("{r} {below}"),
+                None => below,
+            });
+        }
+        comment.clear();
+    };
     for (i, line) in text.lines().enumerate() {
         let n = i as u64 + 1;
         let line = line.trim();
         if line.is_empty() {
-            comment.clear();
+            close_block(&mut entries, &mut comment, after_entry);
+            after_entry = false;
             continue;
         }
         if let Some(c) = line.strip_prefix('#') {
-            comment.push(c.trim());
+            let c = c.trim();
+            if !c.is_empty() {
+                comment.push(c);
+            }
             continue;
         }
+        let (line, trailing) = match line.split_once(" #").or_else(|| line.split_once("\t#")) {
+            Some((entry, c)) => (entry.trim(), Some(c.trim())),
+            None => (line, None),
+        };
         let mut fields = line.split_whitespace();
         let id = fields.next().unwrap_or_default().to_string();
         let mut expires = None;
@@ -296,8 +334,6 @@ fn parse_trivy_plain(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> 
                     id: id.clone(),
                     source,
                 })?);
-            } else if f.starts_with('#') {
-                break;
             } else {
                 return Err(PolicyError::Syntax {
                     file: file.to_string(),
@@ -306,8 +342,12 @@ fn parse_trivy_plain(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> 
                 });
             }
         }
-        let reason = comment.join(" ");
-        comment.clear();
+        let reason: Vec<&str> = comment
+            .drain(..)
+            .chain(trailing.filter(|c| !c.is_empty()))
+            .collect();
+        let reason = reason.join(" ");
+        after_entry = true;
         entries.push(IgnoreEntry {
             id,
             packages: Vec::new(),
@@ -318,6 +358,7 @@ fn parse_trivy_plain(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> 
             format: IgnoreFormat::TrivyPlain,
         });
     }
+    close_block(&mut entries, &mut comment, after_entry);
     Ok(IgnoreFile { entries })
 }
 
@@ -358,5 +399,30 @@ mod tests {
         assert_eq!(f.entries[1].reason, None);
         assert_eq!(f.entries[1].expires, Date::new(2023, 1, 1));
         assert_eq!(f.entries[1].source, ".trivyignore:5");
+    }
+
+    /// Issue 13: a trailing `# comment` is the entry's reason, and so is a comment block right
+    /// below an entry that a blank line ends; a block followed by an entry is that entry's.
+    #[test]
+    fn trivy_plain_comments_beside_and_below_are_reasons() {
+        let text = "CVE-1 exp:2030-01-01 # only in tests\nCVE-2\n# not reachable:\n# the x87 code is not built\n\nCVE-3\n# above CVE-4\nCVE-4\t# and beside it\nCVE-5\n";
+        let f = IgnoreFile::parse(text, ".trivyignore", IgnoreFormat::TrivyPlain).expect("parses");
+        let reasons: Vec<Option<&str>> = f.entries.iter().map(|e| e.reason.as_deref()).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                Some("only in tests"),
+                Some("not reachable: the x87 code is not built"),
+                None,
+                Some("above CVE-4 and beside it"),
+                None,
+            ]
+        );
+        assert_eq!(f.entries[0].expires, Date::new(2030, 1, 1));
+        assert_eq!(f.entries[3].source, ".trivyignore:8");
+        // A word after the id that is neither a date nor a comment is still an error.
+        let e = IgnoreFile::parse("CVE-1 oops\n", ".trivyignore", IgnoreFormat::TrivyPlain)
+            .expect_err("a stray word");
+        assert!(e.to_string().contains("oops"), "{e}");
     }
 }

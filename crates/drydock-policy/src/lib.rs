@@ -63,6 +63,7 @@ pub use decision::{Decision, PolicyNotice, PolicyNoticeKind, Verdict};
 pub use error::PolicyError;
 pub use ignore::{
     DRYDOCK_IGNORE, IgnoreEntry, IgnoreFile, IgnoreFormat, TRIVY_IGNORE, TRIVY_IGNORE_YAML,
+    source_file,
 };
 pub use vex::{VexDoc, VexStatement, VexStatus};
 
@@ -124,6 +125,39 @@ fn list(s: &BTreeSet<Severity>) -> String {
         .join(",")
 }
 
+/// One notice per Trivy ignore file whose entries lack a reason or an expiry date ("3 entries
+/// have no reason or expiry date"), not one per entry: Trivy does not require them, so a
+/// migrated file may have many.
+fn unjustified(entries: &[IgnoreEntry]) -> Vec<PolicyNotice> {
+    // file → (entry ids, first line)
+    let mut by_file: std::collections::BTreeMap<&str, Vec<&IgnoreEntry>> = Default::default();
+    for e in entries {
+        if e.format != IgnoreFormat::Drydock && (e.reason.is_none() || e.expires.is_none()) {
+            by_file.entry(e.file()).or_default().push(e);
+        }
+    }
+    by_file
+        .into_iter()
+        .map(|(file, list)| {
+            let n = list.len();
+            let ids: Vec<&str> = list.iter().map(|e| e.id.as_str()).collect();
+            let (verb, noun) = if n == 1 {
+                ("has", "entry")
+            } else {
+                ("have", "entries")
+            };
+            PolicyNotice {
+                kind: PolicyNoticeKind::Unjustified,
+                source: file.to_string(),
+                id: ids.join(","),
+                message: format!(
+                    "{n} {noun} {verb} no reason or expiry date (accepted from a Trivy file; `{DRYDOCK_IGNORE}` requires both: a `# comment` beside or above an entry is its reason, `exp:YYYY-MM-DD` its expiry)"
+                ),
+            }
+        })
+        .collect()
+}
+
 /// Applies `policy` to `findings` (see the crate docs). `today` decides which ignore entries
 /// have expired: pass [`Date::today`] in the CLI, a fixed date in tests.
 pub fn decide(
@@ -151,10 +185,11 @@ pub fn decide(
             used[i] = true;
             if d.verdict != Verdict::Suppressed && !e.is_expired(today) {
                 d.verdict = Verdict::Suppressed;
+                // The location is `suppressed_by`; the reason does not repeat it.
                 d.reason = Some(
                     e.reason
                         .clone()
-                        .unwrap_or_else(|| format!("listed in `{}` (no reason given)", e.source)),
+                        .unwrap_or_else(|| "no reason given".to_string()),
                 );
                 d.suppressed_by = Some(e.source.clone());
                 d.expires = e.expires.map(|x| x.to_string());
@@ -229,26 +264,8 @@ pub fn decide(
                 message: format!("ignore entry `{}` matches no finding: remove it?", e.id),
             });
         }
-        let missing: Vec<&str> = [
-            e.reason.is_none().then_some("reason"),
-            e.expires.is_none().then_some("expiry date"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        if !missing.is_empty() {
-            notices.push(PolicyNotice {
-                kind: PolicyNoticeKind::Unjustified,
-                source: e.source.clone(),
-                id: e.id.clone(),
-                message: format!(
-                    "ignore entry `{}` has no {}: accepted from a Trivy file, required in `{DRYDOCK_IGNORE}`",
-                    e.id,
-                    missing.join(" and no ")
-                ),
-            });
-        }
     }
+    notices.extend(unjustified(entries));
     let gate_failed = decisions.iter().any(|d| d.verdict == Verdict::Fail);
     Ok(PolicyOutcome {
         decisions,

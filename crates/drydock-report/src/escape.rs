@@ -51,7 +51,16 @@ pub(crate) fn markdown_cell(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            c if c.is_control() => out.push(' '),
+            '\n' | '\r' | '\t' => out.push(' '),
+            // Other controls and bidi overrides shown as `\u{202e}`, the backslash escaped.
+            c if drydock_package::text::is_unsafe(c) => {
+                for e in c.escape_default() {
+                    if e == '\\' {
+                        out.push('\\');
+                    }
+                    out.push(e);
+                }
+            }
             c => out.push(c),
         }
     }
@@ -139,6 +148,11 @@ mod tests {
         assert_eq!(
             markdown_cell("a|b\nc [x](y) <b>"),
             "a\\|b c \\[x\\](y) &lt;b&gt;"
+        );
+        // Issue 14 case 13: escapes and bidi overrides are shown, not obeyed.
+        assert_eq!(
+            markdown_cell("a\u{1b}[31mb\r\u{202e}c"),
+            "a\\\\u{1b}\\[31mb \\\\u{202e}c"
         );
     }
 

@@ -48,6 +48,7 @@ mod sarif;
 mod sbom_input;
 mod severity;
 mod spdx;
+mod suppression;
 mod table;
 mod trivy_json;
 

@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 
 use crate::WriteOptions;
 use crate::escape::{link_url, markdown_cell as cell};
-use crate::model::{Report, ReportKind, TargetReport, is_reported, location_paths, serde_name};
+use crate::group::finding_groups;
+use crate::model::{
+    Report, ReportKind, TargetReport, finding_order, is_reported, location_paths, serde_name,
+};
 
 pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut String) -> std::fmt::Result {
     for (i, t) in report.targets.iter().enumerate() {
@@ -17,6 +20,16 @@ pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut String) -> s
         match report.kind {
             ReportKind::Sbom => packages(t, out)?,
             ReportKind::Vulnerability => findings(t, opts, out)?,
+        }
+    }
+    let sources = crate::suppression::summarize(report);
+    if !sources.is_empty() {
+        writeln!(out, "\n### Suppressed\n")?;
+        for s in &sources {
+            writeln!(out, "- {}", cell(&s.line()))?;
+            for (at, rule) in &s.rules {
+                writeln!(out, "  - {}: {}", cell(at), cell(&rule.line()))?;
+            }
         }
     }
     if !report.policy_notices.is_empty() {
@@ -93,14 +106,19 @@ fn packages(t: &TargetReport, out: &mut String) -> std::fmt::Result {
     Ok(())
 }
 
-fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt::Result {
-    let counts = t.severity_counts();
-    let total: usize = counts.values().sum();
-    let parts: Vec<String> = counts
+/// `CRITICAL 1, HIGH 2, MEDIUM 0, LOW 0, UNKNOWN 0`, highest first.
+fn counts_text(counts: &std::collections::BTreeMap<drydock_match::Severity, usize>) -> String {
+    counts
         .iter()
         .rev()
         .map(|(s, n)| format!("{s} {n}"))
-        .collect();
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt::Result {
+    let counts = t.severity_counts();
+    let total: usize = counts.values().sum();
     writeln!(
         out,
         "**{total} {}** ({})\n",
@@ -109,25 +127,48 @@ fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt
         } else {
             "vulnerabilities"
         },
-        parts.join(", ")
+        counts_text(&counts)
     )?;
-    let shown: Vec<_> = t.shown(opts.show_suppressed).collect();
-    if !shown.is_empty() {
-        let extra = if opts.show_suppressed {
-            " Verdict |"
-        } else {
-            ""
-        };
-        let extra_rule = if opts.show_suppressed { " --- |" } else { "" };
+    if let Some(line) = t.coverage_notice() {
+        writeln!(out, "> {}\n", cell(&line))?;
+    }
+    // As the table: one section per source (the OS packages, each lockfile or binary), each
+    // with its count line and its findings, highest severity first.
+    for group in finding_groups(t, opts.show_suppressed) {
+        writeln!(out, "### {}\n", cell(&group.label))?;
+        let mut rows = group.findings.clone();
+        rows.sort_by(|a, b| finding_order(a, b));
+        let mut counts = t.severity_counts();
+        counts.values_mut().for_each(|n| *n = 0);
+        for d in rows.iter().filter(|d| is_reported(d)) {
+            *counts.entry(d.finding.severity).or_default() += 1;
+        }
         writeln!(
             out,
-            "| Package | Vulnerability | Severity | Status | Installed | Fixed | Title |{extra}"
+            "Total: {} ({})\n",
+            counts.values().sum::<usize>(),
+            counts_text(&counts)
         )?;
-        writeln!(
-            out,
-            "| --- | --- | --- | --- | --- | --- | --- |{extra_rule}"
-        )?;
-        for d in shown {
+        // Per-package installs (`Python (python-pkg)`) have no one path: each row says where.
+        let with_path = group.path.is_none() && !group.is_os();
+        let mut headers = vec![
+            "Package",
+            "Vulnerability",
+            "Severity",
+            "Status",
+            "Installed",
+            "Fixed",
+        ];
+        if with_path {
+            headers.push("Path");
+        }
+        headers.push("Title");
+        if opts.show_suppressed {
+            headers.push("Verdict");
+        }
+        writeln!(out, "| {} |", headers.join(" | "))?;
+        writeln!(out, "|{}", " --- |".repeat(headers.len()))?;
+        for d in rows {
             let f = &d.finding;
             let id = match f.primary_url.as_deref().and_then(link_url) {
                 Some(url) => format!("[{}]({url})", cell(&f.id)),
@@ -135,15 +176,19 @@ fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt
             };
             write!(
                 out,
-                "| {} | {} | {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 cell(&f.package),
                 id,
                 f.severity,
                 f.status.as_str(),
                 cell(&f.installed),
                 cell(f.fixed.as_deref().unwrap_or("")),
-                cell(crate::model::display_title(f))
             )?;
+            if with_path {
+                let path = f.locations.first().map_or("", |l| l.path.as_str());
+                write!(out, " {} |", cell(path))?;
+            }
+            write!(out, " {} |", cell(crate::model::display_title(f)))?;
             if opts.show_suppressed {
                 let mut verdict = serde_name(&d.verdict);
                 if !is_reported(d) {
@@ -159,11 +204,12 @@ fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt
             }
             writeln!(out)?;
         }
+        writeln!(out)?;
     }
     let hidden = t.findings.iter().filter(|d| !is_reported(d)).count();
     if hidden > 0 && !opts.show_suppressed {
         let noun = if hidden == 1 { "finding" } else { "findings" };
-        writeln!(out, "\n{hidden} suppressed or filtered {noun} not shown.")?;
+        writeln!(out, "{hidden} suppressed or filtered {noun} not shown.")?;
     }
     if !t.notices.is_empty() {
         writeln!(out, "\n### Warnings (not vulnerabilities)\n")?;

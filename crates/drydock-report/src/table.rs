@@ -2,8 +2,9 @@
 //!
 //! Box-drawn tables by hand rather than `comfy-table`: the layout is fixed (no wrapping, one
 //! line per row) and the few lines here cost less to build than the dependency. Cell text from
-//! feeds is stripped of control characters, so an advisory title cannot move the cursor or
-//! change colours of the terminal it is printed to.
+//! images and feeds goes through drydock's one escaper (`drydock_package::text`), so a package
+//! name or an advisory title cannot move the cursor, change colours or reorder the text of the
+//! terminal it is printed to.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -35,6 +36,17 @@ pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut Vec<u8>) -> 
     }
     if report.targets.is_empty() {
         writeln!(out, "No targets.")?;
+    }
+    let sources = crate::suppression::summarize(report);
+    if !sources.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{}", paint.bold("Suppressed"))?;
+        for s in &sources {
+            writeln!(out, "  {}", clean(&s.line()))?;
+            for (at, rule) in &s.rules {
+                writeln!(out, "    {}  {}", clean(at), clean(&rule.line()))?;
+            }
+        }
     }
     if !report.policy_notices.is_empty() {
         writeln!(out)?;
@@ -379,11 +391,18 @@ impl Paint {
     }
 }
 
-/// Replaces control characters (escape sequences, newlines, tabs) with spaces.
+/// The most characters of one value a table shows (titles are cut to the terminal before).
+const MAX_CELL: usize = 1024;
+
+/// Text from an image or a feed made safe for a terminal: newlines and tabs folded to spaces
+/// (a title may wrap in its feed), every other control character and bidirectional override
+/// escaped by drydock's one escaper ([`drydock_package::text::shown_max`]), long values cut.
 fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    let folded: String = s
+        .chars()
+        .map(|c| if matches!(c, '\n' | '\t') { ' ' } else { c })
+        .collect();
+    drydock_package::text::shown_max(&folded, MAX_CELL).into_owned()
 }
 
 fn truncate(s: &str, max: usize) -> String {
@@ -570,7 +589,10 @@ mod tests {
 
     #[test]
     fn control_characters_never_reach_the_terminal() {
-        assert_eq!(clean("a\x1b[2Jb\nc"), "a [2Jb c");
+        assert_eq!(
+            clean("a\x1b[2Jb\nc\r\u{202e}d"),
+            "a\\u{1b}[2Jb c\\r\\u{202e}d"
+        );
     }
 
     #[test]

@@ -257,14 +257,30 @@ fn trivyignore_plain_is_read() {
     assert_eq!(
         kinds,
         vec![
-            // No expiry: accepted, flagged.
-            (PolicyNoticeKind::Unjustified, ".trivyignore:2"),
             (PolicyNoticeKind::Expired, ".trivyignore:4"),
-            (PolicyNoticeKind::Unjustified, ".trivyignore:4"),
-            // PYSEC-2024-1 matched django too (used), but has neither reason nor expiry.
-            (PolicyNoticeKind::Unjustified, ".trivyignore:5"),
+            // Issue 13: one notice for the file, not one per entry without reason or expiry
+            // (the first has no expiry, the second no reason, PYSEC-2024-1 neither).
+            (PolicyNoticeKind::Unjustified, ".trivyignore"),
         ]
     );
+    let unjustified = out.notices.last().expect("a notice");
+    assert!(
+        unjustified
+            .message
+            .starts_with("3 entries have no reason or expiry date"),
+        "{}",
+        unjustified.message
+    );
+    assert_eq!(unjustified.id, "CVE-2024-0001,CVE-2024-0002,PYSEC-2024-1");
+    // Without a reason the reason says so; where the entry is stays in `suppressed_by`.
+    let out = decide_ignoring(discover(".trivyignore", "CVE-2024-0001\n"));
+    assert_eq!(out.decisions[0].verdict, Verdict::Suppressed);
+    assert_eq!(reason(&out, 0), Some("no reason given"));
+    let by = out.decisions[0]
+        .suppressed_by
+        .as_deref()
+        .unwrap_or_default();
+    assert!(by.ends_with(".trivyignore:1"), "{by}");
 }
 
 #[test]

@@ -342,3 +342,135 @@ fn sbom_written_then_read_gives_the_same_packages() {
         assert_eq!(paths, want_paths, "{format}");
     }
 }
+
+/// The rows of the Markdown table that follows `heading`, up to the next blank line.
+fn markdown_rows<'a>(text: &'a str, heading: &str) -> Vec<&'a str> {
+    let at = text
+        .find(heading)
+        .unwrap_or_else(|| panic!("`{heading}` in:\n{text}"));
+    text[at..]
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .collect()
+}
+
+/// Cell separators of a GFM table row: `|` not escaped with a backslash.
+fn separators(row: &str) -> usize {
+    let b = row.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\'))
+        .count()
+}
+
+#[test]
+fn markdown_groups_by_source_with_counts_sorted_by_severity() {
+    let mut r = mixed_report();
+    // A LOW finding listed before a CRITICAL one of the same lockfile: the group sorts them,
+    // and a package name with a pipe and a newline stays one cell of one row.
+    let t = &mut r.targets[0];
+    let mut low = t.findings[0].clone();
+    low.finding.ecosystem = Ecosystem::Pypi;
+    low.finding.package = "pipe|name\nnext".into();
+    low.finding.severity = drydock_match::Severity::Low;
+    low.finding.locations = vec![Location::new(None, "app/requirements.txt")];
+    low.verdict = Verdict::Report;
+    t.findings.insert(0, low);
+    let text = render(&r, Format::Markdown, &PLAIN);
+    let pos = |s: &str| {
+        text.find(s)
+            .unwrap_or_else(|| panic!("`{s}` in the Markdown:\n{text}"))
+    };
+    // One section per source, in the table's order, each with its own count line.
+    let os = pos("### alpine 3.7.3 (alpine)");
+    let cargo = pos("### app/Cargo.lock (cargo)");
+    let pip = pos("### app/requirements.txt (pip)");
+    let go = pos("### usr/local/bin/hello-go (gobinary)");
+    assert!(os < cargo && cargo < pip && pip < go, "{text}");
+    assert!(
+        text[pip..]
+            .lines()
+            .nth(2)
+            .is_some_and(|l| l.starts_with("Total: 2 (CRITICAL 1, HIGH 0, MEDIUM 0, LOW 1")),
+        "{}",
+        &text[pip..]
+    );
+    let rows = markdown_rows(&text, "### app/requirements.txt (pip)");
+    assert_eq!(rows.len(), 4, "header, rule, two findings: {rows:#?}");
+    assert!(rows[2].contains("| CRITICAL |"), "highest first: {rows:#?}");
+    assert!(rows[3].contains("pipe\\|name next"), "{rows:#?}");
+    // Valid GFM: every row has as many cell separators as the header.
+    for heading in [
+        "### alpine 3.7.3 (alpine)",
+        "### app/requirements.txt (pip)",
+    ] {
+        let rows = markdown_rows(&text, heading);
+        let header = separators(rows[0]);
+        for row in &rows {
+            assert_eq!(separators(row), header, "{row}");
+        }
+    }
+}
+
+/// Issue 14 case 13: a package name carrying a colour escape, a carriage return and a
+/// right-to-left override reaches neither the table nor the Markdown raw.
+#[test]
+fn hostile_package_names_are_escaped_in_table_and_markdown() {
+    let mut r = vulnerability_report();
+    r.targets[0].findings[0].finding.package = "evil\u{1b}[31mred\rover\u{202e}txt".into();
+    for format in [Format::Table, Format::Markdown] {
+        let text = render(&r, format, &PLAIN);
+        for bad in ['\u{1b}', '\r', '\u{202e}'] {
+            assert!(
+                !text.contains(bad),
+                "{format}: raw {:?} in:\n{text}",
+                bad.escape_default().to_string()
+            );
+        }
+        assert!(text.contains("evil"), "{format}: the name is still shown");
+        assert!(text.contains("u{1b}"), "{format}: shown escaped:\n{text}");
+        assert!(text.contains("31mred"), "{format}: {text}");
+    }
+}
+
+#[test]
+fn ignore_file_summary_counts_findings_rules_and_unused_rules_with_reasons() {
+    use drydock_policy::{PolicyNotice, PolicyNoticeKind};
+    let mut r = vulnerability_report();
+    let t = &mut r.targets[0];
+    for (i, d) in t.findings.iter_mut().take(3).enumerate() {
+        d.verdict = Verdict::Suppressed;
+        let (by, reason) = if i < 2 {
+            (".trivyignore:3", "musl's x87 code is not built for x86_64")
+        } else {
+            (".trivyignore:6", "no reason given")
+        };
+        d.suppressed_by = Some(by.into());
+        d.reason = Some(reason.into());
+    }
+    r.policy_notices = vec![PolicyNotice {
+        kind: PolicyNoticeKind::Unused,
+        source: ".trivyignore:9".into(),
+        id: "CVE-2000-0001".into(),
+        message: "ignore entry `CVE-2000-0001` matches no finding: remove it?".into(),
+    }];
+    let table = render(&r, Format::Table, &PLAIN);
+    assert!(
+        table.contains("3 findings ignored by `.trivyignore` (2 rules); 1 rule matched nothing"),
+        "{table}"
+    );
+    assert!(
+        table.contains(
+            ".trivyignore:3  CVE-2019-14697 (2 findings): musl's x87 code is not built for x86_64"
+        ),
+        "{table}"
+    );
+    assert!(table.contains("(1 finding): no reason given"), "{table}");
+    let md = render(&r, Format::Markdown, &PLAIN);
+    assert!(md.contains("### Suppressed"), "{md}");
+    assert!(md.contains("(2 rules); 1 rule matched nothing"), "{md}");
+    assert!(
+        md.contains("musl's x87 code is not built for x86\\_64"),
+        "{md}"
+    );
+}
