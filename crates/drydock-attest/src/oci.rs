@@ -24,6 +24,83 @@ pub fn att_tag(digest: &Digest) -> String {
     format!("{}.att", digest.as_str().replace(':', "-"))
 }
 
+/// The manifest or index the tag of `reference` names now.
+fn named_now(
+    repo: &mut Repository,
+    reference: &Reference,
+) -> Result<drydock_registry::FetchedManifest> {
+    repo.manifest(&reference.manifest_ref())?
+        .ok_or_else(|| AttestError::Subject {
+            subject: reference.to_string(),
+            reason: "no such image in the registry".into(),
+        })
+}
+
+/// Whether the image index `bytes` lists the manifest `digest`.
+fn index_lists(bytes: &[u8], digest: &Digest) -> bool {
+    serde_json::from_slice::<Value>(bytes).is_ok_and(|doc| {
+        doc["manifests"].as_array().is_some_and(|ms| {
+            ms.iter()
+                .any(|m| m["digest"].as_str() == Some(digest.as_str()))
+        })
+    })
+}
+
+/// The subject digest of a scan of `reference` whose image manifest was `scanned`: the digest
+/// pods pull. A pinned digest is that digest (the pull checked it); a tag is resolved now, and
+/// must name `scanned` or an index listing it (the index digest is the subject) — else the tag
+/// moved since the scan, and the attestation would be about another image.
+pub fn scanned_subject(
+    reference: &Reference,
+    scanned: &Digest,
+    opts: &ClientOptions,
+) -> Result<Digest> {
+    if let Some(d) = reference.digest() {
+        return Ok(d.clone());
+    }
+    let mut repo = Repository::open(reference, opts)?;
+    let now = named_now(&mut repo, reference)?;
+    if now.digest == *scanned || index_lists(&now.bytes, scanned) {
+        return Ok(now.digest);
+    }
+    Err(AttestError::Subject {
+        subject: reference.to_string(),
+        reason: format!(
+            "the tag names `{}` now, neither the scanned manifest `{scanned}` nor an index listing it: it moved during the scan (scan by digest)",
+            now.digest
+        ),
+    })
+}
+
+/// The subject digest of a scan of an OCI layout directory whose image manifest was
+/// `scanned`: the index in the layout's `index.json` that lists it (a multi-platform image),
+/// else `scanned` itself.
+pub fn layout_subject(layout: &std::path::Path, scanned: &Digest) -> Digest {
+    let blob = |d: &str| {
+        let hex = d.strip_prefix("sha256:")?;
+        std::fs::read(layout.join("blobs/sha256").join(hex)).ok()
+    };
+    let top: Option<Value> = std::fs::read(layout.join("index.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    for desc in top
+        .iter()
+        .flat_map(|t| t["manifests"].as_array().into_iter().flatten())
+    {
+        let Some(d) = desc["digest"].as_str() else {
+            continue;
+        };
+        // Only a blob whose bytes match its digest counts.
+        if let (Some(bytes), Ok(digest)) = (blob(d), Digest::parse(d))
+            && Digest::of(&bytes) == digest
+            && index_lists(&bytes, scanned)
+        {
+            return digest;
+        }
+    }
+    scanned.clone()
+}
+
 /// What a push stored.
 #[derive(Debug, Clone)]
 pub struct Pushed {
@@ -115,15 +192,7 @@ pub fn fetch(reference: &Reference, opts: &ClientOptions) -> Result<(Digest, Vec
     let mut repo = Repository::open(reference, opts)?;
     let digest = match reference.digest() {
         Some(d) => d.clone(),
-        None => {
-            let tag = reference.manifest_ref();
-            repo.manifest(&tag)?
-                .ok_or_else(|| AttestError::Subject {
-                    subject: reference.to_string(),
-                    reason: "no such image in the registry".into(),
-                })?
-                .digest
-        }
+        None => named_now(&mut repo, reference)?.digest,
     };
     let tag = att_tag(&digest);
     let Some(manifest) = repo.manifest(&tag)? else {

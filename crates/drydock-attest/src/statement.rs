@@ -127,13 +127,42 @@ pub struct Scanner {
     pub result: Value,
 }
 
-/// The vulnerability database the scan used.
+/// The vulnerability database the scan used: cosign's `uri` and `version`, plus when it was
+/// built and the sha256 of the file, so a policy can tell which advisories the scan knew.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Db {
     #[serde(default)]
     pub uri: String,
     #[serde(default)]
     pub version: String,
+    /// When the DB was built, RFC 3339.
+    #[serde(default, rename = "updatedAt", skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    /// `sha256:<hex>` of the DB file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<String>,
+}
+
+/// `uri` of a drydock advisory DB (the file is built or downloaded locally; its path is not
+/// recorded, it says nothing to a verifier).
+pub const DB_URI: &str = "pkg:generic/drydock-db";
+
+impl Db {
+    /// The DB file at `path`, of schema `schema_version`, built at `updated_at` (RFC 3339):
+    /// reads the file to hash it.
+    pub fn of_file(path: &std::path::Path, schema_version: u32, updated_at: &str) -> Result<Db> {
+        use sha2::Digest as _;
+        let io = |e: std::io::Error| AttestError::Report(format!("DB `{}`: {e}", path.display()));
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut hasher = sha2::Sha256::new();
+        std::io::copy(&mut file, &mut hasher).map_err(io)?;
+        Ok(Db {
+            uri: DB_URI.to_string(),
+            version: schema_version.to_string(),
+            updated_at: Some(updated_at.to_string()),
+            digest: Some(format!("sha256:{}", hex::encode(hasher.finalize()))),
+        })
+    }
 }
 
 /// RFC 3339 times of the scan.

@@ -2,7 +2,7 @@
 //! predicate in a DSSE envelope), write it and/or push it next to the image.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -47,8 +47,36 @@ pub struct AttestArgs {
     /// Write an in-toto Statement v0.1 (as `cosign attest` does) instead of v1.
     #[arg(long)]
     pub statement_v01: bool,
+    /// The vulnerability DB the report was made with: recorded as the predicate's
+    /// `scanner.db` (schema version, build time, sha256). Without it `scanner.db` is empty.
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+/// `drydock image --attest`: sign the scan's result as an attestation about the scanned image.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Attestation")]
+pub struct ScanAttestArgs {
+    /// After the scan, sign its result with this P-256 private key (PEM) as an in-toto
+    /// attestation (cosign's vuln predicate) about the scanned image's digest (the index digest
+    /// of a multi-platform image).
+    #[arg(long = "attest", value_name = "KEY")]
+    pub key: Option<PathBuf>,
+    /// Where to write the DSSE envelope [default: beside the report file as `NAME.att.json`,
+    /// else `drydock.att.json`].
+    #[arg(long, value_name = "FILE", requires = "key")]
+    pub attest_output: Option<PathBuf>,
+    /// Also store the attestation in the image's repository, in cosign's layout (tag
+    /// `sha256-<hex>.att`).
+    #[arg(long, requires = "key")]
+    pub attest_push: bool,
+    /// What the attestation is about, when the scan cannot tell: `REF@sha256:<hex>` (a
+    /// docker-archive has no push digest: give the one `docker push` printed), or `REF` alone
+    /// to name the repository to push a local layout's attestation to.
+    #[arg(long, value_name = "REF[@DIGEST]", requires = "key")]
+    pub attest_subject: Option<String>,
 }
 
 /// How to reach the registry (the same flags as the scan commands).
@@ -113,17 +141,30 @@ fn invocation() -> Invocation {
     Invocation::default()
 }
 
-/// Makes the signed envelope of `report` (used by `drydock attest`).
+/// The predicate's `scanner.db` for the DB at `path` (what `drydock db status` shows).
+pub fn db_info(path: &std::path::Path) -> anyhow::Result<statement::Db> {
+    let db = drydock_advisory::Db::open(path)
+        .with_context(|| format!("opening the vulnerability DB `{}`", path.display()))?;
+    let status = db.status()?;
+    Ok(statement::Db::of_file(
+        path,
+        status.schema_version,
+        &status.built_at_rfc3339,
+    )?)
+}
+
+/// Makes the signed envelope of `report` (`drydock attest`, `drydock image --attest`).
 pub fn envelope(
     report: &drydock_report::Report,
     subject: &SubjectRef,
     key: &SigningKey,
+    db: statement::Db,
     v01: bool,
 ) -> anyhow::Result<Envelope> {
     let opts = StatementOptions {
         invocation: invocation(),
+        db,
         v01,
-        ..Default::default()
     };
     let st = statement::vuln_statement(report, subject, &opts)?;
     let body = serde_json::to_vec(&st).context("serializing the statement")?;
@@ -155,13 +196,39 @@ pub fn run(args: AttestArgs) -> anyhow::Result<ExitCode> {
         )
     })?;
     let key = SigningKey::from_pem_file(&args.key)?;
-    let envelope = envelope(&report, &subject, &key, args.statement_v01)?;
+    let db = match &args.db {
+        Some(p) => db_info(p)?,
+        None => statement::Db::default(),
+    };
+    let envelope = envelope(&report, &subject, &key, db, args.statement_v01)?;
+    let push = if args.push {
+        subject.repository.as_ref()
+    } else {
+        None
+    };
+    // Credentials are read (perhaps from stdin) only when they are needed.
+    let opts = match push {
+        Some(_) => args.registry.client_options()?,
+        None => Default::default(),
+    };
+    deliver(&envelope, args.output.as_deref(), push, &opts)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `envelope` to `output` (standard output when neither a file nor a push is asked
+/// for) and pushes it as an attestation of `push` (a reference with a digest).
+fn deliver(
+    envelope: &Envelope,
+    output: Option<&Path>,
+    push: Option<&drydock_registry::Reference>,
+    opts: &drydock_registry::ClientOptions,
+) -> anyhow::Result<()> {
     let json = envelope.to_json();
-    match &args.output {
+    match output {
         Some(path) => {
             std::fs::write(path, &json).with_context(|| format!("writing `{}`", path.display()))?
         }
-        None if !args.push => {
+        None if push.is_none() => {
             use std::io::Write;
             let mut out = std::io::stdout().lock();
             out.write_all(&json)?;
@@ -169,13 +236,8 @@ pub fn run(args: AttestArgs) -> anyhow::Result<ExitCode> {
         }
         None => {}
     }
-    if args.push {
-        let reference = subject
-            .repository
-            .as_ref()
-            .expect("checked above: --push has a repository");
-        let opts = args.registry.client_options()?;
-        let pushed = drydock_attest::oci::push(reference, &envelope, VULN_PREDICATE, &opts)?;
+    if let Some(reference) = push {
+        let pushed = drydock_attest::oci::push(reference, envelope, VULN_PREDICATE, opts)?;
         eprintln!(
             "{} `{}` ({} attestation{} there, manifest {})",
             if pushed.already_there {
@@ -189,5 +251,117 @@ pub fn run(args: AttestArgs) -> anyhow::Result<ExitCode> {
             pushed.manifest_digest
         );
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
+}
+
+/// The subject of a scan of `target` (as given on the command line) whose report is `report`:
+/// - a registry image: the digest it was pinned to, else the manifest or index its tag names
+///   (checked to be the image scanned);
+/// - an OCI layout directory or archive: the manifest digest in the file (for a layout
+///   directory, the index listing it when there is one);
+/// - a docker-archive or rootfs tarball: none (no push digest exists): `--attest-subject`.
+///
+/// `--attest-subject REF@DIGEST` overrides; `REF` alone only names the repository.
+fn scanned_subject(
+    args: &ScanAttestArgs,
+    target: &str,
+    report: &drydock_report::Report,
+    opts: &drydock_registry::ClientOptions,
+) -> anyhow::Result<SubjectRef> {
+    let given = args.attest_subject.as_deref();
+    if let Some(s) = given
+        && s.contains('@')
+    {
+        return Ok(s.parse()?);
+    }
+    let Some(t) = report.targets.first() else {
+        anyhow::bail!("--attest: the report has no target");
+    };
+    let scanned = t
+        .digest
+        .as_deref()
+        .map(drydock_image::Digest::parse)
+        .transpose()?;
+    if let Some(reference) = drydock_registry::remote_reference(target) {
+        let reference = reference?;
+        let scanned = scanned.context("--attest: the pulled image has no manifest digest")?;
+        let digest = drydock_attest::oci::scanned_subject(&reference, &scanned, opts)?;
+        let name = format!("{}/{}", reference.registry(), reference.repository());
+        return Ok(format!("{name}@{digest}").parse()?);
+    }
+    let digest = match (t.kind.as_str(), scanned) {
+        ("oci-layout", Some(d)) => {
+            let dir = target_dir(target);
+            drydock_attest::oci::layout_subject(dir, &d)
+        }
+        ("oci-archive", Some(d)) => d,
+        (kind, _) => anyhow::bail!(
+            "--attest: a {kind} has no registry digest (it is made when the image is pushed): push it, then give `--attest-subject REF@sha256:…` with the digest the push printed"
+        ),
+    };
+    Ok(match given {
+        Some(repo) => format!("{repo}@{digest}").parse()?,
+        None => SubjectRef {
+            repository: None,
+            digest,
+        },
+    })
+}
+
+/// The layout directory of `LAYOUT` or `LAYOUT:TAG`.
+fn target_dir(target: &str) -> &Path {
+    let path = Path::new(target);
+    match target.rsplit_once(':') {
+        Some((dir, _)) if !path.exists() && Path::new(dir).is_dir() => Path::new(dir),
+        _ => path,
+    }
+}
+
+/// `drydock image --attest`: signs the scan's `report` of `target` and writes (and pushes) it.
+/// `report_file` is where the report went, if to a file (the envelope goes beside it).
+pub fn after_scan(
+    args: &ScanAttestArgs,
+    target: &str,
+    report: &drydock_report::Report,
+    db_path: &Path,
+    registry: &drydock_scan::Registry,
+    report_file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let Some(key_path) = &args.key else {
+        return Ok(());
+    };
+    let opts = drydock_registry::ClientOptions {
+        credentials: registry.credentials.clone(),
+        insecure: registry.insecure,
+        ca_file: registry.ca_file.clone(),
+        ..Default::default()
+    };
+    let subject = scanned_subject(args, target, report, &opts)?;
+    if args.attest_push && subject.repository.is_none() {
+        anyhow::bail!(
+            "--attest-push: `{target}` is not in a registry: name the repository to push to with `--attest-subject REF`"
+        );
+    }
+    let key = SigningKey::from_pem_file(key_path)?;
+    let envelope = envelope(report, &subject, &key, db_info(db_path)?, false)?;
+    let output = match (&args.attest_output, report_file) {
+        (Some(p), _) => p.clone(),
+        (None, Some(r)) => {
+            let stem = r.file_stem().unwrap_or(r.as_os_str()).to_string_lossy();
+            r.with_file_name(format!("{stem}.att.json"))
+        }
+        (None, None) => PathBuf::from("drydock.att.json"),
+    };
+    let push = if args.attest_push {
+        subject.repository.as_ref()
+    } else {
+        None
+    };
+    deliver(&envelope, Some(&output), push, &opts)?;
+    eprintln!(
+        "attestation about `{}` written to `{}`",
+        subject.digest,
+        output.display()
+    );
+    Ok(())
 }

@@ -27,7 +27,8 @@ Examples:
   drydock image app.tar --fail-on CRITICAL --format json=report.json --format table
   drydock image bom.cdx.json --format sarif --output drydock.sarif
   drydock image app.tar --scanners vuln,misconfig,secret --dockerfile Dockerfile --exit-code 1
-  drydock image --input app.tar --scanners vuln --no-progress --timeout 10m   # a Trivy CI line"
+  drydock image --input app.tar --scanners vuln --no-progress --timeout 10m   # a Trivy CI line
+  drydock image ghcr.io/org/app:1.4 --format json --output report.json --attest drydock.key --attest-push"
 )]
 pub struct ScanArgs {
     #[command(flatten)]
@@ -92,6 +93,8 @@ pub struct ScanArgs {
     pub trivy: TrivyArgs,
     #[command(flatten)]
     pub fail_issue: super::track::FailIssueArgs,
+    #[command(flatten)]
+    pub attest: super::attest::ScanAttestArgs,
 }
 
 /// Trivy's CI flags, with Trivy's meaning where drydock has one and as documented no-ops where
@@ -231,6 +234,9 @@ Examples:
 
 pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Result<ExitCode> {
     args.trivy.check_scanners()?;
+    if kind == Kind::Fs && args.attest.key.is_some() {
+        anyhow::bail!("`--attest` signs a scan of an image: use it with `drydock image`");
+    }
     if let Some(limit) = args.trivy.timeout {
         // Trivy's `--timeout`: the whole scan, reading and matching included.
         std::thread::spawn(move || {
@@ -259,6 +265,14 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
     let spec = args.target.spec(platform_explicit)?;
     let outcome = drydock_scan::scan(&spec, kind, &db, &settings)?;
     output::write_all(&outcome.report, &sinks, args.show_suppressed)?;
+    super::attest::after_scan(
+        &args.attest,
+        &spec.target,
+        &outcome.report,
+        db.path(),
+        &spec.registry,
+        sinks.iter().find_map(|s| s.path.as_deref()),
+    )?;
     // Files the failure issue when the gate failed, closes it when the gate passed.
     super::track::file_failure(&args.fail_issue, &outcome.report)?;
     Ok(exit_code(&args, outcome.gate_failed))

@@ -530,3 +530,206 @@ fn round_trip_through_the_registry_in_cosigns_layout() {
         Some(2)
     );
 }
+
+/// The DSSE envelope file at `path`, its statement decoded.
+fn statement_of(path: &Path) -> serde_json::Value {
+    let env: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).expect("read the envelope")).expect("JSON");
+    let payload = decode(env["payload"].as_str().expect("payload"));
+    serde_json::from_slice(&payload).expect("statement JSON")
+}
+
+/// `scanner.db` names the DB the scan used: schema version and build time as `drydock db
+/// status --json` reports them, and the sha256 of the file.
+#[track_caller]
+fn assert_db_recorded(statement: &serde_json::Value) {
+    use sha2::Digest as _;
+    let db = &statement["predicate"]["scanner"]["db"];
+    let status = dd()
+        .args(["db", "status", "--json", "--db"])
+        .arg(crate::scan::db())
+        .output()
+        .expect("run drydock db status");
+    let status = stdout_json(&status, "drydock db status --json");
+    assert_eq!(db["uri"], "pkg:generic/drydock-db", "{db}");
+    assert_eq!(db["version"], status["schema_version"].to_string(), "{db}");
+    assert_eq!(db["updatedAt"], status["built_at_rfc3339"], "{db}");
+    let bytes = std::fs::read(crate::scan::db()).expect("read the DB");
+    assert_eq!(
+        db["digest"],
+        format!("sha256:{}", hex::encode(sha2::Sha256::digest(&bytes))),
+        "{db}"
+    );
+}
+
+/// `drydock image … --attest KEY` for images on disk: an OCI layout's subject is the digest in
+/// its index.json (the index, for a multi-platform layout — not the platform manifest
+/// scanned); the envelope goes beside the report and verifies; a docker-archive has no push
+/// digest and needs `--attest-subject`; `--attest-push` needs a registry; `drydock fs` refuses.
+#[test]
+fn image_attest_on_disk_names_the_index_digest_and_the_db() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some((key, public)) = keypair(dir.path(), "signer") else {
+        return;
+    };
+    let Some(skopeo) = require("`skopeo` (Debian package skopeo)", which("skopeo")) else {
+        return;
+    };
+    let (amd, _arm) = crate::registry::multi_platform_layout(&skopeo, dir.path());
+    let layout = dir.path().join("multi");
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.join("index.json")).expect("index.json"))
+            .expect("JSON");
+    let index_digest = index["manifests"][0]["digest"]
+        .as_str()
+        .expect("digest")
+        .to_string();
+    let target = format!("{}:multi", layout.display());
+    let image = |extra: &[&str]| {
+        dd().args(["image", &target, "--db"])
+            .arg(crate::scan::db())
+            .args(extra)
+            .output()
+            .expect("run drydock image")
+    };
+    let report = dir.path().join("out/report.json");
+    std::fs::create_dir_all(dir.path().join("out")).expect("mkdir");
+    let report_arg = report.to_str().expect("UTF-8");
+    let key_arg = key.to_str().expect("UTF-8");
+    let out = image(&[
+        "--format", "json", "--output", report_arg, "--attest", key_arg,
+    ]);
+    code(&out, 0, "report.att.json");
+    let envelope = dir.path().join("out/report.att.json");
+    let st = statement_of(&envelope);
+    assert_eq!(
+        st["subject"][0]["digest"]["sha256"],
+        index_digest.trim_start_matches("sha256:")
+    );
+    assert!(st["subject"][0].get("name").is_none(), "{st}");
+    // The scanned manifest is amd64's, the subject the index that lists it.
+    let scanned: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("report")).expect("JSON");
+    assert_eq!(scanned["targets"][0]["digest"], amd.as_str());
+    assert_ne!(amd, index_digest);
+    assert_db_recorded(&st);
+    code(
+        &verify_file(&envelope, &index_digest, &public, &[]),
+        0,
+        "verified",
+    );
+    code(&verify_file(&envelope, &amd, &public, &[]), 3, "not `");
+
+    // A docker-archive: no digest a registry would serve, unless given.
+    let archive = shared().join("data/images/alpine-3.10.docker-archive.tar.gz");
+    let archive_arg = archive.to_str().expect("UTF-8");
+    let db_arg = crate::scan::db().to_str().expect("UTF-8");
+    let mut args = vec!["image", archive_arg, "--db", db_arg, "--attest", key_arg];
+    code(
+        &dd().args(&args).output().expect("run"),
+        2,
+        "--attest-subject REF@sha256:",
+    );
+    let pinned = format!("registry.example/team/app@{SUBJECT}");
+    let att = dir.path().join("archive.att.json");
+    args.extend([
+        "--attest-subject",
+        &pinned,
+        "--attest-output",
+        att.to_str().expect("UTF-8"),
+    ]);
+    code(
+        &dd().args(&args).output().expect("run"),
+        0,
+        "attestation about",
+    );
+    let st = statement_of(&att);
+    assert_eq!(st["subject"][0]["name"], "registry.example/team/app");
+    assert_eq!(
+        st["subject"][0]["digest"]["sha256"],
+        SUBJECT.trim_start_matches("sha256:")
+    );
+
+    // Pushing needs a repository; `drydock fs` has no image to attest.
+    code(
+        &image(&["--attest", key_arg, "--attest-push"]),
+        2,
+        "not in a registry",
+    );
+    let out = dd()
+        .args(["fs", ".", "--db", db_arg, "--attest", key_arg])
+        .output()
+        .expect("run drydock fs");
+    code(&out, 2, "`--attest` signs a scan of an image");
+}
+
+/// `drydock image REF:TAG --attest KEY --attest-push` on a multi-platform image in the loopback
+/// registry: the subject is the index digest the tag names (what pods pull), pushed in cosign's
+/// layout beside it, and `drydock verify-attestation` accepts it by tag.
+#[test]
+fn image_attest_push_round_trip_by_tag() {
+    let Some(reg) = Registry::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let Some((key, public)) = keypair(dir.path(), "signer") else {
+        return;
+    };
+    let (amd, _arm) = crate::registry::multi_platform_layout(&reg.skopeo, dir.path());
+    let tagged = reg.push(
+        &format!("oci:{}:multi", dir.path().join("multi").display()),
+        "team/multi:1",
+        None,
+        true,
+    );
+    let index = reg.manifest_digest(&tagged);
+    assert_ne!(index, amd);
+    let repo = tagged.trim_end_matches(":1").to_string();
+    let envelope = dir.path().join("multi.att.json");
+    let out = dd()
+        .args(["image", &tagged, "--insecure", "--db"])
+        .arg(crate::scan::db())
+        .args(["--format", "json", "--attest"])
+        .arg(&key)
+        .arg("--attest-output")
+        .arg(&envelope)
+        .arg("--attest-push")
+        .output()
+        .expect("run drydock image --attest-push");
+    code(&out, 0, "(1 attestation there");
+    let st = statement_of(&envelope);
+    assert_eq!(st["subject"][0]["name"], repo.as_str());
+    assert_eq!(
+        st["subject"][0]["digest"]["sha256"],
+        index.trim_start_matches("sha256:")
+    );
+    assert_db_recorded(&st);
+    let hex = index.trim_start_matches("sha256:");
+    let att = skopeo_raw(&format!("{repo}:sha256-{hex}.att"));
+    assert_eq!(att["layers"].as_array().map(Vec::len), Some(1), "{att}");
+    let verify = dd()
+        .args([
+            "verify-attestation",
+            &tagged,
+            "--insecure",
+            "--max-age",
+            "1h",
+            "--key",
+        ])
+        .arg(&public)
+        .output()
+        .expect("run drydock verify-attestation");
+    code(&verify, 0, &format!("({index}, 1 attestations)"));
+    // By the platform manifest's digest there is nothing: the attestation is the index's.
+    let verify = dd()
+        .args([
+            "verify-attestation",
+            &format!("{repo}@{amd}"),
+            "--insecure",
+            "--key",
+        ])
+        .arg(&public)
+        .output()
+        .expect("run drydock verify-attestation");
+    code(&verify, 3, "no attestation found");
+}

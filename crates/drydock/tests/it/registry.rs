@@ -39,7 +39,7 @@ fn free_port() -> u16 {
 pub(crate) struct Registry {
     child: Child,
     port: u16,
-    skopeo: PathBuf,
+    pub(crate) skopeo: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -120,7 +120,7 @@ impl Registry {
 
     /// `skopeo copy [--all] SRC docker://HOST/NAME`, pushing with `creds` (`user:password`):
     /// the reference pushed to.
-    fn push(&self, src: &str, name: &str, creds: Option<&str>, all: bool) -> String {
+    pub(crate) fn push(&self, src: &str, name: &str, creds: Option<&str>, all: bool) -> String {
         let dest = format!("{}/{name}", self.host());
         let mut c = Command::new(&self.skopeo);
         c.args([
@@ -448,7 +448,7 @@ fn scan_by_tag_and_digest_equals_the_archive() {
 
 /// Builds a two-platform OCI layout from the alpine image: the original (linux/amd64) and a
 /// copy whose config says linux/arm64/v8 (same layers, so a different config and manifest).
-fn multi_platform_layout(skopeo: &Path, dir: &Path) -> (String, String) {
+pub(crate) fn multi_platform_layout(skopeo: &Path, dir: &Path) -> (String, String) {
     let layout = dir.join("multi");
     let out = Command::new(skopeo)
         .args(["--insecure-policy", "copy", "--quiet"])
