@@ -250,15 +250,20 @@ fn hostile_package_db_names_never_print_escapes() {
     w.assert_no_leftovers();
 }
 
-/// `drydock ARGS` with its data segment (heap and every private writable mapping) limited to
-/// `limit` bytes: an allocation past it fails and aborts the process.
-fn run_with_memory_limit(w: &Work, limit: u64, args: &[&str]) -> Output {
+/// `drydock sbom rootfs ARGS` (the work directory's `rootfs/`, which holds `file`) with its
+/// data segment (heap and every private writable mapping) limited to 4 times `file`'s size
+/// plus 96 MiB: an allocation past it fails and aborts the process.
+fn run_bounded(w: &Work, file: &Path, args: &[&str]) -> Output {
+    let size = std::fs::metadata(file).expect("file").len();
+    let limit = 4 * size + (96 << 20);
     let mut sh = Command::new("sh");
     sh.arg("-c")
         .arg("ulimit -d \"$1\" && shift && exec \"$@\"")
         .arg("sh")
         .arg((limit / 1024).to_string())
         .arg(env!("CARGO_BIN_EXE_drydock"))
+        .arg("sbom")
+        .arg(w.path("rootfs"))
         .args(args)
         .current_dir(w.path("cwd"))
         .env("NO_COLOR", "1")
@@ -267,6 +272,18 @@ fn run_with_memory_limit(w: &Work, limit: u64, args: &[&str]) -> Output {
         .env("TMPDIR", w.path("tmp"))
         .stdin(Stdio::null());
     sh.output().expect("run sh")
+}
+
+/// A dpkg status of `count` installed packages, each with `fields` after its version.
+fn write_status(path: &Path, count: usize, fields: &str) {
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("create"));
+    for i in 0..count {
+        write!(
+            f,
+            "Package: p{i}\nStatus: install ok installed\nVersion: 1.{i}\n{fields}\n"
+        )
+        .expect("write");
+    }
 }
 
 /// Issue 14 case 10: package databases are parsed at a bounded multiple of their size (the
@@ -282,26 +299,12 @@ fn issue14_case10_package_databases_stay_within_memory_bounds() {
 
     // 1. Many fields per paragraph: parsed a paragraph at a time, not as a list of all fields
     //    (the old parser kept 32 bytes per 4-byte field line: 8 times the file).
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&status).expect("create"));
     let fields: String = (0..100).map(|i| format!("X{i}:\n")).collect();
-    for i in 0..90_000 {
-        write!(
-            f,
-            "Package: p{i}\nStatus: install ok installed\nVersion: 1.{i}\n{fields}\n"
-        )
-        .expect("write");
-    }
-    drop(f);
-    let size = std::fs::metadata(&status).expect("status").len();
-    let limit = 4 * size + (96 << 20);
-    let out = run_with_memory_limit(
-        &w,
-        limit,
-        &["sbom", root.to_str().expect("UTF-8"), "--format", "json"],
-    );
+    write_status(&status, 90_000, &fields);
+    let out = run_bounded(&w, &status, &["--format", "json"]);
     assert!(
         out.status.success(),
-        "a {size}-byte status with 90,000 packages under a {limit}-byte limit: {}",
+        "90,000 packages within the bound: {}",
         String::from_utf8_lossy(&out.stderr)
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
@@ -312,21 +315,8 @@ fn issue14_case10_package_databases_stay_within_memory_bounds() {
 
     // 2. More packages than a file may hold: an error naming the file and the bound, before
     //    the rest of the file costs anything.
-    let mut f = std::io::BufWriter::new(std::fs::File::create(&status).expect("create"));
-    for i in 0..400_000 {
-        write!(
-            f,
-            "Package: p{i}\nStatus: install ok installed\nVersion: 1\n\n"
-        )
-        .expect("write");
-    }
-    drop(f);
-    let size = std::fs::metadata(&status).expect("status").len();
-    let out = run_with_memory_limit(
-        &w,
-        4 * size + (96 << 20),
-        &["sbom", root.to_str().expect("UTF-8")],
-    );
+    write_status(&status, 400_000, "");
+    let out = run_bounded(&w, &status, &[]);
     let err = one_line_error(&out, "too many dpkg packages");
     assert!(err.contains("var/lib/dpkg/status"), "{err}");
     assert!(err.contains("more than 100000 packages"), "{err}");
@@ -342,12 +332,7 @@ fn issue14_case10_package_databases_stay_within_memory_bounds() {
     }
     f.write_all(b"\nrequests==2.25.0\n").expect("write");
     drop(f);
-    let size = std::fs::metadata(&req).expect("req").len();
-    let out = run_with_memory_limit(
-        &w,
-        4 * size + (96 << 20),
-        &["sbom", root.to_str().expect("UTF-8"), "--format", "json"],
-    );
+    let out = run_bounded(&w, &req, &["--format", "json"]);
     assert!(
         out.status.success(),
         "{}",
