@@ -317,5 +317,56 @@ pub fn observations_from_report(
             }
         });
     }
+    // Misconfigurations and secrets (`--scanners misconfig,secret`): ecosystem and package
+    // type `misconfig` or `secret`, id = the check id, package = the file path (Dockerfile or
+    // layer file) or config field, identity = the finding's rebuild-stable fingerprint.
+    for (kind, entries) in [
+        ("misconfig", &target.misconfigurations),
+        ("secret", &target.secrets),
+    ] {
+        for e in entries {
+            let f = &e.finding;
+            let mut h = <sha2::Sha256 as sha2::Digest>::new();
+            for part in [repository, kind, f.fingerprint.as_str()] {
+                sha2::Digest::update(&mut h, part.as_bytes());
+                sha2::Digest::update(&mut h, [0u8]);
+            }
+            let fp = hex::encode(sha2::Digest::finalize(h))[..32].to_string();
+            let (package, path, layer) = match &f.evidence {
+                drydock_misconfig::Evidence::Dockerfile { path, .. } => {
+                    (path.clone(), Some(path.clone()), None)
+                }
+                drydock_misconfig::Evidence::Layer { path, digest, .. } => {
+                    (path.clone(), Some(path.clone()), digest.clone())
+                }
+                drydock_misconfig::Evidence::Config { field, .. } => (field.clone(), None, None),
+                drydock_misconfig::Evidence::History { .. } => ("history".into(), None, None),
+            };
+            by_fp.entry(fp.clone()).or_insert(Observation {
+                fingerprint: fp,
+                repository: repository.to_string(),
+                ecosystem: kind.to_string(),
+                package,
+                vuln_id: f.id.clone(),
+                advisory_id: f.id.clone(),
+                installed: String::new(),
+                fixed: None,
+                severity: f.severity.to_string(),
+                status: kind.to_string(),
+                pkg_type: kind.to_string(),
+                layer,
+                path,
+            });
+            vulns.entry(f.id.clone()).or_insert_with(|| VulnInfo {
+                vuln_id: f.id.clone(),
+                title: Some(f.title.clone()),
+                description: None,
+                url: None,
+                aliases: Vec::new(),
+                cvss_score: None,
+                cvss_vector: None,
+            });
+        }
+    }
     (by_fp.into_values().collect(), vulns.into_values().collect())
 }
