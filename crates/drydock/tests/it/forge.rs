@@ -9,7 +9,7 @@ use crate::drydock;
 
 #[path = "../../../drydock-forge/tests/it/fake.rs"]
 #[allow(dead_code)]
-mod fake;
+pub(crate) mod fake;
 #[path = "../../../drydock-forge/tests/it/history.rs"]
 #[allow(dead_code)]
 mod history;

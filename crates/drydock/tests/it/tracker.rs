@@ -8,11 +8,7 @@ use crate::drydock;
 use crate::scan::db;
 use crate::shared;
 
-#[path = "../../../drydock-forge/tests/it/fake.rs"]
-#[allow(dead_code)]
-mod fake;
-
-use fake::{BOT, Dialect, Fake, TOKEN};
+use crate::forge::fake::{BOT, Dialect, Fake, TOKEN};
 
 /// `drydock image IMAGE --fail-on CRITICAL --on-fail-issue github:org/cve-reports` against the
 /// fake, from a CI job whose run URL GitHub Actions' variables give.
