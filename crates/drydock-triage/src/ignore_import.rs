@@ -411,7 +411,16 @@ pub fn to_triage(
             if !r.paths.is_empty() {
                 notes.push_str(&format!(" (paths: {})", r.paths.join(", ")));
             }
-            let reason = r.reason.clone().or_else(|| d.reason.clone());
+            // A not_affected rule's justification is a complete reason, as in VEX.
+            let reason = r
+                .reason
+                .clone()
+                .or_else(|| {
+                    r.justification
+                        .clone()
+                        .filter(|_| r.state == State::NotAffected)
+                })
+                .or_else(|| d.reason.clone());
             let needs_reason = r.state.needs_reason();
             if needs_reason && reason.is_none() {
                 return Err(TriageError::Parse {

@@ -6,6 +6,7 @@ mod pg_cluster;
 
 mod data;
 mod handbook;
+mod import;
 mod publish;
 mod store;
 mod suppress;

@@ -24,10 +24,20 @@ Examples:
   drydock triage list --expiring 14d
   drydock triage history 12
 
-  # move a team's files into the store, and exchange decisions as VEX
-  drydock triage import .drydockignore.yaml --image registry.example/app
-  drydock triage import accepted-5.3.3.md --release 5.3.3
-  drydock triage export --format openvex --output triage.openvex.json";
+  # move a team's files into the store (packages looked up in the latest run)
+  drydock triage import .trivyignore --image registry.example/app
+  drydock triage import .grype.yaml --all --reason 'migrated from grype'
+  drydock triage import accepted-5.3.3.md
+  drydock triage export --format handbook --title 'Product 5.3.3' --output accepted.md
+
+  # exchange decisions as VEX (export -> import -> export gives the same bytes)
+  drydock triage export --format openvex --output triage.openvex.json
+  drydock triage export --format cyclonedx-vex --author security@example.com
+  drydock triage import vendor.vex.json
+
+  # findings --linked-only filtered by Go reachability evidence, as VEX not_affected
+  drydock image app.tar --linked-only --format json > report.json
+  drydock triage export --from-report report.json --format openvex";
 
 /// The history store to use (`--store PATH|postgres://…`).
 #[derive(Debug, Args, Clone)]
