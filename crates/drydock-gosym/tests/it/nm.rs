@@ -10,13 +10,10 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::missing;
+use crate::{assert_same, built, corpus, missing, runs};
 
 fn have_go() -> bool {
-    Command::new("go")
-        .arg("version")
-        .output()
-        .is_ok_and(|o| o.status.success())
+    runs("go", &["version"])
 }
 
 /// The fixture binaries, built once per target dir.
@@ -25,25 +22,7 @@ fn fixtures() -> Option<PathBuf> {
         missing("`go` is not installed: fixture binaries cannot be built");
         return None;
     }
-    // Tests run in parallel: one builds, the others wait for it.
-    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = BUILD.lock().unwrap_or_else(|p| p.into_inner());
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("gosym-fixtures");
-    if !out.join("go-version").exists() {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/make_binaries.sh");
-        let st = Command::new("bash")
-            .arg(script)
-            .arg(&out)
-            .output()
-            .expect("runs make_binaries.sh");
-        assert!(
-            st.status.success(),
-            "make_binaries.sh failed: {}{}",
-            String::from_utf8_lossy(&st.stdout),
-            String::from_utf8_lossy(&st.stderr)
-        );
-    }
-    Some(out)
+    Some(built("make_binaries.sh", "gosym-fixtures", "go-version"))
 }
 
 /// `go tool nm`'s text symbols that are Go functions.
@@ -107,21 +86,9 @@ fn compare(bin: &Path, nm: &BTreeSet<String>) {
         .filter(|f| is_go(f))
         .map(|f| canonical(f))
         .collect();
-    let only_nm: Vec<_> = nm.difference(&ours).take(20).collect();
-    let only_ours: Vec<_> = ours.difference(nm).take(20).collect();
-    assert!(
-        only_nm.is_empty() && only_ours.is_empty(),
-        "{}: `go tool nm` only: {only_nm:?}; drydock only: {only_ours:?}",
-        bin.display()
-    );
+    assert_same(bin, "`go tool nm`", nm, &ours, 1000);
     // The name table holds every function name and more (the inlined ones).
     assert!(table.functions.iter().all(|f| table.names.contains(f)));
-    assert!(
-        ours.len() > 1000,
-        "{}: only {} functions",
-        bin.display(),
-        ours.len()
-    );
 }
 
 #[test]
@@ -193,9 +160,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 /// `/var/cache/drydock-ci/corpus`).
 #[test]
 fn corpus_binaries_match_go_tool_nm() {
-    let root = std::env::var_os("DRYDOCK_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/var/cache/drydock-ci/corpus".into());
+    let root = corpus();
     let bins = [root.join("work/l4-go/usr/local/bin/hello-go")];
     if !bins.iter().all(|b| b.exists()) {
         return missing(&format!("no corpus build at `{}`", root.display()));

@@ -8,42 +8,19 @@ use std::process::Command;
 
 use drydock_gosym::{Error, read_rust, rust_function_linked, rust_paths as paths};
 
-use crate::missing;
-
-fn have(cmd: &str, arg: &str) -> bool {
-    Command::new(cmd)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use crate::{assert_same, built, corpus, missing, runs};
 
 /// The fixture binaries, built once per target dir.
 pub fn fixtures() -> Option<PathBuf> {
-    if !have("cargo-auditable", "--version") && !have("cargo", "auditable") {
+    if !runs("cargo", &["auditable", "--version"]) {
         missing("`cargo-auditable` is not installed: Rust fixture binaries cannot be built");
         return None;
     }
-    static BUILD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = BUILD.lock().unwrap_or_else(|p| p.into_inner());
-    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("rustsym-fixtures");
-    if !out.join("cargo-version").exists() {
-        let script =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/make_rust_binaries.sh");
-        let st = Command::new("bash")
-            .arg(script)
-            .arg(&out)
-            .env_remove("RUSTFLAGS")
-            .env_remove("CARGO_TARGET_DIR")
-            .output()
-            .expect("runs make_rust_binaries.sh");
-        assert!(
-            st.status.success(),
-            "make_rust_binaries.sh failed: {}{}",
-            String::from_utf8_lossy(&st.stdout),
-            String::from_utf8_lossy(&st.stderr)
-        );
-    }
-    Some(out)
+    Some(built(
+        "make_rust_binaries.sh",
+        "rustsym-fixtures",
+        "cargo-version",
+    ))
 }
 
 /// The paths of the Rust text symbols in `nm --defined-only` (mangled) beside `nm -C` (the
@@ -77,20 +54,7 @@ fn ours(bin: &Path) -> BTreeSet<String> {
 }
 
 fn compare(bin: &Path, nm: &BTreeSet<String>) {
-    let ours = ours(bin);
-    let only_nm: Vec<_> = nm.difference(&ours).take(20).collect();
-    let only_ours: Vec<_> = ours.difference(nm).take(20).collect();
-    assert!(
-        only_nm.is_empty() && only_ours.is_empty(),
-        "{}: nm only: {only_nm:?}; drydock only: {only_ours:?}",
-        bin.display()
-    );
-    assert!(
-        ours.len() > 100,
-        "{}: only {} paths",
-        bin.display(),
-        ours.len()
-    );
+    assert_same(bin, "nm -C", nm, &ours(bin), 100);
 }
 
 #[test]
@@ -141,9 +105,7 @@ fn rustsec_function_in_the_fixtures() {
 /// `time::now` (RUSTSEC-2020-0071) is called and linked, `SmallVec::insert_many` is not.
 #[test]
 fn corpus_binary_matches_binutils_nm() {
-    let root = std::env::var_os("DRYDOCK_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/var/cache/drydock-ci/corpus".into());
+    let root = corpus();
     let bin = root.join("work/l5-rust/usr/local/bin/corpus-rs");
     if !bin.exists() {
         return missing(&format!("no corpus build at `{}`", root.display()));
