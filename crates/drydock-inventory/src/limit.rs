@@ -62,3 +62,43 @@ pub(crate) fn document(content: &[u8], format: &str) -> Result<(), AnalyzeError>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue 14 case 10: the bound stops an apk database at the first package past it.
+    #[test]
+    fn issue14_case10_packages_per_file_are_bounded() {
+        use crate::Analyzer;
+        let mut db = String::new();
+        for i in 0..=MAX_PACKAGES_PER_FILE {
+            db.push_str(&format!("P:p{i}\nV:1\n\n"));
+        }
+        let err = crate::apk::ApkAnalyzer
+            .analyze("lib/apk/db/installed", db.as_bytes())
+            .expect_err("over the bound");
+        assert!(
+            err.to_string().contains("more than 100000 packages"),
+            "{err}"
+        );
+        let under = db.as_bytes()[..db.len() - "P:p100000\nV:1\n\n".len()].to_vec();
+        let ok = crate::apk::ApkAnalyzer
+            .analyze("lib/apk/db/installed", &under)
+            .expect("at the bound");
+        assert_eq!(ok.packages.len(), MAX_PACKAGES_PER_FILE);
+    }
+
+    #[test]
+    fn issue14_case10_documents_are_bounded_before_parsing() {
+        let big = vec![b' '; MAX_TOML_SIZE + 1];
+        let err = document(&big, "TOML").expect_err("over the TOML bound");
+        assert!(err.to_string().contains("up to 16 MiB"), "{err}");
+        assert!(
+            document(&big, "JSON").is_ok(),
+            "JSON has its own, higher bound"
+        );
+        let bigger = vec![b' '; MAX_DOCUMENT_SIZE + 1];
+        assert!(document(&bigger, "JSON").is_err());
+    }
+}
