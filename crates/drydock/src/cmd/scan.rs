@@ -47,8 +47,9 @@ pub struct ScanArgs {
     #[arg(long)]
     pub ignore_unfixed: bool,
     /// Do not report Go findings whose vulnerable code is not in the binary (package not
-    /// linked, or linked without the vulnerable symbols; read from the binary's function
-    /// table). They stay in JSON as `filtered` with the evidence. See docs/reachability.md.
+    /// linked, linked without the vulnerable symbols, or only built for other platforms than
+    /// the binary's GOOS/GOARCH; read from the binary's function table and build info). They
+    /// stay in JSON as `filtered` with the evidence. See docs/reachability.md.
     #[arg(long)]
     pub linked_only: bool,
     /// Exit with this code when a reported finding fails the gate (default 0, or 1 with --fail-on).
