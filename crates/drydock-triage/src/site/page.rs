@@ -375,7 +375,7 @@ fn finding_row(f: &Finding, today: Date) -> Markup {
             td.mono { (t(f.fixed.as_deref().unwrap_or(""))) }
             td {
                 span class={ "state state-" (shown.as_str()) } { (shown.as_str()) }
-                span.why { "CSV: " (f.csv_state().as_str()) }
+                span.why.nowrap { "CSV: " (f.csv_state().as_str()) }
             }
             td { @if let Some((id, tr)) = &f.triage {
                 @if let Some(j) = tr.justification { code { (j.as_str()) } " " }
@@ -388,7 +388,7 @@ fn finding_row(f: &Finding, today: Date) -> Markup {
                 @if let Some(a) = &tr.approver { span.why { "approved by " (t(a)) } }
                 span.why { "triage #" (id) " (" (t(&tr.scope.to_string())) ")" }
             } }
-            td data-v=(f.first_seen_at) { (date_of_unix(f.first_seen_at).to_string()) }
+            td.date data-v=(f.first_seen_at) { (date_of_unix(f.first_seen_at).to_string()) }
         }
     }
 }
