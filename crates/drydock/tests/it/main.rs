@@ -16,7 +16,9 @@ mod sbom;
 mod scan;
 mod serve;
 mod tracker;
+mod triage;
 mod trivy_compat;
+mod trivy_migrate;
 mod version;
 
 use std::path::{Path, PathBuf};

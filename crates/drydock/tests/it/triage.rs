@@ -31,10 +31,10 @@ fn ok(out: &Output, what: &str) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// A failure: exit code 1 and an error of one line (`Error: …`) containing `want`.
+/// An error: exit code 2 (1 is the gate's) and one line (`drydock: error: …`) containing `want`.
 fn fails(out: &Output, want: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(out.status.code(), Some(2), "{err}");
     let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "one line: {err}");
     assert!(lines[0].contains(want), "`{}` lacks `{want}`", lines[0]);
@@ -106,7 +106,7 @@ fn set_show_list_history() {
 }
 
 #[test]
-fn bad_input_is_exit_1_and_one_line() {
+fn bad_input_is_exit_2_and_one_line() {
     let dir = tempfile::tempdir().expect("tmp");
     let store = dir.path().join("h.db");
     let base = ["set", "CVE-2024-1", "--package", "p", "--all"];
