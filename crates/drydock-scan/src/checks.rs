@@ -171,6 +171,6 @@ mod tests {
         assert!(!s.vuln && s.misconfig && !s.secret);
         assert_eq!(p(&["all"]), p(&["vuln", "misconfig", "secret"]));
         assert!(p(&["license"]).is_err());
-        assert!(p(&["rbac"]).unwrap_err().contains("rbac"));
+        assert!(p(&["rbac"]).is_err_and(|e| e.contains("rbac")));
     }
 }
