@@ -379,23 +379,20 @@ fn zero_bomb(path: &Path, gib: usize) {
     }
 }
 
-/// Issue 14 case 11: a compressed archive is inflated into the cache directory (never
-/// `$TMPDIR`), and the copy is removed on an error exit and on SIGINT / SIGTERM (exit 130 /
-/// 143).
+/// Issue 14 case 11: `drydock image` inflates a compressed archive into the cache directory
+/// (never `$TMPDIR`), and the copy is removed on an error exit and on SIGINT / SIGTERM (exit
+/// 130 / 143).
 #[test]
 fn issue14_case11_inflated_copies_live_in_the_cache_and_go_on_every_exit() {
     let w = Work::new();
     let bomb = w.path("bomb.tar.gz");
     zero_bomb(&bomb, 4);
     let inflate = w.path("cache/inflate");
+    let db = crate::scan::db().to_str().expect("UTF-8");
+    let bomb = bomb.to_str().expect("UTF-8");
     for (signal, code) in [("INT", 130), ("TERM", 143)] {
         let mut child = w
-            .command(&[
-                "sbom",
-                bomb.to_str().expect("UTF-8"),
-                "--max-image-size",
-                "8GiB",
-            ])
+            .command(&["image", bomb, "--db", db, "--max-image-size", "8GiB"])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -441,12 +438,7 @@ fn issue14_case11_inflated_copies_live_in_the_cache_and_go_on_every_exit() {
     }
 
     // An error exit (the bound on the image hit while inflating) removes it too.
-    let out = w.run(&[
-        "sbom",
-        bomb.to_str().expect("UTF-8"),
-        "--max-image-size",
-        "256MiB",
-    ]);
+    let out = w.run(&["image", bomb, "--db", db, "--max-image-size", "256MiB"]);
     let err = one_line_error(&out, "bomb");
     assert!(err.contains("bytes"), "{err}");
     w.assert_no_leftovers();
