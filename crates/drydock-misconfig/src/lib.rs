@@ -39,7 +39,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use catalog::{CHECKS, Check};
-pub use checks::files::FileLimits;
+pub use checks::files::{FileLimits, Output as FileOutput};
 pub use dockerfile::{Dockerfile, ParseError, ParseWarning};
 pub use finding::{Evidence, MisconfigFinding, Severity, cut, mask, sort};
 
@@ -108,6 +108,16 @@ pub fn is_secret_check(id: &str) -> bool {
     )
 }
 
+/// Whether a path's file name is a Dockerfile's: `Dockerfile`, `Containerfile`,
+/// `*.Dockerfile`, `Dockerfile.*`.
+pub fn is_dockerfile_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name == "Dockerfile"
+        || name == "Containerfile"
+        || name.ends_with(".Dockerfile")
+        || name.starts_with("Dockerfile.")
+}
+
 /// Checks a parsed Dockerfile; `name` is how the file appears in the evidence.
 pub fn check_dockerfile(df: &Dockerfile, name: &str) -> Vec<MisconfigFinding> {
     let mut f = checks::dockerfile::check(df, name);
@@ -145,7 +155,7 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
 /// where the target was opened from), the layer files, and `opts.dockerfile` if given. The
 /// layers are walked for these checks alone; [`ImageScan`] shares another walk instead.
 pub fn scan_image(target: &drydock_image::Target, opts: &Options) -> Result<Outcome> {
-    let checks = ImageScan::new(opts.clone());
+    let checks = ImageScan::new(opts.clone(), false);
     let scan = target.scan(checks.visitor())?;
     checks.finish(target, scan)
 }
@@ -160,8 +170,12 @@ pub struct ImageScan {
 }
 
 impl ImageScan {
-    pub fn new(opts: Options) -> ImageScan {
-        let visitor = files::Visitor::new(opts.limits.clone());
+    /// `dockerfiles`: also check Dockerfiles found among the files (directory targets).
+    pub fn new(opts: Options, dockerfiles: bool) -> ImageScan {
+        let mut visitor = files::Visitor::new(opts.limits.clone());
+        if dockerfiles {
+            visitor = visitor.with_dockerfiles();
+        }
         ImageScan { opts, visitor }
     }
 
@@ -257,6 +271,10 @@ fn finish_image(
                         layer_ev(f.layer, &f.path, None, None),
                     ));
                 }
+            }
+            Output::Dockerfile(findings, warnings) => {
+                out.findings.extend(findings.iter().cloned());
+                out.warnings.extend(warnings.iter().cloned());
             }
             Output::Text(t) => {
                 visible.insert(f.path.clone(), t.sha256);

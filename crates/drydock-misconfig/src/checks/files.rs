@@ -46,6 +46,8 @@ pub enum Output {
         mode: u32,
     },
     Text(TextResult),
+    /// A Dockerfile found in a directory target, checked (findings, warnings).
+    Dockerfile(Vec<crate::MisconfigFinding>, Vec<String>),
     Nothing,
 }
 
@@ -72,6 +74,8 @@ pub struct Seen {
 #[derive(Debug)]
 pub struct Visitor {
     limits: FileLimits,
+    /// Check files named like Dockerfiles (directory targets: `drydock fs`).
+    dockerfiles: bool,
     total: AtomicU64,
     exhausted: AtomicBool,
     seen: Mutex<Vec<Seen>>,
@@ -82,11 +86,19 @@ impl Visitor {
     pub fn new(limits: FileLimits) -> Visitor {
         Visitor {
             limits,
+            dockerfiles: false,
             total: AtomicU64::new(0),
             exhausted: AtomicBool::new(false),
             seen: Mutex::new(Vec::new()),
             warnings: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Also checks files named `Dockerfile`, `Containerfile`, `*.Dockerfile`, `Dockerfile.*`
+    /// (for directory targets; an image's own files are not its build recipe).
+    pub fn with_dockerfiles(mut self) -> Visitor {
+        self.dockerfiles = true;
+        self
     }
 
     /// Every secret-bearing file seen in any layer.
@@ -157,6 +169,9 @@ impl FileVisitor for Visitor {
             }
             return false;
         }
+        if self.dockerfiles && crate::is_dockerfile_name(path) {
+            return meta.size <= crate::dockerfile::MAX_SIZE as u64;
+        }
         matches!(path, "etc/passwd" | "etc/shadow" | "lib/apk/db/installed")
             || is_dpkg_list(path)
             || is_rpm_db(path)
@@ -165,6 +180,15 @@ impl FileVisitor for Visitor {
     }
 
     fn visit(&self, path: &str, meta: &FileMeta, content: &[u8]) -> Output {
+        if self.dockerfiles && crate::is_dockerfile_name(path) {
+            return match crate::Dockerfile::parse(content) {
+                Ok(df) => Output::Dockerfile(
+                    crate::check_dockerfile(&df, path),
+                    df.warnings.iter().map(|w| format!("{path}: {w}")).collect(),
+                ),
+                Err(e) => Output::Dockerfile(Vec::new(), vec![format!("{path}: {e}")]),
+            };
+        }
         match path {
             "etc/passwd" => return Output::Passwd(String::from_utf8_lossy(content).into_owned()),
             "etc/shadow" => return Output::Shadow(String::from_utf8_lossy(content).into_owned()),
