@@ -54,6 +54,12 @@ pub enum ImageError {
         wanted: String,
         available: String,
     },
+    #[error("`{}` is a `{}` image, not `{}`: leave out --platform to scan it", shown(&.path.to_string_lossy()), shown(.actual), shown(.wanted))]
+    WrongPlatform {
+        path: PathBuf,
+        wanted: String,
+        actual: String,
+    },
     #[error("no image tagged `{}` in `{}` (available: {})", shown(.tag), shown(&.path.to_string_lossy()), shown_max(.available, LIST))]
     NoSuchTag {
         path: PathBuf,

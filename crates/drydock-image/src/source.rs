@@ -201,7 +201,7 @@ fn open_path(path: &Path, tag: Option<&str>, opts: &OpenOptions) -> Result<Targe
         None => detect_archive(&store, path),
     };
     if kind == InputKind::DockerArchive {
-        open_docker_archive(store, path, tag).map(Target::Image)
+        open_docker_archive(store, path, tag, opts).map(Target::Image)
     } else if kind == InputKind::Oci {
         open_oci(store, path, ImageKind::OciArchive, tag, opts).map(Target::Image)
     } else {
@@ -273,7 +273,12 @@ fn malformed(path: &Path, what: &str, e: impl std::fmt::Display) -> ImageError {
     }
 }
 
-fn open_docker_archive(store: BlobStore, path: &Path, tag: Option<&str>) -> Result<Image> {
+fn open_docker_archive(
+    store: BlobStore,
+    path: &Path,
+    tag: Option<&str>,
+    opts: &OpenOptions,
+) -> Result<Image> {
     let raw = store.read_small("manifest.json")?;
     let entries: Vec<DockerManifestEntry> =
         serde_json::from_slice(&raw).map_err(|e| malformed_json(path, "manifest.json", e))?;
@@ -327,6 +332,7 @@ fn open_docker_archive(store: BlobStore, path: &Path, tag: Option<&str>) -> Resu
     }
     let config: ImageConfiguration =
         serde_json::from_slice(&config_bytes).map_err(|e| malformed_json(path, &config_name, e))?;
+    check_platform(path, opts, &config)?;
     let diff_ids = config.rootfs().diff_ids();
     if diff_ids.len() != entry.layers.len() {
         return Err(malformed(
@@ -380,6 +386,26 @@ fn open_docker_archive(store: BlobStore, path: &Path, tag: Option<&str>) -> Resu
         layers,
         store,
     })
+}
+
+/// An explicit `--platform` must match a single-platform image's own (its config's) platform;
+/// a defaulted one accepts whatever the image is.
+fn check_platform(path: &Path, opts: &OpenOptions, config: &ImageConfiguration) -> Result<()> {
+    let want = &opts.platform;
+    if opts.platform_explicit
+        && !want.matches(
+            &config.os().to_string(),
+            &config.architecture().to_string(),
+            config.variant().as_deref(),
+        )
+    {
+        return Err(ImageError::WrongPlatform {
+            path: path.to_path_buf(),
+            wanted: want.to_string(),
+            actual: config_platform(config),
+        });
+    }
+    Ok(())
 }
 
 fn config_platform(config: &ImageConfiguration) -> String {
@@ -487,6 +513,15 @@ fn open_oci(
         })
         .collect();
     let Some(chosen) = chosen else {
+        if let [only] = candidates.as_slice()
+            && only.platform.is_some()
+        {
+            return Err(ImageError::WrongPlatform {
+                path: path.to_path_buf(),
+                wanted: want.to_string(),
+                actual: available.join(""),
+            });
+        }
         return Err(ImageError::NoPlatform {
             path: path.to_path_buf(),
             wanted: want.to_string(),
@@ -500,19 +535,7 @@ fn open_oci(
     let config_bytes = store.read_verified(&config_digest, "image config")?;
     let config: ImageConfiguration = serde_json::from_slice(&config_bytes)
         .map_err(|e| malformed_json(path, config_digest.as_str(), e))?;
-    if opts.platform_explicit
-        && !want.matches(
-            &config.os().to_string(),
-            &config.architecture().to_string(),
-            config.variant().as_deref(),
-        )
-    {
-        return Err(ImageError::NoPlatform {
-            path: path.to_path_buf(),
-            wanted: want.to_string(),
-            available: config_platform(&config),
-        });
-    }
+    check_platform(path, opts, &config)?;
     let diff_ids = config.rootfs().diff_ids();
     if diff_ids.len() != manifest.layers().len() {
         return Err(malformed(

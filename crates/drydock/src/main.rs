@@ -61,7 +61,12 @@ fn main() -> ExitCode {
                     msg.push_str(&cause);
                 }
             }
-            eprintln!("drydock: error: {msg}");
+            // Values in errors may come from an image, a feed or a store: shown escaped and
+            // bounded, so no error can rewrite the terminal or fill a log with one line.
+            eprintln!(
+                "drydock: error: {}",
+                drydock_package::text::shown_max(&msg, ERROR_MAX_CHARS)
+            );
             ExitCode::from(2)
         }
     }
@@ -88,6 +93,9 @@ fn temp_files(matches: &clap::ArgMatches) {
         tracing::debug!("no SIGINT/SIGTERM handler: {e}");
     }
 }
+
+/// The most characters of an error message printed.
+const ERROR_MAX_CHARS: usize = 4096;
 
 fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
     e.downcast_ref::<std::io::Error>()

@@ -234,6 +234,9 @@ Examples:
   drydock fs . --format sarif --output drydock.sarif";
 
 pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Result<ExitCode> {
+    if args.target.clear_caches(&args.db)? {
+        return Ok(ExitCode::SUCCESS);
+    }
     args.trivy.check_scanners()?;
     if kind == Kind::Fs && args.attest.key.is_some() {
         anyhow::bail!("`--attest` signs a scan of an image: use it with `drydock image`");

@@ -13,7 +13,7 @@ pub struct TargetArgs {
     /// directory (`LAYOUT` or `LAYOUT:TAG`), an OCI archive, a root filesystem tarball, a
     /// directory, or an image in a registry (`alpine`, `ghcr.io/org/app:1.0`,
     /// `host:5000/app@sha256:…`), pulled without a Docker daemon.
-    #[arg(value_name = "TARGET", required_unless_present = "input")]
+    #[arg(value_name = "TARGET", required_unless_present_any = ["input", "clear_cache", "reset"])]
     pub target: Option<String>,
     /// The target, as Trivy's `--input FILE` names an archive (the same as TARGET).
     #[arg(long, value_name = "FILE", conflicts_with = "target")]
@@ -74,6 +74,14 @@ pub struct TargetArgs {
     /// Trust the CA certificates in this PEM file for the registry.
     #[arg(long, value_name = "FILE", help_heading = "Registry")]
     pub registry_ca: Option<std::path::PathBuf>,
+    /// Empty the image and layer caches and exit without scanning (Trivy's `--clear-cache`;
+    /// the same as `drydock cache clean`).
+    #[arg(long, help_heading = "Cache", conflicts_with_all = ["target", "input"])]
+    pub clear_cache: bool,
+    /// Empty the image and layer caches, remove the vulnerability DB, and exit without
+    /// scanning (Trivy's `--reset`; the same as `drydock cache clean --all`).
+    #[arg(long, help_heading = "Cache", conflicts_with_all = ["target", "input", "clear_cache"])]
+    pub reset: bool,
     /// Bound the image cache and the layer cache each to this size after the scan; least
     /// recently used blobs and layer records go first.
     #[arg(long, value_name = "SIZE", env = "DRYDOCK_CACHE_MAX_SIZE", value_parser = parse_size, help_heading = "Cache")]
@@ -139,8 +147,31 @@ pub fn explicit_credentials(
 }
 
 impl TargetArgs {
+    /// Trivy's `--clear-cache` and `--reset`: empties the caches (and with `--reset` removes
+    /// the DB at `db`), reporting to stderr. `true` when one was given: the command then stops
+    /// without scanning, as Trivy does.
+    pub fn clear_caches(&self, db: &super::db::DbPath) -> anyhow::Result<bool> {
+        if !(self.clear_cache || self.reset) {
+            return Ok(false);
+        }
+        let root = super::cache::CacheDir {
+            cache_dir: self.cache_dir.clone(),
+        }
+        .root()?;
+        super::cache::clean_scan_caches(&root, &mut std::io::stderr())?;
+        if self.reset {
+            super::cache::remove_db(db, &mut std::io::stderr())?;
+        }
+        Ok(true)
+    }
+
     /// The resolved target settings the scan pipeline takes.
     pub fn spec(&self, platform_explicit: bool) -> anyhow::Result<TargetSpec> {
+        if self.clear_cache || self.reset {
+            anyhow::bail!(
+                "`--clear-cache` and `--reset` empty the caches without scanning, with `drydock image` or `drydock fs`; here use `drydock cache clean` (`--all` for the DB too)"
+            );
+        }
         let platform: Platform = self.platform.parse()?;
         let credentials =
             super::target::explicit_credentials(self.username.as_deref(), self.password_stdin)?;
