@@ -112,6 +112,15 @@ fn verify_file(envelope: &Path, subject: &str, key: &Path, extra: &[&str]) -> Ou
         .expect("run drydock verify-attestation")
 }
 
+/// `drydock verify-attestation IMAGE --insecure --key KEY …` against the loopback registry.
+fn verify(image: &str, key: &Path, extra: &[&str]) -> Output {
+    dd().args(["verify-attestation", image, "--insecure", "--key"])
+        .arg(key)
+        .args(extra)
+        .output()
+        .expect("run drydock verify-attestation")
+}
+
 #[track_caller]
 fn code(out: &Output, expected: i32, needle: &str) {
     let err = String::from_utf8_lossy(&out.stderr);
@@ -454,13 +463,6 @@ fn round_trip_through_the_registry_in_cosigns_layout() {
 
     // Scan the image as pulled by digest, attest it and push, twice (a re-scan a day later
     // appends a second attestation).
-    let verify = |image: &str, key: &Path, extra: &[&str]| {
-        dd().args(["verify-attestation", image, "--insecure", "--key"])
-            .arg(key)
-            .args(extra)
-            .output()
-            .expect("run drydock verify-attestation")
-    };
     let none = verify(&tagged, &public, &[]);
     code(&none, 3, "no attestation found");
     for (i, epoch) in [now() - 2 * 86400, now() - 600].into_iter().enumerate() {
@@ -619,6 +621,24 @@ fn image_attest_on_disk_names_the_index_digest_and_the_db() {
         "verified",
     );
     code(&verify_file(&envelope, &amd, &public, &[]), 3, "not `");
+    // `drydock attest` of the saved report records the DB only when told which.
+    let later = dir.path().join("later.att.json");
+    let later_arg = later.to_str().expect("UTF-8");
+    let out = attest(&report, &index_digest, &key, &["--output", later_arg]);
+    assert_success(&out, "drydock attest");
+    assert_eq!(
+        statement_of(&later)["predicate"]["scanner"]["db"]["uri"],
+        ""
+    );
+    let db_path = crate::scan::db().to_str().expect("UTF-8");
+    let out = attest(
+        &report,
+        &index_digest,
+        &key,
+        &["--output", later_arg, "--db", db_path],
+    );
+    assert_success(&out, "drydock attest --db");
+    assert_db_recorded(&statement_of(&later));
 
     // A docker-archive: no digest a registry would serve, unless given.
     let archive = shared().join("data/images/alpine-3.10.docker-archive.tar.gz");
@@ -707,29 +727,15 @@ fn image_attest_push_round_trip_by_tag() {
     let hex = index.trim_start_matches("sha256:");
     let att = skopeo_raw(&format!("{repo}:sha256-{hex}.att"));
     assert_eq!(att["layers"].as_array().map(Vec::len), Some(1), "{att}");
-    let verify = dd()
-        .args([
-            "verify-attestation",
-            &tagged,
-            "--insecure",
-            "--max-age",
-            "1h",
-            "--key",
-        ])
-        .arg(&public)
-        .output()
-        .expect("run drydock verify-attestation");
-    code(&verify, 0, &format!("({index}, 1 attestations)"));
+    code(
+        &verify(&tagged, &public, &["--max-age", "1h"]),
+        0,
+        &format!("({index}, 1 attestations)"),
+    );
     // By the platform manifest's digest there is nothing: the attestation is the index's.
-    let verify = dd()
-        .args([
-            "verify-attestation",
-            &format!("{repo}@{amd}"),
-            "--insecure",
-            "--key",
-        ])
-        .arg(&public)
-        .output()
-        .expect("run drydock verify-attestation");
-    code(&verify, 3, "no attestation found");
+    code(
+        &verify(&format!("{repo}@{amd}"), &public, &[]),
+        3,
+        "no attestation found",
+    );
 }
