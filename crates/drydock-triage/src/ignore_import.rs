@@ -337,6 +337,10 @@ pub fn to_triage(
     let mut out = Resolved::default();
     for r in rules {
         let vuln = normalize_vuln_id(&r.vuln_id);
+        let file = r
+            .source
+            .rsplit_once(':')
+            .map_or(r.source.clone(), |(f, _)| f.to_string());
         let in_scope = |o: &Observed| {
             let id_ok =
                 o.vuln_id.eq_ignore_ascii_case(&vuln) || o.advisory_id.eq_ignore_ascii_case(&vuln);
@@ -424,10 +428,7 @@ pub fn to_triage(
             let needs_reason = r.state.needs_reason();
             if needs_reason && reason.is_none() {
                 return Err(TriageError::Parse {
-                    file: r
-                        .source
-                        .rsplit_once(':')
-                        .map_or(r.source.clone(), |(f, _)| f.to_string()),
+                    file: file.clone(),
                     line: r.line,
                     message: format!(
                         "`{}` has no reason (a `#` comment above it, `statement:`, `reason:` or a Details cell): write one, or give --reason for all such entries",
@@ -456,13 +457,7 @@ pub fn to_triage(
                 },
                 d.today,
             )
-            .map_err(|e| {
-                let file = r
-                    .source
-                    .rsplit_once(':')
-                    .map_or(r.source.clone(), |(f, _)| f.to_string());
-                e.at(&file, r.line)
-            })?;
+            .map_err(|e| e.at(&file, r.line))?;
             if !out.records.iter().any(|x| x.key() == t.key()) {
                 out.records.push(t);
             }
