@@ -11,7 +11,7 @@
 //! timestamp not from the store ([`SiteOptions::generated_at`], which the CLI takes from
 //! `SOURCE_DATE_EPOCH`) is passed in, so the same store gives a byte-identical site.
 //!
-//! [`load`] reads a [`Site`] from a run, [`render`] turns it into pages, [`write`] puts them
+//! [`load`] reads a [`Site`] from a run, [`render`] turns it into pages, [`write()`] puts them
 //! in a directory.
 
 mod page;
