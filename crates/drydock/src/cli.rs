@@ -110,8 +110,34 @@ pub fn init_logging(g: &GlobalArgs) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(ansi)
-        .with_writer(std::io::stderr)
+        .with_writer(|| SafeStderr)
         .with_target(false)
         .without_time()
         .init();
+}
+
+/// stderr for log lines. Messages quote names from images, feeds and stores; tracing escapes
+/// ESC in them but not `\r`, other controls or bidirectional overrides, so drydock's one
+/// escaper ([`drydock_package::text`]) takes those. ESC passes: tracing has escaped it in the
+/// messages already, and the level colours on a terminal are made of it.
+struct SafeStderr;
+
+impl std::io::Write for SafeStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c != '\n' && c != '\u{1b}' && drydock_package::text::is_unsafe(c) {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        std::io::stderr().write_all(out.as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }

@@ -275,6 +275,29 @@ fn issue14_case13_image_text_is_escaped_in_table_markdown_and_errors() {
         )],
         Some(json_name.trim_matches('"')),
     );
+    // A log line quoting the image's name: an image with no packages warns naming it.
+    let empty_layout = dir.path().join("empty");
+    oci_layout(
+        &empty_layout,
+        &[(
+            Platform {
+                os: "linux",
+                arch: "amd64",
+            },
+            vec![vec![Entry::File("etc/hostname", b"x".to_vec())]],
+        )],
+        Some(json_name.trim_matches('"')),
+    );
+    let out = run_in(
+        &tmp,
+        &["image", empty_layout.to_str().expect("UTF-8"), "--no-cache"],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(err.contains("no packages found in"), "{err}");
+    assert!(err.contains("\\r"), "the CR shown escaped: {err}");
+    assert_inert(&out.stderr, "log line");
+
     let target = format!("{}:nosuchtag", evil_layout.display());
     let out = run_in(&tmp, &["image", &target]);
     let err = one_error_line(&out, "nosuchtag");
