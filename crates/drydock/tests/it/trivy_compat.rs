@@ -9,7 +9,7 @@ use std::process::{Output, Stdio};
 use crate::scan::db;
 use crate::{assert_success, corpus, drydock, shared, stdout, stdout_json};
 
-fn alpine373() -> PathBuf {
+pub(crate) fn alpine373() -> PathBuf {
     shared().join("data/images/alpine-3.7.3-minirootfs.tar.gz")
 }
 
@@ -30,7 +30,7 @@ fn stderr(out: &Output) -> String {
 /// A run that must fail with exit status 2 and exactly one `drydock: error:` line naming
 /// `needle`.
 #[track_caller]
-fn one_error_line(out: &Output, needle: &str) -> String {
+pub(crate) fn one_error_line(out: &Output, needle: &str) -> String {
     let err = stderr(out);
     assert_eq!(out.status.code(), Some(2), "{err}");
     let lines: Vec<&str> = err.lines().collect();

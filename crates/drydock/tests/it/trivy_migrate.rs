@@ -2,16 +2,13 @@
 //! the summary of what was ignored, `--platform` against a single-platform image, Trivy's cache
 //! flags; and issue 14 case 13: text from an image never reaches the terminal raw.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use crate::fixtures::{ALPINE_OS_RELEASE, Entry, Platform, oci_layout, simple_layout};
 use crate::scan::db;
-use crate::{corpus, drydock, shared};
-
-fn alpine373() -> PathBuf {
-    shared().join("data/images/alpine-3.7.3-minirootfs.tar.gz")
-}
+use crate::trivy_compat::{alpine373, one_error_line};
+use crate::{corpus, drydock};
 
 /// `drydock ARGS` with the test DB, a fixed clock, in `dir`.
 fn run_in(dir: &Path, args: &[&str]) -> Output {
@@ -26,18 +23,6 @@ fn run_in(dir: &Path, args: &[&str]) -> Output {
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
-}
-
-/// Exit status 2 and exactly one line on stderr, `drydock: error: …` naming `needle`.
-#[track_caller]
-fn one_error_line(out: &Output, needle: &str) -> String {
-    let err = text(&out.stderr);
-    assert_eq!(out.status.code(), Some(2), "{err}");
-    let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "one line: {err}");
-    assert!(lines[0].starts_with("drydock: error: "), "{err}");
-    assert!(lines[0].contains(needle), "`{needle}` in: {err}");
-    err
 }
 
 // ---- .trivyignore ----
