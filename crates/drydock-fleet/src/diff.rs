@@ -14,6 +14,7 @@
 //!   shown as resolved.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use drydock_match::Severity;
 use drydock_store::{Observation, ScanStatus, Store};
@@ -29,7 +30,11 @@ pub struct SideImage {
     pub reference: String,
     pub status: ScanStatus,
     pub error: Option<String>,
-    pub findings: Vec<Observation>,
+    /// Shared: an image listed by several releases is one scan.
+    pub findings: Arc<Vec<Observation>>,
+    /// Findings left out of `findings` because the other side's scan of the same reference
+    /// made the same observation ([`sides_from_runs`]): counted as unchanged. Set on side B.
+    pub unchanged: usize,
 }
 
 /// One side: a label (run id, release, file) and its images.
@@ -165,14 +170,74 @@ pub enum KeyBy {
 
 type Key = (Option<String>, String);
 
-struct Merged {
-    references: BTreeSet<String>,
-    failed: Option<String>,
-    findings: BTreeMap<String, Observation>,
+/// What the store knows beyond the two sides: whether a finding was seen before A, and
+/// whether an acceptance of it ran out between A and B. Two reports know neither
+/// ([`NoHistory`]).
+pub trait History {
+    /// Whether the finding was seen in a scan before A (then it is `reappeared`, not `new`).
+    fn seen_before(&mut self, fingerprint: &str) -> Result<bool, FleetError>;
+    /// For a finding on both sides: the detail to show when its acceptance suppressed it at A
+    /// and no longer does at B (`acceptance expired`).
+    fn acceptance_expired(&mut self, release: Option<&str>, o: &Observation) -> Option<String>;
 }
 
-fn merge(side: &Side, key_by: KeyBy) -> BTreeMap<Key, Merged> {
-    let mut out: BTreeMap<Key, Merged> = BTreeMap::new();
+/// No history: two saved reports.
+#[derive(Debug, Clone, Copy)]
+pub struct NoHistory;
+
+impl History for NoHistory {
+    fn seen_before(&mut self, _: &str) -> Result<bool, FleetError> {
+        Ok(false)
+    }
+    fn acceptance_expired(&mut self, _: Option<&str>, _: &Observation) -> Option<String> {
+        None
+    }
+}
+
+/// The store's history between two runs; `expired` answers for acceptances.
+pub struct StoreHistory<'s, F> {
+    store: &'s mut Store,
+    seq_a: i64,
+    expired: F,
+}
+
+impl<'s, F: FnMut(Option<&str>, &Observation) -> Option<String>> StoreHistory<'s, F> {
+    /// `seq_a`: the run of side A (findings first seen before it reappeared).
+    pub fn new(store: &'s mut Store, seq_a: i64, expired: F) -> Self {
+        StoreHistory {
+            store,
+            seq_a,
+            expired,
+        }
+    }
+}
+
+impl<F> std::fmt::Debug for StoreHistory<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreHistory")
+            .field("seq_a", &self.seq_a)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<F: FnMut(Option<&str>, &Observation) -> Option<String>> History for StoreHistory<'_, F> {
+    fn seen_before(&mut self, fingerprint: &str) -> Result<bool, FleetError> {
+        Ok(self.store.seen_before(fingerprint, self.seq_a)?)
+    }
+    fn acceptance_expired(&mut self, release: Option<&str>, o: &Observation) -> Option<String> {
+        (self.expired)(release, o)
+    }
+}
+
+struct Merged<'s> {
+    references: BTreeSet<&'s str>,
+    failed: Option<String>,
+    findings: BTreeMap<&'s str, &'s Observation>,
+    unchanged: usize,
+}
+
+fn merge(side: &Side, key_by: KeyBy) -> BTreeMap<Key, Merged<'_>> {
+    let mut out: BTreeMap<Key, Merged<'_>> = BTreeMap::new();
     for img in &side.images {
         let key = match key_by {
             KeyBy::ReleaseAndRepository => (img.release.clone(), img.repository.clone()),
@@ -182,33 +247,35 @@ fn merge(side: &Side, key_by: KeyBy) -> BTreeMap<Key, Merged> {
             references: BTreeSet::new(),
             failed: None,
             findings: BTreeMap::new(),
+            unchanged: 0,
         });
-        m.references.insert(img.reference.clone());
+        m.references.insert(&img.reference);
+        m.unchanged += img.unchanged;
         if img.status == ScanStatus::Failed {
             m.failed = Some(img.error.clone().unwrap_or_else(|| "scan failed".into()));
         }
-        for f in &img.findings {
-            m.findings
-                .entry(f.fingerprint.clone())
-                .or_insert_with(|| f.clone());
+        for f in img.findings.iter() {
+            m.findings.entry(f.fingerprint.as_str()).or_insert(f);
         }
     }
     out
 }
 
-/// Compares two sides. `seen_before(fingerprint)` answers whether a finding was seen in a scan
-/// before A (the store knows; for reports it is always false).
+/// Compares two sides. Unchanged findings are counted; they are listed as entries only with
+/// `list_unchanged` (a whole-fleet diff is mostly unchanged findings).
 pub fn diff(
     a: &Side,
     b: &Side,
     key_by: KeyBy,
-    mut seen_before: impl FnMut(&str) -> Result<bool, FleetError>,
+    list_unchanged: bool,
+    history: &mut impl History,
 ) -> Result<DiffReport, FleetError> {
     let ma = merge(a, key_by);
     let mb = merge(b, key_by);
     let keys: BTreeSet<&Key> = ma.keys().chain(mb.keys()).collect();
     let mut entries = Vec::new();
     let mut images = Vec::new();
+    let mut totals: BTreeMap<Category, usize> = BTreeMap::new();
     for key in keys {
         let (ia, ib) = (ma.get(key), mb.get(key));
         let status = |m: Option<&Merged>| match m {
@@ -225,6 +292,9 @@ pub fn diff(
                         detail: Option<String>,
                         from_a: bool| {
             *counts.entry(category).or_insert(0) += 1;
+            if category == Category::Unchanged && !list_unchanged {
+                return;
+            }
             let (oa, ob) = if from_a {
                 (Some(o), other)
             } else {
@@ -262,6 +332,16 @@ pub fn diff(
             for (fp, o) in fb {
                 match fa.get(fp) {
                     Some(old) => {
+                        if let Some(detail) = history.acceptance_expired(key.0.as_deref(), o) {
+                            push(
+                                Category::AcceptanceExpired,
+                                o,
+                                Some(old),
+                                Some(detail),
+                                false,
+                            );
+                            continue;
+                        }
                         let what = changes(old, o);
                         if what.is_empty() {
                             push(Category::Unchanged, o, Some(old), None, false);
@@ -276,7 +356,7 @@ pub fn diff(
                         }
                     }
                     None => {
-                        let cat = if seen_before(fp)? {
+                        let cat = if history.seen_before(fp)? {
                             Category::Reappeared
                         } else {
                             Category::New
@@ -292,12 +372,19 @@ pub fn diff(
                     push(Category::Resolved, o, None, None, true);
                 }
             }
+            if let Some(m) = ib.filter(|m| m.unchanged > 0) {
+                *counts.entry(Category::Unchanged).or_insert(0) += m.unchanged;
+            }
         }
+        for (c, n) in &counts {
+            *totals.entry(*c).or_insert(0) += n;
+        }
+        let refs = |m: &Merged| m.references.iter().copied().collect::<Vec<_>>().join(", ");
         images.push(ImageSummary {
             release: key.0.clone(),
             repository: key.1.clone(),
-            reference_a: ia.map(|m| m.references.iter().cloned().collect::<Vec<_>>().join(", ")),
-            reference_b: ib.map(|m| m.references.iter().cloned().collect::<Vec<_>>().join(", ")),
+            reference_a: ia.map(refs),
+            reference_b: ib.map(refs),
             status_a: status(ia),
             status_b: status(ib),
             counts,
@@ -310,10 +397,6 @@ pub fn diff(
             .then_with(|| x.vulnerability_id.cmp(&y.vulnerability_id))
             .then_with(|| x.package.cmp(&y.package))
     });
-    let mut totals = BTreeMap::new();
-    for e in &entries {
-        *totals.entry(e.category).or_insert(0) += 1;
-    }
     Ok(DiffReport {
         a: a.label.clone(),
         b: b.label.clone(),
@@ -351,18 +434,28 @@ pub fn side_from_run(
     image: Option<&str>,
 ) -> Result<Side, FleetError> {
     let run = store.run(selector)?;
-    let mut images = Vec::new();
-    for scan in store.images(run.seq)? {
-        if let Some(want) = image
-            && !image_matches(want, &scan.repository, &scan.reference)
-        {
-            continue;
+    let scans: Vec<_> = store
+        .images(run.seq)?
+        .into_iter()
+        .filter(|s| image.is_none_or(|want| image_matches(want, &s.repository, &s.reference)))
+        .collect();
+    // One query for the run, or one per image when only one image is wanted.
+    let mut found: BTreeMap<String, Vec<Observation>> = BTreeMap::new();
+    if image.is_some() {
+        for s in scans.iter().filter(|s| s.status == ScanStatus::Ok) {
+            found.insert(
+                s.reference.clone(),
+                store.observations(run.seq, &s.reference)?,
+            );
         }
-        let findings = if scan.status == ScanStatus::Ok {
-            store.observations(run.seq, &scan.reference)?
-        } else {
-            Vec::new()
-        };
+    } else {
+        for (reference, o) in store.run_observations(run.seq)? {
+            found.entry(reference).or_default().push(o);
+        }
+    }
+    let mut images = Vec::new();
+    for scan in scans {
+        let findings = Arc::new(found.remove(&scan.reference).unwrap_or_default());
         let rels: Vec<Option<String>> = if scan.releases.is_empty() {
             vec![None]
         } else {
@@ -380,7 +473,8 @@ pub fn side_from_run(
                 reference: scan.reference.clone(),
                 status: scan.status,
                 error: scan.error.clone(),
-                findings: findings.clone(),
+                findings: Arc::clone(&findings),
+                unchanged: 0,
             });
         }
     }
@@ -389,6 +483,158 @@ pub fn side_from_run(
         seq: Some(run.seq),
         images,
     })
+}
+
+/// Both sides of a run-against-run diff: [`side_from_run`] of each, except that a finding
+/// both runs observed alike (the same reference scanned successfully in both, the finding
+/// unchanged between them) is counted in side B's [`SideImage::unchanged`] instead of loaded
+/// twice. A whole-fleet diff is mostly such findings. Images whose pairing is not one
+/// reference against the same reference (a repository listed under two tags, a release that
+/// lists the image on one side only) are loaded whole, so [`diff`] sees what it would have.
+pub fn sides_from_runs(
+    store: &mut Store,
+    (a, releases_a): (&str, Option<&[String]>),
+    (b, releases_b): (&str, Option<&[String]>),
+    image: Option<&str>,
+    key_by: KeyBy,
+) -> Result<(Side, Side), FleetError> {
+    let (run_a, run_b) = (store.run(a)?, store.run(b)?);
+    let scans = |store: &mut Store, seq: i64, releases: Option<&[String]>| {
+        Ok::<_, FleetError>(side_images(store.images(seq)?, releases, image))
+    };
+    let images_a = scans(store, run_a.seq, releases_a)?;
+    let images_b = scans(store, run_b.seq, releases_b)?;
+    // The keys each reference is listed under, per side; a reference is paired alike when it
+    // is scanned on both sides under the same keys and is the only reference of each.
+    let keys = |imgs: &[(Option<String>, drydock_store::ImageScan)]| {
+        let mut by_ref: BTreeMap<String, BTreeSet<Key>> = BTreeMap::new();
+        let mut refs_of: BTreeMap<Key, BTreeSet<String>> = BTreeMap::new();
+        for (rel, s) in imgs {
+            let key = match key_by {
+                KeyBy::ReleaseAndRepository => (rel.clone(), s.repository.clone()),
+                KeyBy::Repository => (None, s.repository.clone()),
+            };
+            by_ref
+                .entry(s.reference.clone())
+                .or_default()
+                .insert(key.clone());
+            refs_of.entry(key).or_default().insert(s.reference.clone());
+        }
+        (by_ref, refs_of)
+    };
+    let (ref_keys_a, key_refs_a) = keys(&images_a);
+    let (ref_keys_b, key_refs_b) = keys(&images_b);
+    let ok = |imgs: &[(Option<String>, drydock_store::ImageScan)], r: &str| {
+        imgs.iter()
+            .any(|(_, s)| s.reference == r && s.status == ScanStatus::Ok)
+    };
+    let alike: BTreeSet<String> = ref_keys_b
+        .iter()
+        .filter(|(r, kb)| {
+            ref_keys_a.get(*r) == Some(kb)
+                && kb.iter().all(|k| {
+                    key_refs_a.get(k).is_some_and(|s| s.len() == 1)
+                        && key_refs_b.get(k).is_some_and(|s| s.len() == 1)
+                })
+                && ok(&images_a, r)
+                && ok(&images_b, r)
+        })
+        .map(|(r, _)| r.clone())
+        .collect();
+
+    let (changed_a, _) = store.run_observations_not_in(run_a.seq, run_b.seq)?;
+    let (changed_b, shared) = store.run_observations_not_in(run_b.seq, run_a.seq)?;
+    let mut load = |seq: i64,
+                    changed: Vec<(String, Observation)>,
+                    imgs: &[(Option<String>, drydock_store::ImageScan)]|
+     -> Result<BTreeMap<String, Vec<Observation>>, FleetError> {
+        let mut found: BTreeMap<String, Vec<Observation>> = BTreeMap::new();
+        for (reference, o) in changed {
+            if alike.contains(&reference) {
+                found.entry(reference).or_default().push(o);
+            }
+        }
+        for (_, s) in imgs {
+            if s.status == ScanStatus::Ok
+                && !alike.contains(&s.reference)
+                && !found.contains_key(&s.reference)
+            {
+                let all = store.observations(seq, &s.reference)?;
+                found.insert(s.reference.clone(), all);
+            }
+        }
+        Ok(found)
+    };
+    let found_a = load(run_a.seq, changed_a, &images_a)?;
+    let found_b = load(run_b.seq, changed_b, &images_b)?;
+    let side_a = build_side(run_a.run_id, run_a.seq, images_a, found_a, &BTreeMap::new());
+    let unchanged: BTreeMap<String, usize> = shared
+        .into_iter()
+        .filter(|(r, _)| alike.contains(r))
+        .collect();
+    let side_b = build_side(run_b.run_id, run_b.seq, images_b, found_b, &unchanged);
+    Ok((side_a, side_b))
+}
+
+/// A run's image scans, one per release listing each (a release filter keeps only those).
+fn side_images(
+    scans: Vec<drydock_store::ImageScan>,
+    releases: Option<&[String]>,
+    image: Option<&str>,
+) -> Vec<(Option<String>, drydock_store::ImageScan)> {
+    let mut out = Vec::new();
+    for scan in scans {
+        if image.is_some_and(|want| !image_matches(want, &scan.repository, &scan.reference)) {
+            continue;
+        }
+        let rels: Vec<Option<String>> = if scan.releases.is_empty() {
+            vec![None]
+        } else {
+            scan.releases.iter().map(|r| Some(r.0.clone())).collect()
+        };
+        for rel in rels {
+            if let (Some(only), Some(r)) = (releases, &rel)
+                && !only.contains(r)
+            {
+                continue;
+            }
+            out.push((rel, scan.clone()));
+        }
+    }
+    out
+}
+
+fn build_side(
+    label: String,
+    seq: i64,
+    images: Vec<(Option<String>, drydock_store::ImageScan)>,
+    mut found: BTreeMap<String, Vec<Observation>>,
+    unchanged: &BTreeMap<String, usize>,
+) -> Side {
+    let mut shared: BTreeMap<String, Arc<Vec<Observation>>> = BTreeMap::new();
+    let images = images
+        .into_iter()
+        .map(|(release, scan)| {
+            let findings = shared
+                .entry(scan.reference.clone())
+                .or_insert_with(|| Arc::new(found.remove(&scan.reference).unwrap_or_default()))
+                .clone();
+            SideImage {
+                release,
+                unchanged: unchanged.get(&scan.reference).copied().unwrap_or(0),
+                repository: scan.repository,
+                reference: scan.reference,
+                status: scan.status,
+                error: scan.error,
+                findings,
+            }
+        })
+        .collect();
+    Side {
+        label,
+        seq: Some(seq),
+        images,
+    }
 }
 
 /// Whether `want` (a repository, a reference, or a repository without registry) names this
@@ -423,7 +669,8 @@ pub fn side_from_report(path: &std::path::Path) -> Result<Side, FleetError> {
             reference: t.name.clone(),
             status: ScanStatus::Ok,
             error: None,
-            findings,
+            findings: Arc::new(findings),
+            unchanged: 0,
         });
     }
     Ok(Side {
@@ -461,7 +708,7 @@ pub fn pair_single_targets(a: &mut Side, b: &mut Side) {
     {
         let repo = b.images[0].repository.clone();
         a.images[0].repository = repo.clone();
-        for f in &mut a.images[0].findings {
+        for f in Arc::make_mut(&mut a.images[0].findings) {
             f.repository = repo.clone();
             if let Ok(eco) = f.ecosystem.parse::<drydock_package::Ecosystem>() {
                 f.fingerprint =

@@ -18,9 +18,8 @@
 //! let a = diff::side_from_run(&mut store, "previous", None, None)?;
 //! let b = diff::side_from_run(&mut store, "latest", None, None)?;
 //! let seq_a = a.seq.unwrap_or(0);
-//! let d = diff::diff(&a, &b, diff::KeyBy::ReleaseAndRepository, |fp| {
-//!     Ok(store.seen_before(fp, seq_a)?)
-//! })?;
+//! let mut history = diff::StoreHistory::new(&mut store, seq_a, |_, _| None);
+//! let d = diff::diff(&a, &b, diff::KeyBy::ReleaseAndRepository, false, &mut history)?;
 //! println!("{} new", d.totals.get(&diff::Category::New).unwrap_or(&0));
 //! # let _ = fleet;
 //! # Ok::<(), drydock_fleet::FleetError>(())

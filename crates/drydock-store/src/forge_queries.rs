@@ -24,16 +24,17 @@ impl Store {
         before_seq: i64,
     ) -> Result<Option<PreviousScan>, StoreError> {
         let rows = self.conn.rows(
-            "SELECT run_seq, reference FROM image_scans \
-             WHERE reference = $1 AND status = 'ok' AND run_seq < $2 \
-             ORDER BY run_seq DESC LIMIT 1",
+            "SELECT s.run_seq, r.reference FROM image_scans s JOIN image_refs r ON r.id = s.ref_id \
+             WHERE r.reference = $1 AND s.status = 'ok' AND s.run_seq < $2 \
+             ORDER BY s.run_seq DESC LIMIT 1",
             &[reference.into(), before_seq.into()],
         )?;
         let rows = if rows.is_empty() {
             self.conn.rows(
-                "SELECT run_seq, reference FROM image_scans \
-                 WHERE repository = $1 AND status = 'ok' AND run_seq < $2 \
-                 ORDER BY run_seq DESC, reference LIMIT 1",
+                "SELECT s.run_seq, r.reference FROM image_scans s \
+                 JOIN image_refs r ON r.id = s.ref_id JOIN repositories p ON p.id = r.repository_id \
+                 WHERE p.name = $1 AND s.status = 'ok' AND s.run_seq < $2 \
+                 ORDER BY s.run_seq DESC, r.reference LIMIT 1",
                 &[repository.into(), before_seq.into()],
             )?
         } else {

@@ -33,6 +33,7 @@ mod forge_queries;
 pub use forge_queries::PreviousScan;
 mod model;
 mod query;
+pub use query::ObservationsNotIn;
 mod record;
 pub use record::Recorded;
 mod schema;

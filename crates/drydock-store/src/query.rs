@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::conn::Value;
 use crate::model::{ImageScan, Observation, Run, RunStatus, ScanStatus, VulnInfo};
+use crate::serve_queries::LiveQuery;
 use crate::{Store, StoreError};
 
 const RUN_COLUMNS: &str = "r.seq, r.run_id, r.started_at, r.finished_at, r.status, r.shard_count, \
@@ -39,9 +40,13 @@ fn run_of(r: &[Value]) -> Run {
     }
 }
 
-const SCAN_COLUMNS: &str = "run_seq, reference, repository, status, error, digest, platform, os, \
-    package_count, finding_count, layers_analysed, layers_cached, started_at, finished_at, \
-    shard_index, sources, labels, mirrored";
+const SCAN_COLUMNS: &str = "s.run_seq, r.reference, p.name, s.status, s.error, s.digest, \
+    s.platform, s.os, s.package_count, s.finding_count, s.layers_analysed, s.layers_cached, \
+    s.started_at, s.finished_at, s.shard_index, s.sources, s.labels, s.mirrored";
+
+/// Image scans with their reference (`r`) and repository (`p`).
+const SCAN_FROM: &str = "image_scans s JOIN image_refs r ON r.id = s.ref_id \
+    JOIN repositories p ON p.id = r.repository_id";
 
 fn scan_of(r: &[Value]) -> ImageScan {
     let int = |i: usize| r.get(i).and_then(Value::int).unwrap_or_default();
@@ -71,6 +76,20 @@ fn scan_of(r: &[Value]) -> ImageScan {
             .unwrap_or_default(),
         mirrored: int(17) != 0,
     }
+}
+
+/// [`Store::run_observations_not_in`]: `(reference, observation)` of what changed, and per
+/// reference how many observations were left out as shared with the other run.
+pub type ObservationsNotIn = (Vec<(String, Observation)>, BTreeMap<String, usize>);
+
+/// SQL: interval `i` of image scan `s` is also present in the successful scan of the same
+/// reference in the run bound to `$n`.
+fn shared_with(n: usize) -> String {
+    format!(
+        "(i.first_seq <= ${n} AND (i.last_seq IS NULL OR i.last_seq >= ${n}) \
+         AND EXISTS (SELECT 1 FROM image_scans o WHERE o.run_seq = ${n} \
+         AND o.ref_id = s.ref_id AND o.status = 'ok'))"
+    )
 }
 
 impl Store {
@@ -139,14 +158,15 @@ impl Store {
     pub fn images(&mut self, run_seq: i64) -> Result<Vec<ImageScan>, StoreError> {
         let rows = self.conn.rows(
             &format!(
-                "SELECT {SCAN_COLUMNS} FROM image_scans WHERE run_seq = $1 ORDER BY reference"
+                "SELECT {SCAN_COLUMNS} FROM {SCAN_FROM} WHERE s.run_seq = $1 ORDER BY r.reference"
             ),
             &[run_seq.into()],
         )?;
         let mut scans: Vec<ImageScan> = rows.iter().map(|r| scan_of(r)).collect();
         let rel = self.conn.rows(
-            "SELECT reference, release_name, position FROM run_releases WHERE run_seq = $1 \
-             ORDER BY release_name, position",
+            "SELECT r.reference, rr.release_name, rr.position FROM run_releases rr \
+             JOIN image_refs r ON r.id = rr.ref_id WHERE rr.run_seq = $1 \
+             ORDER BY rr.release_name, rr.position",
             &[run_seq.into()],
         )?;
         let mut by_ref: BTreeMap<String, Vec<(String, i64)>> = BTreeMap::new();
@@ -180,43 +200,152 @@ impl Store {
         run_seq: i64,
         reference: &str,
     ) -> Result<Vec<Observation>, StoreError> {
-        let rows = self.conn.rows(
-            "SELECT f.fingerprint, f.repository, f.ecosystem, f.package, f.vuln_id, i.advisory_id, \
-             i.installed, i.fixed, i.severity, i.status, i.pkg_type, i.layer, i.path \
-             FROM intervals i JOIN findings f ON f.id = i.finding_id \
-             WHERE i.reference = $1 AND i.first_seq <= $2 AND (i.last_seq IS NULL OR i.last_seq >= $2) \
-             AND EXISTS (SELECT 1 FROM image_scans s WHERE s.run_seq = $2 AND s.reference = $1 AND s.status = 'ok') \
-             ORDER BY f.fingerprint",
-            &[reference.into(), run_seq.into()],
-        )?;
-        Ok(rows
-            .iter()
-            .map(|r| {
-                let text = |i: usize| r.get(i).and_then(Value::text);
-                Observation {
-                    fingerprint: text(0).unwrap_or_default(),
-                    repository: text(1).unwrap_or_default(),
-                    ecosystem: text(2).unwrap_or_default(),
-                    package: text(3).unwrap_or_default(),
-                    vuln_id: text(4).unwrap_or_default(),
-                    advisory_id: text(5).unwrap_or_default(),
-                    installed: text(6).unwrap_or_default(),
-                    fixed: text(7),
-                    severity: text(8).unwrap_or_default(),
-                    status: text(9).unwrap_or_default(),
-                    pkg_type: text(10).unwrap_or_default(),
-                    layer: text(11),
-                    path: text(12),
-                }
-            })
+        let q = LiveQuery {
+            run_seq,
+            reference: Some(reference.to_string()),
+            ..LiveQuery::default()
+        };
+        Ok(self
+            .present(&q, None)?
+            .into_iter()
+            .map(|(_, o, _)| o)
             .collect())
+    }
+
+    /// What every successful image scan of run `run_seq` found, as `(reference, observation)`
+    /// sorted by reference then fingerprint: one query for the whole run.
+    pub fn run_observations(
+        &mut self,
+        run_seq: i64,
+    ) -> Result<Vec<(String, Observation)>, StoreError> {
+        let q = LiveQuery {
+            run_seq,
+            ..LiveQuery::default()
+        };
+        Ok(self
+            .present(&q, None)?
+            .into_iter()
+            .map(|(r, o, _)| (r, o))
+            .collect())
+    }
+
+    /// [`Store::run_observations`] of run `run_seq` without the observations run `other` made
+    /// too (the same reference scanned successfully in both runs, the finding unchanged
+    /// between them), and how many were left out per reference. A diff of two runs compares
+    /// what changed and counts the rest.
+    pub fn run_observations_not_in(
+        &mut self,
+        run_seq: i64,
+        other: i64,
+    ) -> Result<ObservationsNotIn, StoreError> {
+        let q = LiveQuery {
+            run_seq,
+            ..LiveQuery::default()
+        };
+        let changed = self
+            .present(&q, Some(other))?
+            .into_iter()
+            .map(|(r, o, _)| (r, o))
+            .collect();
+        let rows = self.conn.rows(
+            &format!(
+                "SELECT r.reference, COUNT(*) FROM image_scans s \
+                 JOIN image_refs r ON r.id = s.ref_id JOIN intervals i ON i.ref_id = s.ref_id \
+                 WHERE s.run_seq = $1 AND s.status = 'ok' \
+                 AND i.first_seq <= $1 AND (i.last_seq IS NULL OR i.last_seq >= $1) AND {} \
+                 GROUP BY r.reference",
+                shared_with(2)
+            ),
+            &[run_seq.into(), other.into()],
+        )?;
+        let shared = rows
+            .iter()
+            .filter_map(|r| Some((r[0].text()?, usize::try_from(r[1].int()?).ok()?)))
+            .collect();
+        Ok((changed, shared))
+    }
+
+    /// The findings present in the successful image scans of a run that `q` selects, as
+    /// `(reference, observation, the finding's first run)`, sorted by reference then
+    /// fingerprint. A failed scan contributes nothing (its findings are unknown, not gone).
+    ///
+    /// With `not_in: Some(other)`, an observation that is also the one run `other`'s
+    /// successful scan of the same reference saw (the same interval: present in both runs,
+    /// unchanged) is left out.
+    pub(crate) fn present(
+        &mut self,
+        q: &LiveQuery,
+        not_in: Option<i64>,
+    ) -> Result<Vec<(String, Observation, i64)>, StoreError> {
+        let mut sql = String::from(
+            "SELECT r.reference, f.fingerprint, p.name, f.ecosystem, f.package, f.vuln_id, \
+             COALESCE(i.advisory_id, f.vuln_id), i.installed, i.fixed, i.severity, i.status, \
+             i.pkg_type, NULLIF(l.layer, ''), NULLIF(l.path, ''), f.first_seq \
+             FROM image_scans s JOIN image_refs r ON r.id = s.ref_id \
+             JOIN intervals i ON i.ref_id = s.ref_id \
+             JOIN findings f ON f.id = i.finding_id \
+             JOIN repositories p ON p.id = f.repository_id \
+             LEFT JOIN locations l ON l.id = i.location_id \
+             WHERE s.run_seq = $1 AND s.status = 'ok' \
+             AND i.first_seq <= $1 AND (i.last_seq IS NULL OR i.last_seq >= $1)",
+        );
+        let mut params: Vec<Value> = vec![q.run_seq.into()];
+        if let Some(other) = not_in {
+            params.push(other.into());
+            sql.push_str(&format!(" AND NOT {}", shared_with(params.len())));
+        }
+        if let Some(rel) = &q.release {
+            params.push(rel.as_str().into());
+            sql.push_str(&format!(
+                " AND EXISTS (SELECT 1 FROM run_releases rr WHERE rr.run_seq = $1 \
+                 AND rr.release_name = ${} AND rr.ref_id = s.ref_id)",
+                params.len()
+            ));
+        }
+        if let Some(reference) = &q.reference {
+            params.push(reference.as_str().into());
+            sql.push_str(&format!(" AND r.reference = ${}", params.len()));
+        }
+        if let Some(v) = &q.vuln_id {
+            params.push(v.as_str().into());
+            sql.push_str(&format!(" AND f.vuln_id = ${}", params.len()));
+        }
+        let rows = self.conn.rows(&sql, &params)?;
+        // Sorted here, not by the database: a whole run is 10⁵–10⁶ rows, and a sort in SQL
+        // spills to a temporary B-tree that costs more than the query.
+        let mut out: Vec<(String, Observation, i64)> = rows
+            .into_iter()
+            .map(|r| {
+                let mut r = r.into_iter();
+                let mut text = || r.next().and_then(Value::into_text);
+                let reference = text().unwrap_or_default();
+                let o = Observation {
+                    fingerprint: text().unwrap_or_default(),
+                    repository: text().unwrap_or_default(),
+                    ecosystem: text().unwrap_or_default(),
+                    package: text().unwrap_or_default(),
+                    vuln_id: text().unwrap_or_default(),
+                    advisory_id: text().unwrap_or_default(),
+                    installed: text().unwrap_or_default(),
+                    fixed: text(),
+                    severity: text().unwrap_or_default(),
+                    status: text().unwrap_or_default(),
+                    pkg_type: text().unwrap_or_default(),
+                    layer: text(),
+                    path: text(),
+                };
+                let first = r.next().and_then(|v| v.int()).unwrap_or_default();
+                (reference, o, first)
+            })
+            .collect();
+        out.sort_unstable_by(|a, b| (&a.0, &a.1.fingerprint).cmp(&(&b.0, &b.1.fingerprint)));
+        Ok(out)
     }
 
     /// Whether the finding was seen in any scan of its repository before run `before_seq`.
     pub fn seen_before(&mut self, fingerprint: &str, before_seq: i64) -> Result<bool, StoreError> {
         let rows = self.conn.rows(
-            "SELECT 1 FROM intervals i JOIN findings f ON f.id = i.finding_id \
-             WHERE f.fingerprint = $1 AND i.first_seq < $2 LIMIT 1",
+            "SELECT 1 FROM findings WHERE fingerprint = $1 AND first_seq < $2",
             &[fingerprint.into(), before_seq.into()],
         )?;
         Ok(!rows.is_empty())
@@ -230,8 +359,11 @@ impl Store {
     ) -> Result<Vec<ImageScan>, StoreError> {
         let rows = self.conn.rows(
             &format!(
-                "SELECT {SCAN_COLUMNS} FROM image_scans WHERE reference = $1 OR repository = $1 \
-                 ORDER BY run_seq DESC, reference LIMIT $2"
+                "SELECT {SCAN_COLUMNS} FROM {SCAN_FROM} WHERE s.ref_id IN \
+                 (SELECT id FROM image_refs WHERE reference = $1 UNION \
+                  SELECT x.id FROM image_refs x JOIN repositories y ON y.id = x.repository_id \
+                  WHERE y.name = $1) \
+                 ORDER BY s.run_seq DESC, r.reference LIMIT $2"
             ),
             &[image.into(), limit.into()],
         )?;
@@ -242,9 +374,9 @@ impl Store {
     pub fn known_images(&mut self) -> Result<Vec<ImageScan>, StoreError> {
         let rows = self.conn.rows(
             &format!(
-                "SELECT {SCAN_COLUMNS} FROM image_scans s WHERE s.run_seq = \
-                 (SELECT MAX(t.run_seq) FROM image_scans t WHERE t.reference = s.reference) \
-                 ORDER BY s.repository, s.reference"
+                "SELECT {SCAN_COLUMNS} FROM {SCAN_FROM} WHERE s.run_seq = \
+                 (SELECT MAX(t.run_seq) FROM image_scans t WHERE t.ref_id = r.id) \
+                 ORDER BY p.name, r.reference"
             ),
             &[],
         )?;

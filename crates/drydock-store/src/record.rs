@@ -86,7 +86,8 @@ impl Store {
     /// Whether this run already holds a successful scan of `reference` (a rerun skips it).
     pub fn has_ok_scan(&mut self, run_seq: i64, reference: &str) -> Result<bool, StoreError> {
         let rows = self.conn.rows(
-            "SELECT 1 FROM image_scans WHERE run_seq = $1 AND reference = $2 AND status = 'ok'",
+            "SELECT 1 FROM image_scans s JOIN image_refs r ON r.id = s.ref_id \
+             WHERE s.run_seq = $1 AND r.reference = $2 AND s.status = 'ok'",
             &[run_seq.into(), reference.into()],
         )?;
         Ok(!rows.is_empty())
@@ -107,9 +108,24 @@ impl Store {
             .cloned()
             .collect();
         let result = self.tx(|c| {
+            let repository = intern(
+                c,
+                "INSERT INTO repositories (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
+                "SELECT id FROM repositories WHERE name = $1",
+                &[scan.repository.as_str().into()],
+                1,
+            )?;
+            let ref_id = intern(
+                c,
+                "INSERT INTO image_refs (reference, repository_id) VALUES ($1, $2) \
+                 ON CONFLICT (reference) DO NOTHING",
+                "SELECT id FROM image_refs WHERE reference = $1",
+                &[scan.reference.as_str().into(), repository.into()],
+                1,
+            )?;
             let existing = c.rows(
-                "SELECT status FROM image_scans WHERE run_seq = $1 AND reference = $2",
-                &[scan.run_seq.into(), scan.reference.as_str().into()],
+                "SELECT status FROM image_scans WHERE run_seq = $1 AND ref_id = $2",
+                &[scan.run_seq.into(), ref_id.into()],
             )?;
             if let Some(row) = existing.first() {
                 if row[0].text().as_deref() == Some("ok") {
@@ -117,19 +133,19 @@ impl Store {
                 }
                 // A failed scan being retried: it wrote no intervals, only its row.
                 c.exec(
-                    "DELETE FROM image_scans WHERE run_seq = $1 AND reference = $2",
-                    &[scan.run_seq.into(), scan.reference.as_str().into()],
+                    "DELETE FROM image_scans WHERE run_seq = $1 AND ref_id = $2",
+                    &[scan.run_seq.into(), ref_id.into()],
                 )?;
             }
-            insert_scan(c, scan)?;
+            insert_scan(c, scan, ref_id)?;
             for (release, pos) in &scan.releases {
                 c.exec(
-                    "INSERT INTO run_releases (run_seq, release_name, reference, position) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (run_seq, release_name, reference) DO NOTHING",
+                    "INSERT INTO run_releases (run_seq, release_name, ref_id, position) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT (run_seq, release_name, ref_id) DO NOTHING",
                     &[
                         scan.run_seq.into(),
                         release.as_str().into(),
-                        scan.reference.as_str().into(),
+                        ref_id.into(),
                         (*pos).into(),
                     ],
                 )?;
@@ -138,7 +154,7 @@ impl Store {
                 for v in &fresh_vulns {
                     upsert_vuln(c, v, scan.run_seq)?;
                 }
-                fold_intervals(c, scan, observations)?;
+                fold_intervals(c, scan, ref_id, repository, observations)?;
             }
             Ok(Recorded::Written)
         })?;
@@ -183,16 +199,31 @@ impl Store {
     }
 }
 
-fn insert_scan(c: &mut Conn, s: &ImageScan) -> Result<(), StoreError> {
+/// The id of a stored name (repository, reference, location), inserting it the first time.
+/// `select` binds the first `key` of the insert's `params`.
+fn intern(
+    c: &mut Conn,
+    insert: &str,
+    select: &str,
+    params: &[Value],
+    key: usize,
+) -> Result<i64, StoreError> {
+    c.exec(insert, params)?;
+    let rows = c.rows(select, &params[..key.min(params.len())])?;
+    rows.first()
+        .and_then(|r| r[0].int())
+        .ok_or_else(|| StoreError::Internal(format!("row vanished after insert: {select}")))
+}
+
+fn insert_scan(c: &mut Conn, s: &ImageScan, ref_id: i64) -> Result<(), StoreError> {
     c.exec(
-        "INSERT INTO image_scans (run_seq, reference, repository, status, error, digest, platform, \
+        "INSERT INTO image_scans (run_seq, ref_id, status, error, digest, platform, \
          os, package_count, finding_count, layers_analysed, layers_cached, started_at, finished_at, \
          shard_index, sources, labels, mirrored) \
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18)",
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)",
         &[
             s.run_seq.into(),
-            s.reference.as_str().into(),
-            s.repository.as_str().into(),
+            ref_id.into(),
             s.status.as_str().into(),
             s.error.clone().into(),
             s.digest.clone().into(),
@@ -243,17 +274,20 @@ fn upsert_vuln(c: &mut Conn, v: &VulnInfo, seq: i64) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The finding's row id, inserting the identity the first time it is seen.
-fn finding_id(c: &mut Conn, o: &Observation) -> Result<i64, StoreError> {
+/// The finding's row id, inserting the identity the first time it is seen; its first run is
+/// the earliest that saw it.
+fn finding_id(c: &mut Conn, o: &Observation, repository: i64, seq: i64) -> Result<i64, StoreError> {
     c.exec(
-        "INSERT INTO findings (fingerprint, repository, ecosystem, package, vuln_id) \
-         VALUES ($1,$2,$3,$4,$5) ON CONFLICT (fingerprint) DO NOTHING",
+        "INSERT INTO findings (fingerprint, repository_id, ecosystem, package, vuln_id, first_seq) \
+         VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (fingerprint) DO UPDATE \
+         SET first_seq = excluded.first_seq WHERE findings.first_seq > excluded.first_seq",
         &[
             o.fingerprint.as_str().into(),
-            o.repository.as_str().into(),
+            repository.into(),
             o.ecosystem.as_str().into(),
             o.package.as_str().into(),
             o.vuln_id.as_str().into(),
+            seq.into(),
         ],
     )?;
     let rows = c.rows(
@@ -265,23 +299,42 @@ fn finding_id(c: &mut Conn, o: &Observation) -> Result<i64, StoreError> {
         .ok_or_else(|| StoreError::Internal("finding vanished after insert".into()))
 }
 
+/// Where a finding was found (layer digest, path), stored once; `None` when neither is known.
+fn location_id(c: &mut Conn, o: &Observation) -> Result<Option<i64>, StoreError> {
+    if o.layer.is_none() && o.path.is_none() {
+        return Ok(None);
+    }
+    let layer = o.layer.clone().unwrap_or_default();
+    let path = o.path.clone().unwrap_or_default();
+    intern(
+        c,
+        "INSERT INTO locations (layer, path) VALUES ($1, $2) ON CONFLICT (layer, path) DO NOTHING",
+        "SELECT id FROM locations WHERE layer = $1 AND path = $2",
+        &[layer.into(), path.into()],
+        2,
+    )
+    .map(Some)
+}
+
 /// Folds one successful scan's observations into the reference's intervals: unchanged
 /// findings cost nothing, changed ones close their interval and open a continuing one, gone
 /// ones close at the reference's previous successful scan, new ones open.
 fn fold_intervals(
     c: &mut Conn,
     scan: &ImageScan,
+    ref_id: i64,
+    repository: i64,
     observations: &[Observation],
 ) -> Result<(), StoreError> {
     let seq = scan.run_seq;
     let rows = c.rows(
-        "SELECT MAX(run_seq) FROM image_scans WHERE reference = $1 AND status = 'ok' AND run_seq < $2",
-        &[scan.reference.as_str().into(), seq.into()],
+        "SELECT MAX(run_seq) FROM image_scans WHERE ref_id = $1 AND status = 'ok' AND run_seq < $2",
+        &[ref_id.into(), seq.into()],
     )?;
     let prev_ok = rows.first().and_then(|r| r[0].int());
     let later = c.rows(
-        "SELECT 1 FROM image_scans WHERE reference = $1 AND status = 'ok' AND run_seq > $2",
-        &[scan.reference.as_str().into(), seq.into()],
+        "SELECT 1 FROM image_scans WHERE ref_id = $1 AND status = 'ok' AND run_seq > $2",
+        &[ref_id.into(), seq.into()],
     )?;
     if !later.is_empty() {
         // A run older than one already folded in (a late shard of an old run): its scan is
@@ -295,8 +348,8 @@ fn fold_intervals(
     let open = c.rows(
         "SELECT i.id, f.fingerprint, i.installed, i.fixed, i.severity, i.status \
          FROM intervals i JOIN findings f ON f.id = i.finding_id \
-         WHERE i.reference = $1 AND i.last_seq IS NULL",
-        &[scan.reference.as_str().into()],
+         WHERE i.ref_id = $1 AND i.last_seq IS NULL",
+        &[ref_id.into()],
     )?;
     let mut open_by_fp: HashMap<String, (i64, Observation)> = HashMap::with_capacity(open.len());
     for r in open {
@@ -333,14 +386,17 @@ fn fold_intervals(
             }
             None => false,
         };
-        let fid = finding_id(c, o)?;
+        let fid = finding_id(c, o, repository, seq)?;
+        let location = location_id(c, o)?;
+        // The advisory id is stored only when it is not the identity's id (most often it is).
+        let advisory = (o.advisory_id != o.vuln_id).then(|| o.advisory_id.clone());
         c.exec(
-            "INSERT INTO intervals (finding_id, reference, first_seq, last_seq, continues, installed, \
-             fixed, severity, status, pkg_type, advisory_id, layer, path) \
-             VALUES ($1,$2,$3,NULL,$4,$5,$6,$7,$8,$9,$10,$11,$12)",
+            "INSERT INTO intervals (finding_id, ref_id, first_seq, last_seq, continues, installed, \
+             fixed, severity, status, pkg_type, advisory_id, location_id) \
+             VALUES ($1,$2,$3,NULL,$4,$5,$6,$7,$8,$9,$10,$11)",
             &[
                 fid.into(),
-                scan.reference.as_str().into(),
+                ref_id.into(),
                 seq.into(),
                 i64::from(continues).into(),
                 o.installed.as_str().into(),
@@ -348,9 +404,8 @@ fn fold_intervals(
                 o.severity.as_str().into(),
                 o.status.as_str().into(),
                 o.pkg_type.as_str().into(),
-                o.advisory_id.as_str().into(),
-                o.layer.clone().into(),
-                o.path.clone().into(),
+                advisory.into(),
+                location.into(),
             ],
         )?;
     }

@@ -20,6 +20,10 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, V1)];
 /// was present with the same attributes. `last_seq` NULL means "still present at the
 /// reference's latest successful scan": ingesting a run only touches the findings that
 /// changed, so a year of daily runs costs what changed, not runs × findings.
+///
+/// Repositories, references and finding locations (layer digest, path) are stored once and
+/// referred to by id: they repeat on every row that mentions them, and a year of a
+/// 1000-image fleet is millions of such rows (bench/README.md has the sizes).
 const V1: &str = r#"
 CREATE TABLE runs (
     seq {ID},
@@ -42,11 +46,20 @@ CREATE TABLE run_shards (
     images_planned BIGINT NOT NULL,
     PRIMARY KEY (run_seq, shard_index)
 );
+CREATE TABLE repositories (
+    id {ID},
+    name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE image_refs (
+    id {ID},
+    reference TEXT NOT NULL UNIQUE,
+    repository_id BIGINT NOT NULL REFERENCES repositories(id)
+);
+CREATE INDEX image_refs_repository ON image_refs(repository_id);
 CREATE TABLE image_scans (
     id {ID},
     run_seq BIGINT NOT NULL REFERENCES runs(seq),
-    reference TEXT NOT NULL,
-    repository TEXT NOT NULL,
+    ref_id BIGINT NOT NULL REFERENCES image_refs(id),
     status TEXT NOT NULL,
     error TEXT,
     digest TEXT,
@@ -62,30 +75,36 @@ CREATE TABLE image_scans (
     sources TEXT,
     labels TEXT,
     mirrored BIGINT NOT NULL,
-    UNIQUE (run_seq, reference)
+    UNIQUE (run_seq, ref_id)
 );
-CREATE INDEX image_scans_ref ON image_scans(reference, run_seq);
-CREATE INDEX image_scans_repo ON image_scans(repository, run_seq);
+CREATE INDEX image_scans_ref ON image_scans(ref_id, run_seq);
 CREATE TABLE run_releases (
     run_seq BIGINT NOT NULL REFERENCES runs(seq),
     release_name TEXT NOT NULL,
-    reference TEXT NOT NULL,
+    ref_id BIGINT NOT NULL REFERENCES image_refs(id),
     position BIGINT NOT NULL,
-    PRIMARY KEY (run_seq, release_name, reference)
+    PRIMARY KEY (run_seq, release_name, ref_id)
 );
 CREATE TABLE findings (
     id {ID},
     fingerprint TEXT NOT NULL UNIQUE,
-    repository TEXT NOT NULL,
+    repository_id BIGINT NOT NULL REFERENCES repositories(id),
     ecosystem TEXT NOT NULL,
     package TEXT NOT NULL,
-    vuln_id TEXT NOT NULL
+    vuln_id TEXT NOT NULL,
+    first_seq BIGINT NOT NULL
 );
 CREATE INDEX findings_vuln ON findings(vuln_id);
+CREATE TABLE locations (
+    id {ID},
+    layer TEXT NOT NULL,
+    path TEXT NOT NULL,
+    UNIQUE (layer, path)
+);
 CREATE TABLE intervals (
     id {ID},
     finding_id BIGINT NOT NULL REFERENCES findings(id),
-    reference TEXT NOT NULL,
+    ref_id BIGINT NOT NULL REFERENCES image_refs(id),
     first_seq BIGINT NOT NULL,
     last_seq BIGINT,
     continues BIGINT NOT NULL,
@@ -94,13 +113,10 @@ CREATE TABLE intervals (
     severity TEXT NOT NULL,
     status TEXT NOT NULL,
     pkg_type TEXT NOT NULL,
-    advisory_id TEXT NOT NULL,
-    layer TEXT,
-    path TEXT
+    advisory_id TEXT,
+    location_id BIGINT REFERENCES locations(id)
 );
-CREATE INDEX intervals_open ON intervals(reference, last_seq);
-CREATE INDEX intervals_finding ON intervals(finding_id);
-CREATE INDEX intervals_span ON intervals(reference, first_seq);
+CREATE INDEX intervals_ref ON intervals(ref_id, last_seq);
 CREATE TABLE vulns (
     vuln_id TEXT PRIMARY KEY,
     title TEXT,
@@ -186,6 +202,15 @@ pub(crate) fn migrate(conn: &mut Conn, store: &str) -> Result<Vec<i64>, StoreErr
                 store: store.to_string(),
                 found: current,
                 supported: LATEST,
+            });
+        }
+        if current == 1 && conn.rows("SELECT 1 FROM image_refs LIMIT 1", &[]).is_err() {
+            // Development builds before the first release wrote a draft of version 1.
+            return Err(StoreError::Open {
+                store: store.to_string(),
+                message: "it was written by a pre-release drydock (draft schema 1): \
+                          create a new store (its history cannot be carried over)"
+                    .into(),
             });
         }
         let mut applied = Vec::new();

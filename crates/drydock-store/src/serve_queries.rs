@@ -45,33 +45,7 @@ impl Store {
     /// Every finding present in the successful image scans of a run, sorted by reference then
     /// fingerprint. A failed scan contributes nothing (its findings are unknown, not gone).
     pub fn live_findings(&mut self, q: &LiveQuery) -> Result<Vec<LiveFinding>, StoreError> {
-        let mut sql = String::from(
-            "SELECT i.reference, f.fingerprint, f.repository, f.ecosystem, f.package, f.vuln_id, \
-             i.advisory_id, i.installed, i.fixed, i.severity, i.status, i.pkg_type, i.layer, i.path, \
-             (SELECT MIN(j.first_seq) FROM intervals j WHERE j.finding_id = i.finding_id) \
-             FROM intervals i JOIN findings f ON f.id = i.finding_id \
-             JOIN image_scans s ON s.run_seq = $1 AND s.reference = i.reference AND s.status = 'ok' \
-             WHERE i.first_seq <= $1 AND (i.last_seq IS NULL OR i.last_seq >= $1)",
-        );
-        let mut params: Vec<Value> = vec![q.run_seq.into()];
-        if let Some(r) = &q.release {
-            params.push(r.as_str().into());
-            sql.push_str(&format!(
-                " AND EXISTS (SELECT 1 FROM run_releases rr WHERE rr.run_seq = $1 \
-                 AND rr.release_name = ${} AND rr.reference = i.reference)",
-                params.len()
-            ));
-        }
-        if let Some(r) = &q.reference {
-            params.push(r.as_str().into());
-            sql.push_str(&format!(" AND i.reference = ${}", params.len()));
-        }
-        if let Some(v) = &q.vuln_id {
-            params.push(v.as_str().into());
-            sql.push_str(&format!(" AND f.vuln_id = ${}", params.len()));
-        }
-        sql.push_str(" ORDER BY i.reference, f.fingerprint");
-        let rows = self.conn.rows(&sql, &params)?;
+        let rows = self.present(q, None)?;
         let started: BTreeMap<i64, i64> = self
             .conn
             .rows("SELECT seq, started_at FROM runs", &[])?
@@ -79,30 +53,12 @@ impl Store {
             .filter_map(|r| Some((r[0].int()?, r[1].int()?)))
             .collect();
         Ok(rows
-            .iter()
-            .map(|r| {
-                let text = |i: usize| r.get(i).and_then(Value::text);
-                let int = |i: usize| r.get(i).and_then(Value::int).unwrap_or_default();
-                LiveFinding {
-                    reference: text(0).unwrap_or_default(),
-                    observation: Observation {
-                        fingerprint: text(1).unwrap_or_default(),
-                        repository: text(2).unwrap_or_default(),
-                        ecosystem: text(3).unwrap_or_default(),
-                        package: text(4).unwrap_or_default(),
-                        vuln_id: text(5).unwrap_or_default(),
-                        advisory_id: text(6).unwrap_or_default(),
-                        installed: text(7).unwrap_or_default(),
-                        fixed: text(8),
-                        severity: text(9).unwrap_or_default(),
-                        status: text(10).unwrap_or_default(),
-                        pkg_type: text(11).unwrap_or_default(),
-                        layer: text(12),
-                        path: text(13),
-                    },
-                    first_seen_seq: int(14),
-                    first_seen_at: started.get(&int(14)).copied().unwrap_or_default(),
-                }
+            .into_iter()
+            .map(|(reference, observation, first)| LiveFinding {
+                reference,
+                observation,
+                first_seen_seq: first,
+                first_seen_at: started.get(&first).copied().unwrap_or_default(),
             })
             .collect())
     }
@@ -125,7 +81,7 @@ impl Store {
         let mut sql = String::from(
             "SELECT s.run_seq, i.severity, COUNT(*) FROM image_scans s \
              JOIN runs r ON r.seq = s.run_seq AND r.status = 'complete' \
-             JOIN intervals i ON i.reference = s.reference AND i.first_seq <= s.run_seq \
+             JOIN intervals i ON i.ref_id = s.ref_id AND i.first_seq <= s.run_seq \
              AND (i.last_seq IS NULL OR i.last_seq >= s.run_seq) \
              WHERE s.status = 'ok' AND s.run_seq >= $1",
         );
@@ -134,7 +90,7 @@ impl Store {
             params.push(r.into());
             sql.push_str(
                 " AND EXISTS (SELECT 1 FROM run_releases rr WHERE rr.run_seq = s.run_seq \
-                 AND rr.release_name = $2 AND rr.reference = s.reference)",
+                 AND rr.release_name = $2 AND rr.ref_id = s.ref_id)",
             );
         }
         sql.push_str(" GROUP BY s.run_seq, i.severity");

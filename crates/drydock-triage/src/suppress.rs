@@ -55,6 +55,18 @@ impl TriageSuppressor {
         ))
     }
 
+    /// Whether an acceptance runs out on a day in `[from, until)` (`YYYY-MM-DD`): a diff of
+    /// two runs then looks at every finding for `acceptance expired`, not just the changed.
+    pub fn acceptance_expires_between(&self, from: &str, until: &str) -> bool {
+        self.records.iter().any(|(_, t)| {
+            t.state == State::Accepted
+                && t.expires.is_some_and(|x| {
+                    let x = x.to_string();
+                    x.as_str() >= from && x.as_str() < until
+                })
+        })
+    }
+
     /// The most specific record for a finding identity in an image of these releases: an
     /// image-scoped one before a release-scoped one before an `all` one; with an ecosystem
     /// before one without.

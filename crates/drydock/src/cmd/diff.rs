@@ -100,51 +100,75 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
                         .retain(|i| diff::image_matches(img, &i.repository, &i.reference));
                 }
             }
-            diff::diff(&sa, &sb, KeyBy::Repository, |_| Ok(false))?
+            diff::diff(&sa, &sb, KeyBy::Repository, args.all, &mut diff::NoHistory)?
         }
         (Some(_), None) => anyhow::bail!("give two sides (A B), or none for `previous latest`"),
         _ => {
             let mut store = args.store.open()?;
-            let (sa, sb, key_by) = match (&args.a, &args.b, args.release.as_slice()) {
-                (None, None, [old, new]) => {
-                    let ra = store.latest_run_with_release(old)?.run_id;
-                    let rb = store.latest_run_with_release(new)?.run_id;
-                    let mut sa = diff::side_from_run(
-                        &mut store,
-                        &ra,
-                        Some(std::slice::from_ref(old)),
-                        args.image.as_deref(),
-                    )?;
-                    let mut sb = diff::side_from_run(
-                        &mut store,
-                        &rb,
-                        Some(std::slice::from_ref(new)),
-                        args.image.as_deref(),
-                    )?;
-                    sa.label = format!("{old} (run {ra})");
-                    sb.label = format!("{new} (run {rb})");
-                    (sa, sb, KeyBy::Repository)
-                }
-                (a, b, rel) => {
-                    if rel.len() == 2 {
-                        anyhow::bail!(
-                            "`--release OLD NEW` compares two releases: leave out the runs"
-                        );
+            // Each side: a run, the release it is filtered to, a label.
+            type SideSpec = (String, Option<Vec<String>>, Option<String>);
+            let (spec_a, spec_b, key_by): (SideSpec, SideSpec, KeyBy) =
+                match (&args.a, &args.b, args.release.as_slice()) {
+                    (None, None, [old, new]) => {
+                        let ra = store.latest_run_with_release(old)?.run_id;
+                        let rb = store.latest_run_with_release(new)?.run_id;
+                        let (la, lb) = (format!("{old} (run {ra})"), format!("{new} (run {rb})"));
+                        (
+                            (ra, Some(vec![old.clone()]), Some(la)),
+                            (rb, Some(vec![new.clone()]), Some(lb)),
+                            KeyBy::Repository,
+                        )
                     }
-                    let only = (rel.len() == 1).then_some(rel);
-                    let a = a.clone().unwrap_or_else(|| "previous".into());
-                    let b = b.clone().unwrap_or_else(|| "latest".into());
-                    let sa = diff::side_from_run(&mut store, &a, only, args.image.as_deref())?;
-                    let sb = diff::side_from_run(&mut store, &b, only, args.image.as_deref())?;
-                    (sa, sb, KeyBy::ReleaseAndRepository)
-                }
-            };
-            let seq_a = sa.seq.unwrap_or(0);
-            let mut report = diff::diff(&sa, &sb, key_by, |fp| Ok(store.seen_before(fp, seq_a)?))?;
-            let days = (run_day(&mut store, sa.seq)?, run_day(&mut store, sb.seq)?);
+                    (a, b, rel) => {
+                        if rel.len() == 2 {
+                            anyhow::bail!(
+                                "`--release OLD NEW` compares two releases: leave out the runs"
+                            );
+                        }
+                        let only = (rel.len() == 1).then(|| rel.to_vec());
+                        let a = store.run(a.as_deref().unwrap_or("previous"))?.run_id;
+                        let b = store.run(b.as_deref().unwrap_or("latest"))?.run_id;
+                        (
+                            (a, only.clone(), None),
+                            (b, only, None),
+                            KeyBy::ReleaseAndRepository,
+                        )
+                    }
+                };
+            let days = (
+                run_day(&mut store, &spec_a.0)?,
+                run_day(&mut store, &spec_b.0)?,
+            );
             let triage = drydock_triage::TriageSuppressor::from_store(&mut store)?;
-            mark_expired_acceptances(&mut report, &triage, days);
-            report
+            let image = args.image.as_deref();
+            // Unchanged findings are counted, not loaded, unless they are listed or an
+            // acceptance that ran out between the runs may turn one into news.
+            let (mut sa, mut sb) =
+                if args.all || triage.acceptance_expires_between(&days.0, &days.1) {
+                    (
+                        diff::side_from_run(&mut store, &spec_a.0, spec_a.1.as_deref(), image)?,
+                        diff::side_from_run(&mut store, &spec_b.0, spec_b.1.as_deref(), image)?,
+                    )
+                } else {
+                    diff::sides_from_runs(
+                        &mut store,
+                        (&spec_a.0, spec_a.1.as_deref()),
+                        (&spec_b.0, spec_b.1.as_deref()),
+                        image,
+                        key_by,
+                    )?
+                };
+            if let Some(l) = spec_a.2 {
+                sa.label = l;
+            }
+            if let Some(l) = spec_b.2 {
+                sb.label = l;
+            }
+            let mut history =
+                diff::StoreHistory::new(&mut store, sa.seq.unwrap_or(0), |release, o| {
+                    expired_acceptance(&triage, &days, release, o)
+                });
+            diff::diff(&sa, &sb, key_by, args.all, &mut history)?
         }
     };
     match &args.output {
@@ -176,57 +200,30 @@ pub fn run(args: DiffArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// The UTC day (`YYYY-MM-DD`) a run of the store started.
-fn run_day(store: &mut drydock_store::Store, seq: Option<i64>) -> anyhow::Result<String> {
-    let seq = seq.ok_or_else(|| anyhow::anyhow!("a side without a run"))?;
-    let run = store.run(&format!("#{seq}"))?;
+fn run_day(store: &mut drydock_store::Store, run: &str) -> anyhow::Result<String> {
+    let run = store.run(run)?;
     Ok(drydock_scan::rfc3339(run.started_at)[..10].to_string())
 }
 
-/// Findings present on both sides whose acceptance ran out between A and B: the acceptance
-/// suppressed them at A, and no longer does at B.
-fn mark_expired_acceptances(
-    report: &mut diff::DiffReport,
+/// For a finding present on both sides: whether its acceptance ran out between A and B (it
+/// suppressed the finding at A and no longer does at B), and the detail to show.
+fn expired_acceptance(
     triage: &drydock_triage::TriageSuppressor,
-    (day_a, day_b): (String, String),
-) {
-    use drydock_fleet::diff::Category;
-    for e in &mut report.entries {
-        if !matches!(e.category, Category::Unchanged | Category::Changed) {
-            continue;
-        }
-        let releases: Vec<String> = e.release.iter().cloned().collect();
-        let Some(m) = triage.matching(
-            &e.repository,
-            &releases,
-            &e.ecosystem,
-            &e.package,
-            &e.vulnerability_id,
-        ) else {
-            continue;
-        };
-        if m.triage.state != drydock_triage::State::Accepted {
-            continue;
-        }
-        if let Some(expires) = m.triage.expires {
-            let x = expires.to_string();
-            if x >= day_a && x < day_b {
-                e.category = Category::AcceptanceExpired;
-                e.detail = Some(format!("accepted until {x} (triage #{})", m.id));
-            }
-        }
+    (day_a, day_b): &(String, String),
+    release: Option<&str>,
+    o: &drydock_store::Observation,
+) -> Option<String> {
+    let releases: Vec<String> = release.map(str::to_string).into_iter().collect();
+    let m = triage.matching(
+        &o.repository,
+        &releases,
+        &o.ecosystem,
+        &o.package,
+        &o.vuln_id,
+    )?;
+    if m.triage.state != drydock_triage::State::Accepted {
+        return None;
     }
-    report.totals.clear();
-    for img in &mut report.images {
-        img.counts.clear();
-    }
-    for e in &report.entries {
-        *report.totals.entry(e.category).or_insert(0) += 1;
-        if let Some(img) = report
-            .images
-            .iter_mut()
-            .find(|i| i.release == e.release && i.repository == e.repository)
-        {
-            *img.counts.entry(e.category).or_insert(0) += 1;
-        }
-    }
+    let x = m.triage.expires?.to_string();
+    (x >= *day_a && x < *day_b).then(|| format!("accepted until {x} (triage #{})", m.id))
 }
