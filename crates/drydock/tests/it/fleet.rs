@@ -764,3 +764,114 @@ fn an_acceptance_survives_a_rescan_and_its_expiry_shows_in_the_diff() {
         assert!(!expired.is_empty(), "{d}");
     }
 }
+
+/// The registry variant of the fleet (`fleet-registry.yaml`): some repositories are pulled from
+/// a loopback `docker-registry` the test fills with `skopeo`. Each pulled image has the manifest
+/// digest and the package count it was built with, its repository is the registry's, the
+/// never-pushed repository fails with a message, and the rest of the fleet is unchanged.
+#[test]
+fn a_fleet_pulls_its_registry_images_from_a_loopback_registry() {
+    let Some(dir) = fleet_dir() else { return };
+    let Some(registry) = super::registry::Registry::start() else {
+        return;
+    };
+    let exp = expected(&dir);
+    let push_list = std::fs::read_to_string(dir.join("registry-push.txt")).expect("push list");
+    let mut host = String::new();
+    for line in push_list.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (tag, dest) = line.split_once(' ').expect("OCI_TAG REPOSITORY:TAG");
+        let src = format!("oci:{}:{tag}", dir.join("oci").display());
+        let pushed = registry.push(&src, dest, None, false);
+        host = pushed.split('/').next().unwrap_or_default().to_string();
+    }
+    assert!(!host.is_empty(), "registry-push.txt pushes nothing");
+
+    // The fleet file and its image list with the placeholder host replaced; the layouts and
+    // archives they name stay where they are.
+    let tmp = tempfile::tempdir().expect("tmp");
+    let placeholder = exp["registry_placeholder"].as_str().expect("placeholder");
+    for name in ["fleet-registry.yaml", "images-v1.1-registry.txt"] {
+        let text = std::fs::read_to_string(dir.join(name)).expect("fleet file");
+        std::fs::write(tmp.path().join(name), text.replace(placeholder, &host)).expect("write");
+    }
+    for name in ["oci", "archives"] {
+        std::os::unix::fs::symlink(dir.join(name), tmp.path().join(name)).expect("symlink");
+    }
+    let fleet = tmp.path().join("fleet-registry.yaml");
+
+    let images = expected_images(&exp);
+    let pulled: BTreeMap<String, &Value> = exp["images"]
+        .as_object()
+        .expect("images")
+        .values()
+        .filter_map(|v| {
+            let r = v["registry_ref"].as_str()?;
+            Some((r.replace(placeholder, &host), v))
+        })
+        .collect();
+    for store in stores(tmp.path()) {
+        let cache = tmp.path().join(format!("cache-{}", store.len()));
+        let out = fleet_scan(&store, &cache, &fleet, &["--insecure"]);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let summary = json_of(&out);
+        // What the store recorded for each image (digest, package count, repository).
+        let recorded = stdout_json(
+            &drydock()
+                .args([
+                    "history", "images", "latest", "--format", "json", "--store", &store,
+                ])
+                .output()
+                .expect("history images"),
+            "history images",
+        );
+        let scanned = recorded.as_array().expect("images");
+        let from_registry: Vec<&Value> = scanned
+            .iter()
+            .filter(|i| {
+                i["reference"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with(&format!("{host}/")))
+            })
+            .collect();
+        assert!(
+            from_registry.len() >= 2,
+            "the registry fleet names {} registry images",
+            from_registry.len()
+        );
+        for i in &from_registry {
+            let reference = i["reference"].as_str().unwrap_or_default();
+            match pulled.get(reference) {
+                Some(v) if v["expect"] == "ok" => {
+                    assert_eq!(i["status"], "ok", "{reference}: {i}");
+                    assert_eq!(i["digest"], v["manifest_digest"], "{reference}");
+                    let built = v["packages"].as_array().map_or(0, Vec::len);
+                    assert_eq!(i["package_count"], built as u64, "{reference}");
+                    let repo = reference.rsplit_once(':').map_or(reference, |(r, _)| r);
+                    assert_eq!(i["repository"], repo, "{reference}");
+                }
+                // Never pushed (the fleet's unpullable reference) or built broken.
+                _ => {
+                    assert_eq!(i["status"], "failed", "{reference}: {i}");
+                    assert!(
+                        i["error"].as_str().is_some_and(|e| !e.is_empty()),
+                        "{reference}: a failure without a message"
+                    );
+                }
+            }
+        }
+        // Every other image scanned as in the file-only fleet.
+        let failed = scanned.iter().filter(|i| i["status"] == "failed").count();
+        let expected_failed = images.values().filter(|v| v["expect"] != "ok").count();
+        assert_eq!(failed, expected_failed, "{recorded}");
+        assert_eq!(summary["images_failed"], failed as u64);
+    }
+}
