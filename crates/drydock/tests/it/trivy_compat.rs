@@ -398,16 +398,17 @@ fn a_trivy_ci_line_works_with_the_binary_name_changed() {
 }
 
 #[test]
-fn scanners_other_than_vuln_are_clear_errors() {
+fn scanners_drydock_does_not_have_are_clear_errors() {
     let a = alpine373();
     let a = a.to_str().expect("UTF-8 path");
+    // misconfig and secret are scanners now (tests/it/misconfig_scan.rs); licences are not.
     one_error_line(
-        &run(&["image", a, "--scanners", "vuln,secret"]),
-        "`drydock config`",
+        &run(&["image", a, "--scanners", "vuln,license"]),
+        "`drydock sbom`",
     );
     one_error_line(
-        &run(&["image", a, "--security-checks", "misconfig"]),
-        "`drydock config`",
+        &run(&["image", a, "--security-checks", "license"]),
+        "does not check licences",
     );
     one_error_line(
         &run(&["image", a, "--scanners", "bogus"]),
