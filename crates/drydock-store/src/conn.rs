@@ -256,11 +256,24 @@ impl Conn {
     }
 }
 
+/// Text as both databases store it: PostgreSQL's `TEXT` cannot hold a NUL, so a NUL (from a
+/// hostile package database, say) is stored as U+FFFD on both backends, which keeps their
+/// answers the same and the rest of the value intact.
+fn storable(v: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
+    v.as_deref().map(|s| {
+        if s.contains('\0') {
+            std::borrow::Cow::Owned(s.replace('\0', "\u{FFFD}"))
+        } else {
+            std::borrow::Cow::Borrowed(s)
+        }
+    })
+}
+
 fn bind_sqlite(st: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> Result<(), StoreError> {
     for (i, p) in params.iter().enumerate() {
         let r = match p {
             Value::Int(v) => st.raw_bind_parameter(i + 1, v),
-            Value::Text(v) => st.raw_bind_parameter(i + 1, v),
+            Value::Text(v) => st.raw_bind_parameter(i + 1, storable(v).as_deref()),
         };
         r.map_err(sql_err)?;
     }
@@ -273,7 +286,7 @@ fn pg_params(params: &[Value]) -> Vec<Box<dyn postgres::types::ToSql + Sync>> {
         .map(|p| -> Box<dyn postgres::types::ToSql + Sync> {
             match p {
                 Value::Int(v) => Box::new(*v),
-                Value::Text(v) => Box::new(v.clone()),
+                Value::Text(v) => Box::new(storable(v).map(std::borrow::Cow::into_owned)),
             }
         })
         .collect()
@@ -301,6 +314,11 @@ pub(crate) fn pg_err(e: postgres::Error) -> StoreError {
         return StoreError::Gone(e.to_string());
     }
     match e.as_db_error() {
+        // Class 08 (connection exception) and 57P01–57P03 (the server shutting down or
+        // ending this session): the connection is gone, not the query wrong.
+        Some(db) if db.code().code().starts_with("08") || db.code().code().starts_with("57P") => {
+            StoreError::Gone(format!("{}: {}", db.code().code(), db.message()))
+        }
         Some(db) => StoreError::Sql(format!("{}: {}", db.code().code(), db.message())),
         None => {
             use std::error::Error as _;

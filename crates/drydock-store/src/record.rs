@@ -102,6 +102,14 @@ impl Store {
         observations: &[Observation],
         vulns: &[VulnInfo],
     ) -> Result<Recorded, StoreError> {
+        // Compared with what is stored, so cleaned the way the store cleans text.
+        let cleaned: Vec<Observation>;
+        let observations = if observations.iter().any(has_nul) {
+            cleaned = observations.iter().map(without_nul).collect();
+            &cleaned[..]
+        } else {
+            observations
+        };
         let fresh_vulns: Vec<VulnInfo> = vulns
             .iter()
             .filter(|v| !self.vulns_written.contains(&v.vuln_id))
@@ -414,6 +422,47 @@ fn fold_intervals(
         close(c, id, prev_ok.unwrap_or(seq))?;
     }
     Ok(())
+}
+
+fn has_nul(o: &Observation) -> bool {
+    [
+        &o.fingerprint,
+        &o.repository,
+        &o.ecosystem,
+        &o.package,
+        &o.vuln_id,
+        &o.advisory_id,
+        &o.installed,
+        &o.severity,
+        &o.status,
+        &o.pkg_type,
+    ]
+    .iter()
+    .any(|s| s.contains('\0'))
+        || [&o.fixed, &o.layer, &o.path]
+            .iter()
+            .any(|s| s.as_deref().is_some_and(|s| s.contains('\0')))
+}
+
+/// The observation as the store keeps it (see `conn::storable`).
+fn without_nul(o: &Observation) -> Observation {
+    let c = |s: &String| s.replace('\0', "\u{FFFD}");
+    let co = |s: &Option<String>| s.as_ref().map(c);
+    Observation {
+        fingerprint: c(&o.fingerprint),
+        repository: c(&o.repository),
+        ecosystem: c(&o.ecosystem),
+        package: c(&o.package),
+        vuln_id: c(&o.vuln_id),
+        advisory_id: c(&o.advisory_id),
+        installed: c(&o.installed),
+        fixed: co(&o.fixed),
+        severity: c(&o.severity),
+        status: c(&o.status),
+        pkg_type: c(&o.pkg_type),
+        layer: co(&o.layer),
+        path: co(&o.path),
+    }
 }
 
 fn close(c: &mut Conn, interval: i64, last_seq: i64) -> Result<(), StoreError> {

@@ -420,3 +420,117 @@ fn two_writers_at_once_both_land() {
     assert_eq!(s.runs(100).expect("runs").len(), 40);
     assert_eq!(s.interval_count().expect("n"), 2);
 }
+
+#[test]
+fn a_nul_in_image_text_is_stored_alike_on_both_databases() {
+    let got = both(|s| {
+        let mut o = obs("evil\0pkg", "CVE-1", "1\0.0", None, "HIGH");
+        o.path = Some("usr/lib/\0x".into());
+        run_once(s, "r1", 10, Some(std::slice::from_ref(&o)));
+        let seq = s.run("latest").expect("run").seq;
+        let back = s.observations(seq, "reg/app:1").expect("observations");
+        // Read back the same run again: one interval, unchanged.
+        run_once(s, "r2", 20, Some(std::slice::from_ref(&o)));
+        (
+            ids(&back),
+            back[0].path.clone(),
+            s.interval_count().expect("n"),
+        )
+    });
+    assert_eq!(
+        got,
+        (
+            vec![("evil\u{FFFD}pkg".into(), "1\u{FFFD}.0".into(), None)],
+            Some("usr/lib/\u{FFFD}x".into()),
+            1
+        )
+    );
+}
+
+#[test]
+fn a_store_from_a_pre_release_draft_is_refused_clearly() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("h.db");
+    {
+        let c = rusqlite::Connection::open(&path).expect("raw");
+        c.execute_batch(
+            "CREATE TABLE drydock_schema (version BIGINT NOT NULL); \
+             INSERT INTO drydock_schema (version) VALUES (1); \
+             CREATE TABLE image_scans (reference TEXT);",
+        )
+        .expect("draft");
+    }
+    let err = Store::open(path.to_str().expect("utf-8")).expect_err("refused");
+    assert!(err.to_string().contains("pre-release"), "{err}");
+}
+
+#[test]
+fn a_writer_waits_for_a_store_another_process_holds_locked() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("h.db");
+    let p = path.to_str().expect("utf-8").to_string();
+    drop(Store::open(&p).expect("create"));
+    let locker = rusqlite::Connection::open(&path).expect("raw");
+    locker.execute_batch("BEGIN EXCLUSIVE").expect("lock");
+    let writer = std::thread::spawn(move || {
+        let mut s = Store::open(&p).expect("open while locked");
+        run_once(
+            &mut s,
+            "r1",
+            10,
+            Some(&[obs("a", "CVE-1", "1", None, "LOW")]),
+        )
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        !writer.is_finished(),
+        "the writer did not wait for the lock"
+    );
+    locker.execute_batch("COMMIT").expect("unlock");
+    let seq = writer.join().expect("writer");
+    let mut s = Store::open(path.to_str().expect("utf-8")).expect("open");
+    assert_eq!(s.run("latest").expect("run").seq, seq);
+}
+
+#[test]
+fn a_postgres_that_drops_the_connection_mid_run_is_a_clear_error_and_the_run_stays_open() {
+    let Some(url) = pg_cluster::new_database() else {
+        return;
+    };
+    let mut s = Store::open(&url).expect("open");
+    let seq = s.begin_run(&start("r1", Shard::WHOLE, 10)).expect("begin");
+    let o = obs("a", "CVE-1", "1", None, "LOW");
+    s.record_image(
+        &scan(seq, "reg/app:1", ScanStatus::Ok, 1),
+        std::slice::from_ref(&o),
+        &[],
+    )
+    .expect("first image");
+    // The server ends every other session of the database (what a restart or failover does).
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("admin");
+    admin
+        .execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .expect("terminate");
+    let err = s
+        .record_image(
+            &scan(seq, "reg/app:2", ScanStatus::Ok, 1),
+            std::slice::from_ref(&o),
+            &[],
+        )
+        .expect_err("the connection is gone");
+    assert!(matches!(err, StoreError::Gone(_)), "{err:?}");
+    assert!(err.to_string().contains("lost the connection"), "{err}");
+    // Nothing was marked complete or fixed: the run is still running, its first image kept.
+    let mut again = Store::open(&url).expect("reopen");
+    let run = again.run("#1").expect("run");
+    assert_eq!(run.status, RunStatus::Running);
+    assert_eq!(run.images_ok, 1);
+    assert!(
+        again.run("latest").is_err(),
+        "an unfinished run is not the latest complete one"
+    );
+}
