@@ -875,3 +875,38 @@ fn a_fleet_pulls_its_registry_images_from_a_loopback_registry() {
         assert_eq!(summary["images_failed"], failed as u64);
     }
 }
+
+/// `fleet scan --alert`: a complete run posts the digest of what is new once; a second run
+/// that finds nothing new posts nothing. On the README's example fleet (works on a fresh clone).
+#[test]
+fn a_fleet_scan_alerts_on_what_is_new_and_is_quiet_when_nothing_is() {
+    let fleet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fleet/fleet.yaml");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let store = tmp.path().join("h.db").display().to_string();
+    let cache = tmp.path().join("cache");
+    let (url, got) = super::forge::receiver();
+    for (i, run_id) in ["night-1", "night-2"].iter().enumerate() {
+        let out = fleet_scan(
+            &store,
+            &cache,
+            &fleet,
+            &["--run-id", run_id, "--alert", &url, "--alert-kind", "json"],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{run_id}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let sent = got.lock().expect("lock").clone();
+        assert_eq!(sent.len(), 1, "{run_id}: one digest, then none: {sent:?}");
+        if i == 0 {
+            let v: Value = serde_json::from_str(&sent[0].1).expect("digest is JSON");
+            assert!(
+                v["counts"]["new"].as_u64().is_some_and(|n| n > 0),
+                "a first scan's HIGH/CRITICAL findings are new: {v}"
+            );
+            assert_eq!(v["counts"]["failed"], 0, "{v}");
+        }
+    }
+}

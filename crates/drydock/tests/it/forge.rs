@@ -140,9 +140,9 @@ fn track_sync_refusals_are_one_line_without_the_token() {
 }
 
 /// (signature, body)
-type Got = Arc<Mutex<Vec<(Option<String>, String)>>>;
+pub(crate) type Got = Arc<Mutex<Vec<(Option<String>, String)>>>;
 
-fn receiver() -> (String, Got) {
+pub(crate) fn receiver() -> (String, Got) {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!(
         "http://127.0.0.1:{}/hook/secret-path",
