@@ -877,11 +877,17 @@ fn a_fleet_pulls_its_registry_images_from_a_loopback_registry() {
 }
 
 /// `fleet scan --alert`: a complete run posts the digest of what is new once; a second run
-/// that finds nothing new posts nothing. On the README's example fleet (works on a fresh clone).
+/// that finds nothing new posts nothing. On the README's example fleet, its `../shared` paths
+/// pointed at this machine's shared data.
 #[test]
 fn a_fleet_scan_alerts_on_what_is_new_and_is_quiet_when_nothing_is() {
-    let fleet = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fleet/fleet.yaml");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/fleet/fleet.yaml");
     let tmp = tempfile::tempdir().expect("tmp");
+    let text = std::fs::read_to_string(&example).expect("example fleet");
+    let data = super::shared().join("data");
+    let fleet = tmp.path().join("fleet.yaml");
+    let text = text.replace("../../../shared/data", &data.display().to_string());
+    std::fs::write(&fleet, text).expect("write fleet");
     let store = tmp.path().join("h.db").display().to_string();
     let cache = tmp.path().join("cache");
     let (url, got) = super::forge::receiver();
