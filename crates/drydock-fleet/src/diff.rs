@@ -434,55 +434,28 @@ pub fn side_from_run(
     image: Option<&str>,
 ) -> Result<Side, FleetError> {
     let run = store.run(selector)?;
-    let scans: Vec<_> = store
-        .images(run.seq)?
-        .into_iter()
-        .filter(|s| image.is_none_or(|want| image_matches(want, &s.repository, &s.reference)))
-        .collect();
+    let images = side_images(store.images(run.seq)?, releases, image);
     // One query for the run, or one per image when only one image is wanted.
     let mut found: BTreeMap<String, Vec<Observation>> = BTreeMap::new();
     if image.is_some() {
-        for s in scans.iter().filter(|s| s.status == ScanStatus::Ok) {
-            found.insert(
-                s.reference.clone(),
-                store.observations(run.seq, &s.reference)?,
-            );
+        for (_, s) in &images {
+            if s.status == ScanStatus::Ok && !found.contains_key(&s.reference) {
+                let all = store.observations(run.seq, &s.reference)?;
+                found.insert(s.reference.clone(), all);
+            }
         }
     } else {
         for (reference, o) in store.run_observations(run.seq)? {
             found.entry(reference).or_default().push(o);
         }
     }
-    let mut images = Vec::new();
-    for scan in scans {
-        let findings = Arc::new(found.remove(&scan.reference).unwrap_or_default());
-        let rels: Vec<Option<String>> = if scan.releases.is_empty() {
-            vec![None]
-        } else {
-            scan.releases.iter().map(|r| Some(r.0.clone())).collect()
-        };
-        for rel in rels {
-            if let (Some(only), Some(r)) = (releases, &rel)
-                && !only.contains(r)
-            {
-                continue;
-            }
-            images.push(SideImage {
-                release: rel,
-                repository: scan.repository.clone(),
-                reference: scan.reference.clone(),
-                status: scan.status,
-                error: scan.error.clone(),
-                findings: Arc::clone(&findings),
-                unchanged: 0,
-            });
-        }
-    }
-    Ok(Side {
-        label: run.run_id,
-        seq: Some(run.seq),
+    Ok(build_side(
+        run.run_id,
+        run.seq,
         images,
-    })
+        found,
+        &BTreeMap::new(),
+    ))
 }
 
 /// Both sides of a run-against-run diff: [`side_from_run`] of each, except that a finding
