@@ -260,13 +260,16 @@ impl Conn {
 /// hostile package database, say) is stored as U+FFFD on both backends, which keeps their
 /// answers the same and the rest of the value intact.
 fn storable(v: &Option<String>) -> Option<std::borrow::Cow<'_, str>> {
-    v.as_deref().map(|s| {
-        if s.contains('\0') {
-            std::borrow::Cow::Owned(s.replace('\0', "\u{FFFD}"))
-        } else {
-            std::borrow::Cow::Borrowed(s)
-        }
-    })
+    v.as_deref().map(stored_text)
+}
+
+/// `s` as the store keeps it (see [`storable`]).
+pub(crate) fn stored_text(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains('\0') {
+        std::borrow::Cow::Owned(s.replace('\0', "\u{FFFD}"))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
 }
 
 fn bind_sqlite(st: &mut rusqlite::CachedStatement<'_>, params: &[Value]) -> Result<(), StoreError> {

@@ -446,7 +446,7 @@ fn has_nul(o: &Observation) -> bool {
 
 /// The observation as the store keeps it (see `conn::storable`).
 fn without_nul(o: &Observation) -> Observation {
-    let c = |s: &String| s.replace('\0', "\u{FFFD}");
+    let c = |s: &String| crate::conn::stored_text(s).into_owned();
     let co = |s: &Option<String>| s.as_ref().map(c);
     Observation {
         fingerprint: c(&o.fingerprint),
