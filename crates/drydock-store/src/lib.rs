@@ -41,7 +41,8 @@ mod serve_queries;
 pub use serve_queries::{LiveFinding, LiveQuery, TrendPoint};
 mod triage;
 pub use triage::{
-    TriageEvent, TriageFields, TriageFilter, TriageKey, TriageOutcome, TriageRecord, TriageWrite,
+    TriageBatchError, TriageEvent, TriageFields, TriageFilter, TriageKey, TriageOutcome,
+    TriageRecord, TriageWrite,
 };
 
 use std::collections::HashSet;

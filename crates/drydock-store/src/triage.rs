@@ -244,108 +244,156 @@ fn max_event_id(c: &mut Conn, triage_id: i64) -> Result<i64, StoreError> {
     Ok(rows.first().and_then(|r| r[0].int()).unwrap_or(0))
 }
 
+/// Why [`Store::set_triages`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct TriageBatchError {
+    /// The write it stopped at (index into the slice); `None`: every write went through and
+    /// the commit failed.
+    pub index: Option<usize>,
+    #[source]
+    pub error: StoreError,
+}
+
+fn check_key(key: &TriageKey) -> Result<(), StoreError> {
+    if key.package.is_empty() || key.vuln_id.is_empty() {
+        return Err(StoreError::Invalid(
+            "a triage record needs a package and a vulnerability id".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// One write inside the caller's transaction (see [`Store::set_triage`]).
+fn write_one(c: &mut Conn, write: &TriageWrite) -> Result<TriageOutcome, StoreError> {
+    let f = &write.fields;
+    let (created_by, created_at) = write
+        .created
+        .clone()
+        .unwrap_or_else(|| (write.actor.clone(), write.at));
+    let mut params = key_params(&write.key);
+    params.extend([
+        f.state.as_str().into(),
+        f.justification.clone().into(),
+        f.reason.clone().into(),
+        f.notes.clone().into(),
+        f.owner.clone().into(),
+        f.approver.clone().into(),
+        f.expires.clone().into(),
+        created_by.as_str().into(),
+        created_at.into(),
+        write.actor.as_str().into(),
+        write.at.into(),
+    ]);
+    // A concurrent creator of the same key makes this a no-op (after waiting for it
+    // to commit); the update path below then records our write over theirs.
+    let inserted = c.exec(
+            &format!(
+                "INSERT INTO triage ({}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) \
+                 ON CONFLICT (scope, repository, release_name, ecosystem, package, vuln_id) DO NOTHING",
+                COLUMNS.trim_start_matches("id, ")
+            ),
+            &params,
+        )?;
+    if inserted == 1 {
+        let record = select_by_key(c, &write.key)?
+            .ok_or_else(|| StoreError::Internal("triage record vanished after insert".into()))?;
+        for (field, value) in f.named() {
+            if let Some(v) = value {
+                insert_event(c, record.id, write.at, &write.actor, field, None, Some(v))?;
+            }
+        }
+        let events = events_of(c, record.id, 0)?;
+        return Ok(TriageOutcome {
+            record,
+            events,
+            created: true,
+        });
+    }
+    // Lock the row first (a no-op update takes the row lock in PostgreSQL; SQLite's
+    // transaction already holds the write lock), then read what we replace.
+    c.exec(
+        &format!("UPDATE triage SET updated_at = updated_at WHERE {BY_KEY}"),
+        &key_params(&write.key),
+    )?;
+    let old = select_by_key(c, &write.key)?
+        .ok_or_else(|| StoreError::Internal("triage record vanished while locked".into()))?;
+    let before = max_event_id(c, old.id)?;
+    let mut changed = false;
+    for ((field, old_v), (_, new_v)) in old.fields.named().into_iter().zip(f.named()) {
+        if old_v != new_v {
+            insert_event(c, old.id, write.at, &write.actor, field, old_v, new_v)?;
+            changed = true;
+        }
+    }
+    if !changed {
+        return Ok(TriageOutcome {
+            record: old,
+            events: Vec::new(),
+            created: false,
+        });
+    }
+    c.exec(
+        "UPDATE triage SET state = $2, justification = $3, reason = $4, notes = $5, \
+             owner = $6, approver = $7, expires = $8, updated_by = $9, updated_at = $10 \
+             WHERE id = $1",
+        &[
+            old.id.into(),
+            f.state.as_str().into(),
+            f.justification.clone().into(),
+            f.reason.clone().into(),
+            f.notes.clone().into(),
+            f.owner.clone().into(),
+            f.approver.clone().into(),
+            f.expires.clone().into(),
+            write.actor.as_str().into(),
+            write.at.into(),
+        ],
+    )?;
+    let record = select_by_key(c, &write.key)?
+        .ok_or_else(|| StoreError::Internal("triage record vanished after update".into()))?;
+    let events = events_of(c, old.id, before)?;
+    Ok(TriageOutcome {
+        record,
+        events,
+        created: false,
+    })
+}
+
 impl Store {
     /// Creates or updates the record of `write.key`, appending one audit event per changed
     /// field (a write that changes nothing appends nothing and leaves `updated_*` alone).
     pub fn set_triage(&mut self, write: &TriageWrite) -> Result<TriageOutcome, StoreError> {
-        if write.key.package.is_empty() || write.key.vuln_id.is_empty() {
-            return Err(StoreError::Invalid(
-                "a triage record needs a package and a vulnerability id".into(),
-            ));
+        check_key(&write.key)?;
+        self.tx(|c| write_one(c, write))
+    }
+
+    /// [`Store::set_triage`] for many records in one transaction (an import): all of them
+    /// land or none does. A failure names the record it stopped at ([`TriageBatchError`]);
+    /// the transaction is then rolled back (or, the connection lost, never committed).
+    pub fn set_triages(
+        &mut self,
+        writes: &[TriageWrite],
+    ) -> Result<Vec<TriageOutcome>, TriageBatchError> {
+        for (index, w) in writes.iter().enumerate() {
+            check_key(&w.key).map_err(|error| TriageBatchError {
+                index: Some(index),
+                error,
+            })?;
         }
+        let mut failed_at = None;
         self.tx(|c| {
-            let f = &write.fields;
-            let (created_by, created_at) = write
-                .created
-                .clone()
-                .unwrap_or_else(|| (write.actor.clone(), write.at));
-            let mut params = key_params(&write.key);
-            params.extend([
-                f.state.as_str().into(),
-                f.justification.clone().into(),
-                f.reason.clone().into(),
-                f.notes.clone().into(),
-                f.owner.clone().into(),
-                f.approver.clone().into(),
-                f.expires.clone().into(),
-                created_by.as_str().into(),
-                created_at.into(),
-                write.actor.as_str().into(),
-                write.at.into(),
-            ]);
-            // A concurrent creator of the same key makes this a no-op (after waiting for it
-            // to commit); the update path below then records our write over theirs.
-            let inserted = c.exec(
-                &format!(
-                    "INSERT INTO triage ({}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) \
-                     ON CONFLICT (scope, repository, release_name, ecosystem, package, vuln_id) DO NOTHING",
-                    COLUMNS.trim_start_matches("id, ")
-                ),
-                &params,
-            )?;
-            if inserted == 1 {
-                let record = select_by_key(c, &write.key)?
-                    .ok_or_else(|| StoreError::Internal("triage record vanished after insert".into()))?;
-                for (field, value) in f.named() {
-                    if let Some(v) = value {
-                        insert_event(c, record.id, write.at, &write.actor, field, None, Some(v))?;
-                    }
-                }
-                let events = events_of(c, record.id, 0)?;
-                return Ok(TriageOutcome {
-                    record,
-                    events,
-                    created: true,
-                });
+            let mut out = Vec::with_capacity(writes.len());
+            for (index, w) in writes.iter().enumerate() {
+                failed_at = Some(index);
+                out.push(write_one(c, w)?);
             }
-            // Lock the row first (a no-op update takes the row lock in PostgreSQL; SQLite's
-            // transaction already holds the write lock), then read what we replace.
-            c.exec(
-                &format!("UPDATE triage SET updated_at = updated_at WHERE {BY_KEY}"),
-                &key_params(&write.key),
-            )?;
-            let old = select_by_key(c, &write.key)?
-                .ok_or_else(|| StoreError::Internal("triage record vanished while locked".into()))?;
-            let before = max_event_id(c, old.id)?;
-            let mut changed = false;
-            for ((field, old_v), (_, new_v)) in old.fields.named().into_iter().zip(f.named()) {
-                if old_v != new_v {
-                    insert_event(c, old.id, write.at, &write.actor, field, old_v, new_v)?;
-                    changed = true;
-                }
-            }
-            if !changed {
-                return Ok(TriageOutcome {
-                    record: old,
-                    events: Vec::new(),
-                    created: false,
-                });
-            }
-            c.exec(
-                "UPDATE triage SET state = $2, justification = $3, reason = $4, notes = $5, \
-                 owner = $6, approver = $7, expires = $8, updated_by = $9, updated_at = $10 \
-                 WHERE id = $1",
-                &[
-                    old.id.into(),
-                    f.state.as_str().into(),
-                    f.justification.clone().into(),
-                    f.reason.clone().into(),
-                    f.notes.clone().into(),
-                    f.owner.clone().into(),
-                    f.approver.clone().into(),
-                    f.expires.clone().into(),
-                    write.actor.as_str().into(),
-                    write.at.into(),
-                ],
-            )?;
-            let record = select_by_key(c, &write.key)?
-                .ok_or_else(|| StoreError::Internal("triage record vanished after update".into()))?;
-            let events = events_of(c, old.id, before)?;
-            Ok(TriageOutcome {
-                record,
-                events,
-                created: false,
-            })
+            failed_at = None;
+            Ok(out)
+        })
+        .map_err(|error| TriageBatchError {
+            index: failed_at,
+            error,
         })
     }
 

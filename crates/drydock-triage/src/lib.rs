@@ -57,7 +57,7 @@ pub use state::{
 pub use suppress::{Match, TriageSuppressor, describe};
 
 use drydock_policy::{BadDate, Date};
-use drydock_store::{Store, StoreError, TriageOutcome, TriageWrite};
+use drydock_store::{Store, StoreError, TriageBatchError, TriageOutcome, TriageWrite};
 
 /// Why a triage operation failed. Messages name the value, and for files the file and line.
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +95,12 @@ pub enum TriageError {
     File { file: String, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("{at}: {source}; the import was rolled back, nothing of it is stored")]
+    Import {
+        /// Which record failed (`record 3 of 10 (CVE-… in pkg)`), or that the commit did.
+        at: String,
+        source: StoreError,
+    },
     #[error("cannot write `{path}`: {source}")]
     Write {
         path: String,
@@ -136,11 +142,46 @@ pub fn set_created(
     actor: &str,
     at: i64,
 ) -> Result<TriageOutcome, TriageError> {
-    Ok(store.set_triage(&TriageWrite {
+    Ok(store.set_triage(&write_of(triage, created, actor, at))?)
+}
+
+/// Writes the records of one import — `(record, creation time to keep)`, see [`set_created`]
+/// — in one transaction: all of them land or none does. A failure midway (a database error,
+/// the connection lost, a full disk) is [`TriageError::Import`], naming the record it
+/// stopped at.
+pub fn import(
+    store: &mut Store,
+    records: &[(Triage, Option<i64>)],
+    actor: &str,
+    at: i64,
+) -> Result<Vec<TriageOutcome>, TriageError> {
+    let writes: Vec<TriageWrite> = records
+        .iter()
+        .map(|(t, created)| write_of(t, *created, actor, at))
+        .collect();
+    store
+        .set_triages(&writes)
+        .map_err(|TriageBatchError { index, error }| TriageError::Import {
+            at: match index.and_then(|i| records.get(i).map(|r| (i, &r.0))) {
+                Some((i, t)) => format!(
+                    "import stopped at record {} of {} ({} in {})",
+                    i + 1,
+                    records.len(),
+                    t.vuln_id,
+                    t.package
+                ),
+                None => format!("the import of {} record(s) failed to commit", records.len()),
+            },
+            source: error,
+        })
+}
+
+fn write_of(triage: &Triage, created: Option<i64>, actor: &str, at: i64) -> TriageWrite {
+    TriageWrite {
         key: triage.key(),
         fields: triage.fields(),
         actor: actor.to_string(),
         at,
         created: created.map(|c| (actor.to_string(), c)),
-    })?)
+    }
 }

@@ -4,6 +4,7 @@
 #[path = "../../../drydock-store/tests/pg_cluster.rs"]
 mod pg_cluster;
 
+mod atomic;
 mod data;
 mod handbook;
 mod import;

@@ -617,13 +617,11 @@ fn import(a: ImportArgs) -> anyhow::Result<ExitCode> {
     for n in &notices {
         eprintln!("{n}");
     }
-    let mut changed = 0;
-    for (t, created) in &records {
-        let o = drydock_triage::set_created(&mut store, t, *created, &by, now)?;
-        if !o.events.is_empty() {
-            changed += 1;
-        }
-    }
+    // One transaction: a failure midway leaves nothing of the import stored.
+    let changed = drydock_triage::import(&mut store, &records, &by, now)?
+        .iter()
+        .filter(|o| !o.events.is_empty())
+        .count();
     println!(
         "{file}: {} record(s), {changed} created or changed{}",
         records.len(),
