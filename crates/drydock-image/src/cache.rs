@@ -14,14 +14,21 @@
 //!   [`crate::FileVisitor::cache_key`] (its analyzers and their version, the limits). The
 //!   second-pass reads of link targets are cached beside them, keyed by what was asked.
 //!
-//! A layer is served from the cache only when its verified record matches the file as it is
-//! now and its digests equal what the manifest and config expect; anything else walks the
-//! layer as if there were no cache, and records the result. Records are written to a temporary
-//! file and renamed into place, so concurrent scans never see half a record; an unreadable
-//! record is a miss and a failed write is logged: the cache never fails a scan.
+//! A blob file the cache verified before is served only when its record matches the file as it
+//! is now and its digests equal what the manifest and config expect; a file that changed since
+//! is walked again as if there were no cache, and the result recorded. Records are written to a
+//! temporary file and renamed into place, so concurrent scans never see half a record; an
+//! unreadable record is a miss and a failed write is logged: the cache never fails a scan.
 //!
-//! Trivy keys its layer cache by `diff_id` too but trusts it without looking at the blob; here
-//! the blob's identity must still match the one that was hashed.
+//! A layer whose blob file this cache has never seen (the same layer in another docker-archive,
+//! another layout, a fresh pull) is still served from **walks** when the image's config names
+//! a `diff_id` that a verified walk recorded: the walk record only ever exists for bytes that
+//! hashed to that `diff_id`, and the config itself was checked against its digest. This is
+//! Trivy's rule too. What it trusts is the image's own claim that the blob is that layer: an
+//! archive whose layer does not hash to its config's `diff_id` is refused by every runtime
+//! (`docker load`, containerd) but would be reported as the layer it claims to be.
+//! [`LayerCache::verify_blobs`] turns the rule off, so every blob not verified by file identity
+//! is read and hashed (`--verify-layers`).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -48,6 +55,8 @@ pub(crate) type Capture = BTreeMap<String, Vec<(String, FileMeta)>>;
 #[derive(Debug, Clone)]
 pub struct LayerCache {
     root: PathBuf,
+    /// Serve a walk by the config's `diff_id` alone only when this is false.
+    verify_blobs: bool,
 }
 
 /// How much a cache holds.
@@ -60,7 +69,18 @@ pub struct CacheUsage {
 impl LayerCache {
     /// A cache rooted at `root`; nothing is created until a scan records something.
     pub fn new(root: impl Into<PathBuf>) -> LayerCache {
-        LayerCache { root: root.into() }
+        LayerCache {
+            root: root.into(),
+            verify_blobs: false,
+        }
+    }
+
+    /// With `true`, a layer is served from the cache only when its blob file is one the cache
+    /// verified (by file identity); any other blob is read and hashed, even when a walk of
+    /// the `diff_id` its image claims is recorded.
+    pub fn verify_blobs(mut self, verify: bool) -> LayerCache {
+        self.verify_blobs = verify;
+        self
     }
 
     pub fn root(&self) -> &Path {
@@ -316,6 +336,28 @@ impl Session<'_> {
         )))
     }
 
+    /// The walk of the blob at `identity`, verified as `v` before, if the file is unchanged.
+    fn load_verified<O: DeserializeOwned>(
+        &self,
+        v: Verified,
+        identity: &FileIdentity,
+        expect: &Expect,
+    ) -> Option<LayerWalk<O>> {
+        if v.identity != identity.stat
+            || expect.blob.as_ref().is_some_and(|b| *b != v.blob)
+            || expect.diff_id.as_ref().is_some_and(|d| *d != v.diff_id)
+        {
+            return None;
+        }
+        let mut walk: LayerWalk<O> = Self::read(&self.walk_path(&v.diff_id))?;
+        if walk.diff_id != v.diff_id {
+            return None;
+        }
+        // The same uncompressed layer may come in another compression: the blob is this one.
+        walk.blob_digest = v.blob;
+        Some(walk)
+    }
+
     fn read<T: DeserializeOwned>(path: &Path) -> Option<T> {
         let bytes = fs::read(path).ok()?;
         match serde_json::from_slice(&bytes) {
@@ -351,20 +393,23 @@ impl Session<'_> {
 
 impl<O: Serialize + DeserializeOwned> WalkCache<O> for Session<'_> {
     fn load(&self, identity: Option<&FileIdentity>, expect: &Expect) -> Option<LayerWalk<O>> {
-        let identity = identity?;
-        let v: Verified = Self::read(&self.verified_path(identity))?;
-        if v.identity != identity.stat
-            || expect.blob.as_ref().is_some_and(|b| *b != v.blob)
-            || expect.diff_id.as_ref().is_some_and(|d| *d != v.diff_id)
+        if let Some(identity) = identity
+            && let Some(v) = Self::read::<Verified>(&self.verified_path(identity))
         {
+            // A file this cache verified before: served only if it is unchanged. One that
+            // changed since is read and verified again, never taken on its image's word.
+            return self.load_verified(v, identity, expect);
+        }
+        if self.cache.verify_blobs {
             return None;
         }
-        let mut walk: LayerWalk<O> = Self::read(&self.walk_path(&v.diff_id))?;
-        if walk.diff_id != v.diff_id {
+        // The image's own claim: its config (checked against its digest) names this diff_id.
+        let diff_id = expect.diff_id.as_ref()?;
+        let mut walk: LayerWalk<O> = Self::read(&self.walk_path(diff_id))?;
+        if walk.diff_id != *diff_id {
             return None;
         }
-        // The same uncompressed layer may come in another compression: the blob is this one.
-        walk.blob_digest = v.blob;
+        walk.blob_digest = expect.blob.clone().unwrap_or_else(|| diff_id.clone());
         Some(walk)
     }
 

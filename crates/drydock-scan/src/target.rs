@@ -24,6 +24,10 @@ pub struct TargetSpec {
     pub cache_dir: Option<PathBuf>,
     /// Neither use nor fill the layer cache.
     pub no_cache: bool,
+    /// Read and hash every layer blob the cache has not verified by file identity, even when
+    /// a walk of the `diff_id` its image's config names is cached (see
+    /// [`LayerCache::verify_blobs`]).
+    pub verify_layers: bool,
     /// Prune the image and layer caches to this size after the scan.
     pub cache_max_size: Option<u64>,
     /// Warnings (a malformed lockfile, a skipped file) are errors.
@@ -53,6 +57,7 @@ impl TargetSpec {
             input_kind: None,
             cache_dir: None,
             no_cache: false,
+            verify_layers: false,
             cache_max_size: None,
             strict: false,
             registry: Registry::default(),
@@ -68,7 +73,7 @@ impl TargetSpec {
             Some(d) => d.clone(),
             None => drydock_registry::Cache::default_root().ok()?,
         };
-        Some(LayerCache::new(root.join("layers")))
+        Some(LayerCache::new(root.join("layers")).verify_blobs(self.verify_layers))
     }
 }
 

@@ -106,6 +106,10 @@ pub struct FleetScanArgs {
     /// Read every layer of every image (no layer cache: shared layers are walked per image).
     #[arg(long)]
     pub no_cache: bool,
+    /// Read and hash every layer blob the cache has not verified itself, instead of taking a
+    /// layer walked before on its config's `diff_id` (an archive per image reads every layer).
+    #[arg(long, conflicts_with = "no_cache")]
+    pub verify_layers: bool,
     /// Allow plain HTTP and unverified HTTPS registries.
     #[arg(long)]
     pub insecure: bool,
@@ -245,6 +249,7 @@ fn scan(args: FleetScanArgs) -> anyhow::Result<ExitCode> {
         },
         cache_dir: args.cache_dir.clone(),
         no_cache: args.no_cache,
+        verify_layers: args.verify_layers,
         cache_max_size: None,
         strict: false,
         input_kind: None,

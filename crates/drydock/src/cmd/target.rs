@@ -57,6 +57,11 @@ pub struct TargetArgs {
     /// file is unchanged since drydock last verified it is not read again.
     #[arg(long, help_heading = "Cache")]
     pub no_cache: bool,
+    /// Read and hash every layer blob the cache has not verified itself. Without it, a layer in
+    /// a file drydock has not seen (another archive, a fresh pull) whose config `diff_id` was
+    /// walked and verified before is taken from the cache, as Trivy does.
+    #[arg(long, help_heading = "Cache", conflicts_with = "no_cache")]
+    pub verify_layers: bool,
     /// Registry user name (else `DRYDOCK_USERNAME`, else Docker's `config.json` and helpers).
     #[arg(
         long,
@@ -192,6 +197,7 @@ impl TargetArgs {
             input_kind: self.input_kind,
             cache_dir: self.cache_dir.clone(),
             no_cache: self.no_cache,
+            verify_layers: self.verify_layers,
             cache_max_size: self.cache_max_size,
             strict: self.strict,
             registry: Registry {

@@ -339,3 +339,62 @@ fn hard_links_share_the_verification() {
         by_alias["targets"][0]["packages"]
     );
 }
+
+/// The same layer in another file (a second archive of the image, as a fleet of one archive
+/// per image has): never seen by the cache, it is taken on its config's `diff_id`, which a
+/// verified walk recorded. `--verify-layers` reads and hashes it instead.
+#[test]
+fn a_layer_in_another_archive_is_served_by_its_diff_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cache = dir.path().join("cache");
+    let archive = alpine_archive(dir.path());
+    let copy = dir.path().join("copy.tar");
+    fs::copy(&archive, &copy).expect("copy the archive");
+    std::thread::sleep(SETTLE);
+    let (first, _) = sbom(&archive, &cache, &[]);
+    let layers = layer_count(&first);
+
+    let (verified, log) = sbom(&copy, &cache, &["--verify-layers"]);
+    assert_eq!(from_cache(&log), 0, "--verify-layers reads the copy: {log}");
+    assert_eq!(
+        first["targets"][0]["packages"],
+        verified["targets"][0]["packages"]
+    );
+
+    let other = dir.path().join("other.tar");
+    fs::copy(&archive, &other).expect("copy the archive");
+    let (trusted, log) = sbom(&other, &cache, &[]);
+    assert_eq!(from_cache(&log), layers, "served by diff_id: {log}");
+    assert_eq!(
+        first["targets"][0]["packages"],
+        trusted["targets"][0]["packages"]
+    );
+}
+
+/// What the diff_id rule trusts, and what `--verify-layers` buys: a copy whose layer no longer
+/// hashes to its config's `diff_id` (an archive no runtime would load) is reported as the layer
+/// it claims to be, and refused with `--verify-layers`.
+#[test]
+fn verify_layers_catches_a_layer_that_is_not_its_diff_id() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cache = dir.path().join("cache");
+    let archive = alpine_archive(dir.path());
+    let forged = dir.path().join("forged.tar");
+    fs::copy(&archive, &forged).expect("copy the archive");
+    let offset = file_content_offset(&forged);
+    rewrite_byte(&forged, offset, |b| b ^ 0x20);
+    std::thread::sleep(SETTLE);
+    let (first, _) = sbom(&archive, &cache, &[]);
+
+    let out = run_sbom(&forged, &cache, &["--verify-layers"]);
+    assert_eq!(out.status.code(), Some(2), "a forged layer fails the scan");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("digest mismatch"), "{err}");
+
+    let (trusted, log) = sbom(&forged, &cache, &[]);
+    assert_eq!(from_cache(&log), layer_count(&first), "{log}");
+    assert_eq!(
+        first["targets"][0]["packages"],
+        trusted["targets"][0]["packages"]
+    );
+}
