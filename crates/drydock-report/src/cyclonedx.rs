@@ -6,6 +6,13 @@
 //! `dependencies` say which image holds which package. Vulnerability reports add
 //! `vulnerabilities`: one entry per reported or suppressed finding (filtered ones are left
 //! out), suppressed ones with `analysis.state = not_affected` and the reason.
+//!
+//! Misconfigurations and secrets (`--scanners misconfig,secret`) are `vulnerabilities` too:
+//! CycloneDX 1.6 has no other place for a weakness of the image itself. Each has the check id,
+//! source `drydock`, one rating (the check's severity, method `other`), the title as
+//! `description`, the check's rationale as `detail`, the fix hint as `recommendation`, and
+//! `affects` the image component; properties `drydock:kind` (`misconfiguration` or `secret`),
+//! `drydock:location` and `drydock:fingerprint` say what and where.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +20,7 @@ use drydock_match::Finding;
 use drydock_policy::{Decision, Verdict};
 use serde_json::{Value, json};
 
+use crate::misconfig::MisconfigEntry;
 use crate::model::{PackageEntry, Report, ReportKind, TargetReport, report_uuid};
 use crate::severity::{cyclonedx_method, cyclonedx_severity};
 
@@ -95,6 +103,18 @@ pub(crate) fn to_value(report: &Report) -> Value {
                     .map(move |d| vulnerability(t, d))
             })
             .collect();
+        let mut vulns = vulns;
+        let mut refs: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
+        for t in &report.targets {
+            for e in t.misconfigurations.iter().chain(&t.secrets) {
+                if matches!(
+                    e.verdict,
+                    Verdict::Fail | Verdict::Report | Verdict::Suppressed
+                ) {
+                    vulns.push(check(t, e, &mut refs));
+                }
+            }
+        }
         bom["vulnerabilities"] = json!(vulns);
     }
     bom
@@ -273,6 +293,50 @@ fn vulnerability(t: &TargetReport, d: &Decision) -> Value {
         if let Some(exp) = &d.expires {
             detail.push_str(&format!(", expires {exp}"));
         }
+        v["analysis"] = json!({ "state": "not_affected", "detail": detail });
+    }
+    v
+}
+
+/// A misconfiguration or secret as a vulnerability of the image component. `refs` keeps the
+/// `bom-ref`s unique: the same check at the same place in two images gets a `#2`.
+fn check(
+    t: &TargetReport,
+    e: &MisconfigEntry,
+    refs: &mut std::collections::BTreeSet<String>,
+) -> Value {
+    let f = &e.finding;
+    let mut bom_ref = format!("check:{}", f.fingerprint);
+    let mut n = 1;
+    while refs.contains(&bom_ref) {
+        n += 1;
+        bom_ref = format!("check:{}#{n}", f.fingerprint);
+    }
+    refs.insert(bom_ref.clone());
+    let severity = match f.severity {
+        drydock_misconfig::Severity::Info => "info",
+        _ => cyclonedx_severity(e.severity()),
+    };
+    let mut v = json!({
+        "bom-ref": bom_ref,
+        "id": f.id,
+        "source": { "name": "drydock" },
+        "ratings": [{ "source": { "name": "drydock" }, "severity": severity, "method": "other" }],
+        "description": f.title,
+        "recommendation": f.fix,
+        "affects": [{ "ref": target_ref(t) }],
+        "properties": [
+            prop("drydock:kind", crate::misconfig::kind_name(e)),
+            prop("drydock:location", &f.evidence.location()),
+            prop("drydock:fingerprint", &f.fingerprint),
+            prop("drydock:target", &t.name),
+        ],
+    });
+    if let Some(c) = drydock_misconfig::CHECKS.iter().find(|c| c.id == f.id) {
+        v["detail"] = json!(c.rationale);
+    }
+    if e.verdict == Verdict::Suppressed {
+        let detail = e.reason.clone().unwrap_or_else(|| "suppressed".to_string());
         v["analysis"] = json!({ "state": "not_affected", "detail": detail });
     }
     v

@@ -4,7 +4,8 @@
 //! could not be checked), then each target's findings grouped as the table groups them (the OS
 //! packages, each lockfile or binary), one expandable row per finding with its path, ecosystem,
 //! CVSS scores and vectors, fixed version, description and links. Filtered and suppressed
-//! findings (with `--show-suppressed`) are greyed out with their reason.
+//! findings (with `--show-suppressed`) are greyed out with their reason. Misconfigurations
+//! and secrets (`--scanners misconfig,secret`) follow in a table each.
 //!
 //! One small inline script filters by severity, package and text (also from the URL fragment,
 //! `report.html#sev=CRITICAL,HIGH&pkg=musl&q=overflow`, so a filtered view can be linked). The
@@ -449,7 +450,9 @@ fn findings(
         }
         writeln!(out, "</div>")?;
     }
-    let hidden = t.findings.iter().filter(|d| !is_reported(d)).count();
+    checks(t, opts, out)?;
+    let hidden =
+        t.findings.iter().filter(|d| !is_reported(d)).count() + crate::misconfig::hidden(t);
     if hidden > 0 && !opts.show_suppressed {
         writeln!(
             out,
@@ -478,6 +481,49 @@ fn findings(
                 esc(&n.package),
                 esc(&n.installed),
                 esc(n.title.as_deref().unwrap_or(""))
+            )?;
+        }
+        writeln!(out, "</tbody>\n</table>")?;
+    }
+    Ok(())
+}
+
+/// `--scanners misconfig,secret`: a table each of misconfigurations and secrets (severity,
+/// check id, where it was seen, title, fix), muted rows with their verdict when shown.
+fn checks(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt::Result {
+    for (label, list) in crate::misconfig::sections(t, opts.show_suppressed) {
+        let reported = list.iter().filter(|e| e.is_reported()).count();
+        writeln!(
+            out,
+            "<h3>{label} <small>Total: {reported} ({})</small></h3>",
+            esc(&crate::misconfig::counts_text(&list))
+        )?;
+        writeln!(
+            out,
+            "<table class=\"wide checks\">\n<thead><tr><th>Severity</th><th>Check</th><th>Location</th><th>Title</th><th>Fix</th></tr></thead>\n<tbody>"
+        )?;
+        for e in list {
+            let f = &e.finding;
+            let (class, why) = if e.is_reported() {
+                ("", String::new())
+            } else {
+                (
+                    " class=\"muted\"",
+                    format!(
+                        " <span class=\"why\">{}</span>",
+                        esc(&crate::misconfig::verdict_text(e))
+                    ),
+                )
+            };
+            writeln!(
+                out,
+                "<tr{class}><td><span class=\"badge sev-{}\">{}</span></td><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}{why}</td><td>{}</td></tr>",
+                e.severity(),
+                f.severity,
+                esc(&f.id),
+                esc(&f.evidence.location()),
+                esc(&f.title),
+                esc(&f.fix)
             )?;
         }
         writeln!(out, "</tbody>\n</table>")?;

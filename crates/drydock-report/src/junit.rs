@@ -5,6 +5,10 @@
 //! Trivy's JUnit template has it. drydock adds a passing test case per package with no reported
 //! finding, so the suite's counts say how much was checked, and a skipped case per suppressed
 //! finding with its reason. An SBOM report has one passing case per package.
+//!
+//! Misconfigurations and secrets (`--scanners misconfig,secret`) are failed test cases too
+//! (class: `misconfiguration` or `secret` and where it was seen; name: `[SEVERITY] CHECK-ID`;
+//! message: the title; body: the fix hint and the fingerprint), suppressed ones skipped.
 
 use std::fmt::Write as _;
 
@@ -120,6 +124,34 @@ fn suite(t: &TargetReport, kind: ReportKind) -> Suite {
                 }
                 _ => {}
             }
+        }
+    }
+    for e in t.misconfigurations.iter().chain(&t.secrets) {
+        let f = &e.finding;
+        let class = xml(&format!(
+            "{}: {}",
+            crate::misconfig::kind_name(e),
+            f.evidence.location()
+        ));
+        let name = xml(&format!("[{}] {}", f.severity, f.id));
+        match e.verdict {
+            Verdict::Fail | Verdict::Report => {
+                s.failures += 1;
+                s.cases.push(format!(
+                    "    <testcase classname=\"{class}\" name=\"{name}\" time=\"0\">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
+                    xml(&f.title),
+                    f.severity,
+                    xml(&format!("Fix: {}\nFingerprint: {}", f.fix, f.fingerprint))
+                ));
+            }
+            Verdict::Suppressed => {
+                s.skipped += 1;
+                s.cases.push(format!(
+                    "    <testcase classname=\"{class}\" name=\"{name}\" time=\"0\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
+                    xml(e.reason.as_deref().unwrap_or("suppressed"))
+                ));
+            }
+            _ => {}
         }
     }
     for p in &t.packages {

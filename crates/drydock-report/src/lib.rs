@@ -17,6 +17,10 @@
 //! | `junit` | JUnit XML for CI test views: a test case per package, failed by its findings |
 //! | `trivy-json` | Trivy's JSON shape (`Results[].Vulnerabilities[]`) for pipelines written against it |
 //!
+//! Misconfigurations and secrets (`--scanners misconfig,secret`) go into every format but
+//! `spdx-json` (SPDX 2.3 has no place for findings); `trivy-json` puts them under
+//! `Results[].Misconfigurations[]` and `Results[].Secrets[]` as Trivy does.
+//!
 //! Findings are grouped per target as Trivy groups its results ([`finding_groups`]), and a
 //! finding without a title shows its description's first sentence ([`display_title`]) in every
 //! format. [`read_sbom`] reads a CycloneDX or SPDX JSON document back into an inventory, so an

@@ -1,5 +1,6 @@
 //! `markdown`: what teams paste into a tracker issue: per target a heading, the severity
-//! counts and a table of findings (or of packages, for an SBOM report). GitHub-flavoured
+//! counts and a table of findings (or of packages, for an SBOM report), then a table each of
+//! misconfigurations and secrets when they were scanned for. GitHub-flavoured
 //! tables; every cell escaped so feed text cannot break the table or inject markup.
 
 use std::fmt::Write as _;
@@ -116,6 +117,44 @@ fn counts_text(counts: &std::collections::BTreeMap<drydock_match::Severity, usiz
         .join(", ")
 }
 
+/// `--scanners misconfig,secret`: a section each for misconfigurations and secrets, one row
+/// per check result (the evidence's location, the fix hint).
+fn checks(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt::Result {
+    for (label, list) in crate::misconfig::sections(t, opts.show_suppressed) {
+        writeln!(out, "### {label}\n")?;
+        let reported = list.iter().filter(|e| e.is_reported()).count();
+        writeln!(
+            out,
+            "Total: {reported} ({})\n",
+            crate::misconfig::counts_text(&list)
+        )?;
+        let mut headers = vec!["ID", "Severity", "Location", "Title", "Fix"];
+        if opts.show_suppressed {
+            headers.push("Verdict");
+        }
+        writeln!(out, "| {} |", headers.join(" | "))?;
+        writeln!(out, "|{}", " --- |".repeat(headers.len()))?;
+        for e in list {
+            let f = &e.finding;
+            write!(
+                out,
+                "| {} | {} | {} | {} | {} |",
+                cell(&f.id),
+                f.severity,
+                cell(&f.evidence.location()),
+                cell(&f.title),
+                cell(&f.fix)
+            )?;
+            if opts.show_suppressed {
+                write!(out, " {} |", cell(&crate::misconfig::verdict_text(e)))?;
+            }
+            writeln!(out)?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
 fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt::Result {
     let counts = t.severity_counts();
     let total: usize = counts.values().sum();
@@ -206,7 +245,9 @@ fn findings(t: &TargetReport, opts: &WriteOptions, out: &mut String) -> std::fmt
         }
         writeln!(out)?;
     }
-    let hidden = t.findings.iter().filter(|d| !is_reported(d)).count();
+    checks(t, opts, out)?;
+    let hidden =
+        t.findings.iter().filter(|d| !is_reported(d)).count() + crate::misconfig::hidden(t);
     if hidden > 0 && !opts.show_suppressed {
         let noun = if hidden == 1 { "finding" } else { "findings" };
         writeln!(out, "{hidden} suppressed or filtered {noun} not shown.")?;

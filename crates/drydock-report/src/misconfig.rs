@@ -173,3 +173,66 @@ pub(crate) fn sarif_results(
         })
         .collect()
 }
+
+/// `misconfiguration` or `secret`: the `kind` column and property every format writes.
+pub(crate) fn kind_name(e: &MisconfigEntry) -> &'static str {
+    if drydock_misconfig::is_secret_check(&e.finding.id) {
+        "secret"
+    } else {
+        "misconfiguration"
+    }
+}
+
+/// How many entries of a target are neither failed nor reported (the "not shown" line).
+pub(crate) fn hidden(t: &TargetReport) -> usize {
+    t.misconfigurations
+        .iter()
+        .chain(&t.secrets)
+        .filter(|e| !e.is_reported())
+        .count()
+}
+
+/// The verdict as a reader sees it: `fail`, `suppressed: reason`.
+pub(crate) fn verdict_text(e: &MisconfigEntry) -> String {
+    let mut s = crate::model::serde_name(&e.verdict);
+    if !e.is_reported()
+        && let Some(r) = &e.reason
+    {
+        s.push_str(": ");
+        s.push_str(r);
+    }
+    s
+}
+
+/// The two sections a human format shows, with their entries (empty ones left out).
+pub(crate) fn sections<'a>(
+    t: &'a TargetReport,
+    show_suppressed: bool,
+) -> Vec<(&'static str, Vec<&'a MisconfigEntry>)> {
+    let pick = |list: &'a [MisconfigEntry]| -> Vec<&'a MisconfigEntry> {
+        list.iter()
+            .filter(|e| show_suppressed || e.is_reported())
+            .collect()
+    };
+    [
+        ("Misconfigurations", pick(&t.misconfigurations)),
+        ("Secrets", pick(&t.secrets)),
+    ]
+    .into_iter()
+    .filter(|(_, list)| !list.is_empty())
+    .collect()
+}
+
+/// `HIGH 2, LOW 1`: reported entries per severity, highest first, zero counts left out.
+pub(crate) fn counts_text(list: &[&MisconfigEntry]) -> String {
+    let mut counts: BTreeMap<drydock_misconfig::Severity, usize> = BTreeMap::new();
+    for e in list.iter().filter(|e| e.is_reported()) {
+        *counts.entry(e.finding.severity).or_default() += 1;
+    }
+    counts
+        .iter()
+        .rev()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

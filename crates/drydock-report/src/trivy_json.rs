@@ -5,6 +5,17 @@
 //! per-package installs), reported findings only, as Trivy lists them. Several targets give a
 //! JSON array of such documents. drydock's own schema (`--format json`) says more (verdicts,
 //! coverage, every CVSS score); this one is for compatibility.
+//!
+//! Misconfigurations and secrets (`--scanners misconfig,secret`) come as Trivy puts them, with
+//! its field names: results of `Class` `config` (`Type` `dockerfile`; one per Dockerfile, one
+//! for the image's config, history and files) with `MisconfSummary` and
+//! `Misconfigurations[]` (`Type`, `ID`, `Title`, `Description`, `Message`, `Namespace`,
+//! `Resolution`, `Severity`, `References`, `Status`, `CauseMetadata` with the Dockerfile lines,
+//! `Layer`), and results of `Class` `secret`, one per file (`/etc/app.env`; the Dockerfile;
+//! the image name for its config and history), with `Secrets[]` (`RuleID`, `Category`,
+//! `Severity`, `Title`, `StartLine`, `EndLine`, `Code`, `Match`, `Layer`). IDs are drydock's
+//! check ids (`DD-101`), not Trivy's; `Match` and `Code` hold the masked value only;
+//! `MisconfSummary.Successes` is 0 (drydock does not count passed checks).
 
 use std::collections::BTreeMap;
 
@@ -137,6 +148,7 @@ fn document(report: &Report, t: &TargetReport) -> Value {
             "Vulnerabilities": vulns,
         }));
     }
+    results.extend(check_results(t));
     json!({
         "SchemaVersion": 2,
         "CreatedAt": report.created_at,
@@ -145,4 +157,150 @@ fn document(report: &Report, t: &TargetReport) -> Value {
         "Metadata": metadata,
         "Results": results,
     })
+}
+
+/// The `Layer` object of a finding seen in a layer file: its blob digest, diff ID and the
+/// history entry that made it, as far as the report knows them.
+fn layer_of(t: &TargetReport, index: Option<usize>, digest: Option<&String>) -> Value {
+    let summary = t
+        .layers
+        .iter()
+        .find(|l| Some(l.index) == index || (digest.is_some() && l.digest.as_ref() == digest));
+    let mut layer = Map::new();
+    if let Some(d) = digest.or(summary.and_then(|l| l.digest.as_ref())) {
+        layer.insert("Digest".into(), json!(d));
+    }
+    if let Some(l) = summary {
+        if let Some(d) = &l.diff_id {
+            layer.insert("DiffID".into(), json!(d));
+        }
+        if let Some(c) = &l.created_by {
+            layer.insert("CreatedBy".into(), json!(c));
+        }
+    }
+    Value::Object(layer)
+}
+
+/// `Code.Lines` for a cause of one line range and one (masked) snippet.
+fn code(line: usize, snippet: &str) -> Value {
+    json!({ "Lines": [{
+        "Number": line,
+        "Content": snippet,
+        "IsCause": true,
+        "Annotation": "",
+        "Truncated": false,
+        "FirstCause": true,
+        "LastCause": true,
+    }] })
+}
+
+/// The `config` and `secret` results of a target's reported misconfigurations and secrets.
+fn check_results(t: &TargetReport) -> Vec<Value> {
+    use drydock_misconfig::Evidence;
+    let mut configs: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let mut secrets: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for e in crate::misconfig::reported(t) {
+        let f = &e.finding;
+        let check = drydock_misconfig::CHECKS.iter().find(|c| c.id == f.id);
+        let severity = e.severity().as_str();
+        let (target, start, end, snippet, layer) = match &f.evidence {
+            Evidence::Dockerfile {
+                path,
+                line,
+                end_line,
+                snippet,
+            } => (
+                path.clone(),
+                *line,
+                (*end_line).max(*line),
+                Some(snippet.as_str()),
+                None,
+            ),
+            Evidence::Layer {
+                layer,
+                digest,
+                path,
+                line,
+                snippet,
+            } => (
+                format!("/{}", path.trim_start_matches('/')),
+                line.unwrap_or(0),
+                line.unwrap_or(0),
+                snippet.as_deref(),
+                Some(layer_of(t, *layer, digest.as_ref())),
+            ),
+            Evidence::Config { value, .. } => (t.name.clone(), 0, 0, Some(value.as_str()), None),
+            Evidence::History { created_by, .. } => {
+                (t.name.clone(), 0, 0, Some(created_by.as_str()), None)
+            }
+        };
+        if drydock_misconfig::is_secret_check(&f.id) {
+            let mut v = json!({
+                "RuleID": f.id,
+                "Category": check.map_or(f.id.as_str(), |c| c.title),
+                "Severity": severity,
+                "Title": f.title,
+                "StartLine": start,
+                "EndLine": end,
+                "Match": snippet.unwrap_or(""),
+            });
+            if let Some(s) = snippet {
+                v["Code"] = code(start, s);
+            }
+            if let Some(l) = layer {
+                v["Layer"] = l;
+            }
+            secrets.entry(target).or_default().push(v);
+        } else {
+            let dockerfile = matches!(f.evidence, Evidence::Dockerfile { .. });
+            let mut cause = json!({
+                "Provider": if dockerfile { "Dockerfile" } else { "Image" },
+                "Service": "general",
+            });
+            if dockerfile && let Some(s) = snippet {
+                cause["StartLine"] = json!(start);
+                cause["EndLine"] = json!(end);
+                cause["Code"] = code(start, s);
+            }
+            let mut v = json!({
+                "Type": if matches!(f.evidence, Evidence::Layer { .. }) {
+                    "Image File Check"
+                } else {
+                    "Dockerfile Security Check"
+                },
+                "ID": f.id,
+                "Title": check.map_or(f.title.as_str(), |c| c.title),
+                "Description": check.map_or("", |c| c.rationale),
+                "Message": format!("{} ({})", f.title, f.evidence.location()),
+                "Namespace": format!("drydock.{}", f.id),
+                "Resolution": f.fix,
+                "Severity": severity,
+                "References": [],
+                "Status": "FAIL",
+                "CauseMetadata": cause,
+            });
+            if let Some(l) = layer {
+                v["Layer"] = l;
+            }
+            configs.entry(target).or_default().push(v);
+        }
+    }
+    let mut out: Vec<Value> = configs
+        .into_iter()
+        .map(|(target, list)| {
+            json!({
+                "Target": target,
+                "Class": "config",
+                "Type": "dockerfile",
+                "MisconfSummary": { "Successes": 0, "Failures": list.len() },
+                "Misconfigurations": list,
+            })
+        })
+        .collect();
+    out.extend(
+        secrets
+            .into_iter()
+            .map(|(target, list)| json!({ "Target": target, "Class": "secret", "Secrets": list })),
+    );
+    out
 }

@@ -10,7 +10,7 @@ use drydock_match::{
 };
 use drydock_package::{Ecosystem, ScanWarning};
 use drydock_policy::{Decision, PolicyNotice, PolicyNoticeKind, Verdict};
-use drydock_report::{Gate, LayerSummary, Report, ReportKind, TargetReport};
+use drydock_report::{Gate, LayerSummary, MisconfigEntry, Report, ReportKind, TargetReport};
 use serde_json::Value;
 
 pub const CREATED_AT: &str = "2026-11-23T10:00:00Z";
@@ -330,4 +330,74 @@ fn extra_decisions(t: &TargetReport) -> Vec<Decision> {
         out.push(d);
     }
     out
+}
+
+/// The Dockerfile [`misconfig_report`] checks: root user, a remote script piped into a shell,
+/// and AWS's documented example access key in an `ENV` (a secret).
+pub const DOCKERFILE: &str = "FROM alpine:3.7\nENV AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\nRUN wget -qO- https://get.example.com/i.sh | sh\nUSER root\nCMD [\"/app\"]\n";
+
+/// [`vulnerability_report`] with what `--scanners misconfig,secret` adds: the real checks'
+/// findings on [`DOCKERFILE`], and a private key in the Alpine image's first layer that a
+/// later layer deleted (DD-306). One Dockerfile finding is suppressed by an ignore entry and
+/// one filtered by `--severity`, so every verdict shows.
+pub fn misconfig_report() -> Report {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("Dockerfile");
+    std::fs::write(&path, DOCKERFILE).expect("write the Dockerfile");
+    let scan = drydock_misconfig::scan_dockerfile(&path).expect("check the Dockerfile");
+    let mut findings = scan.findings;
+    for f in &mut findings {
+        if let drydock_misconfig::Evidence::Dockerfile { path, .. } = &mut f.evidence {
+            *path = "Dockerfile".into();
+        }
+    }
+    let mut r = vulnerability_report();
+    let t = &mut r.targets[0];
+    let digest = t.layers.first().and_then(|l| l.digest.clone());
+    let hidden = drydock_misconfig::catalog::check("DD-306").expect("DD-306 is in the catalog");
+    findings.push(drydock_misconfig::MisconfigFinding::new(
+        hidden,
+        "Private key deleted by a later layer but still in layer 0",
+        drydock_misconfig::Severity::Critical,
+        drydock_misconfig::Evidence::Layer {
+            layer: Some(0),
+            digest,
+            path: "root/.ssh/id_rsa".into(),
+            line: Some(1),
+            snippet: Some(drydock_misconfig::mask(
+                "-----BEGIN OPENSSH PRIVATE KEY-----",
+            )),
+        },
+    ));
+    let mut entries: Vec<MisconfigEntry> = findings
+        .into_iter()
+        .map(|finding| MisconfigEntry {
+            finding,
+            verdict: Verdict::Fail,
+            reason: None,
+        })
+        .collect();
+    let by_id = |entries: &mut Vec<MisconfigEntry>, id: &str| -> usize {
+        entries
+            .iter()
+            .position(|e| e.finding.id == id)
+            .unwrap_or_else(|| panic!("the checks found no {id}"))
+    };
+    let i = by_id(&mut entries, "DD-101");
+    entries[i].verdict = Verdict::Suppressed;
+    entries[i].reason = Some("the entrypoint drops privileges (.trivyignore:2)".into());
+    let i = by_id(&mut entries, "DD-102");
+    entries[i].verdict = Verdict::Filtered;
+    entries[i].reason = Some("severity LOW not in --severity CRITICAL,HIGH".into());
+    by_id(&mut entries, "DD-109");
+    let (secrets, misconfigurations): (Vec<_>, Vec<_>) = entries
+        .into_iter()
+        .partition(|e| drydock_misconfig::is_secret_check(&e.finding.id));
+    assert!(
+        !secrets.is_empty(),
+        "the checks found the AWS key in the ENV"
+    );
+    t.misconfigurations = misconfigurations;
+    t.secrets = secrets;
+    r
 }

@@ -238,7 +238,7 @@ fn csv_has_one_row_per_reported_finding() {
     assert_eq!(
         lines.next(),
         Some(
-            "image,package,installed,fixed,id,severity,title,url,status,fingerprint,ecosystem,path"
+            "image,package,installed,fixed,id,severity,title,url,status,fingerprint,ecosystem,path,kind"
         )
     );
     let reported = r.targets[0]

@@ -3,6 +3,7 @@
 mod fixture;
 mod formats;
 mod issue13;
+mod misconfig;
 mod schemas;
 mod screenshot;
 mod snapshots;

@@ -1,4 +1,4 @@
-//! The sarif, cyclonedx and spdx-json outputs validated against the official JSON schemas
+//! The sarif, cyclonedx and spdx-json outputs (also with misconfigurations and secrets) validated against the official JSON schemas
 //! (installed by `.ci/setup.d/report.sh`) with Python's `jsonschema`, in one Python process.
 
 use std::path::PathBuf;
@@ -6,7 +6,7 @@ use std::process::Command;
 
 use drydock_report::{Format, WriteOptions};
 
-use crate::fixture::{sbom_report, vulnerability_report};
+use crate::fixture::{misconfig_report, sbom_report, vulnerability_report};
 use crate::snapshots::render;
 use crate::tools_required;
 
@@ -52,6 +52,18 @@ fn outputs_are_valid_against_the_official_schemas() {
             Format::CycloneDx,
             sbom_report(),
             &cdx_dir.join("bom-1.6.schema.json"),
+        ),
+        (
+            "cyclonedx-misconfig.json",
+            Format::CycloneDx,
+            misconfig_report(),
+            &cdx_dir.join("bom-1.6.schema.json"),
+        ),
+        (
+            "sarif-misconfig.json",
+            Format::Sarif,
+            misconfig_report(),
+            &sarif,
         ),
         ("spdx-sbom.json", Format::SpdxJson, sbom_report(), &spdx),
         (
