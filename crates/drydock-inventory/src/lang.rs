@@ -43,6 +43,7 @@ mod python;
 mod ruby;
 mod rust;
 mod text_lockfile;
+mod toml_lock;
 
 /// Every language analyzer, in one explicit list.
 pub(crate) fn analyzers() -> Vec<Box<dyn Analyzer>> {
@@ -167,17 +168,6 @@ pub(crate) fn json<'a, T: serde::Deserialize<'a>>(
     crate::limit::document(content, "JSON")?;
     serde_json::from_slice(content)
         .map_err(|e| crate::AnalyzeError::malformed(format!("invalid JSON: {e}")))
-}
-
-/// A TOML document into `T`.
-pub(crate) fn toml<T: serde::de::DeserializeOwned>(
-    content: &[u8],
-) -> Result<T, crate::AnalyzeError> {
-    crate::limit::document(content, "TOML")?;
-    let text = utf8(content)?;
-    ::toml::from_str(text).map_err(|e| {
-        crate::AnalyzeError::malformed(format!("invalid TOML: {}", e.message().trim()))
-    })
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@
 //! file's bytes, rpm databases a header at a time, and every file may yield at most
 //! [`MAX_PACKAGES_PER_FILE`] packages; formats read through a document parser (JSON, TOML,
 //! YAML lockfiles and metadata), which costs several times the text, are parsed only up to
-//! [`MAX_DOCUMENT_SIZE`]. Past either bound the file is an error naming it and the bound (a
+//! [`MAX_DOCUMENT_SIZE`]; TOML lockfiles are parsed a `[[package]]` table at a time. Past either bound the file is an error naming it and the bound (a
 //! warning for a language file, the scan's error for an OS database: never a silent skip).
 
 use drydock_package::Package;
@@ -20,11 +20,6 @@ pub const MAX_PACKAGES_PER_FILE: usize = 100_000;
 /// size in memory: measured, a 23 MiB `package-lock.json` of 90,000 packages peaks at 160 MiB).
 /// Real lockfiles stay well below: a 20,000-package `package-lock.json` is about 15 MiB.
 pub const MAX_DOCUMENT_SIZE: usize = 32 << 20;
-
-/// Largest TOML document parsed (`Cargo.lock`, `poetry.lock`, `uv.lock`): the TOML parser
-/// costs about 20 times the text (a 31 MiB `Cargo.lock` peaked at 650 MiB), so the bound is
-/// lower. The largest real `Cargo.lock` files are a few MiB.
-pub const MAX_TOML_SIZE: usize = 16 << 20;
 
 /// The error for a file with more than [`MAX_PACKAGES_PER_FILE`] packages.
 pub(crate) fn too_many_packages() -> AnalyzeError {
@@ -44,14 +39,10 @@ pub(crate) fn push_package(out: &mut Vec<Package>, p: Package) -> Result<(), Ana
     Ok(())
 }
 
-/// Fails when a `format` document is too big to be parsed whole: over [`MAX_TOML_SIZE`] for
-/// TOML, [`MAX_DOCUMENT_SIZE`] for the others.
+/// Fails when a `format` document is too big to be parsed whole (over [`MAX_DOCUMENT_SIZE`]).
+/// TOML lockfiles are not parsed whole (`lang::toml_lock`).
 pub(crate) fn document(content: &[u8], format: &str) -> Result<(), AnalyzeError> {
-    let max = if format == "TOML" {
-        MAX_TOML_SIZE
-    } else {
-        MAX_DOCUMENT_SIZE
-    };
+    let max = MAX_DOCUMENT_SIZE;
     if content.len() > max {
         return Err(AnalyzeError::malformed(format!(
             "a {format} document of {} bytes; only {format} documents up to {} MiB are parsed \
@@ -91,14 +82,31 @@ mod tests {
 
     #[test]
     fn issue14_case10_documents_are_bounded_before_parsing() {
-        let big = vec![b' '; MAX_TOML_SIZE + 1];
-        let err = document(&big, "TOML").expect_err("over the TOML bound");
-        assert!(err.to_string().contains("up to 16 MiB"), "{err}");
+        let big = vec![b' '; MAX_DOCUMENT_SIZE + 1];
+        let err = document(&big, "JSON").expect_err("over the bound");
+        assert!(err.to_string().contains("up to 32 MiB"), "{err}");
+        assert!(document(&big[..MAX_DOCUMENT_SIZE], "YAML").is_ok());
+    }
+
+    /// TOML lockfiles are read a table at a time: no bound on the document, the bound on
+    /// packages per file instead.
+    #[test]
+    fn issue14_case10_toml_lockfiles_are_bounded_by_packages() {
+        let mut lock = String::from("version = 3\n");
+        for i in 0..=MAX_PACKAGES_PER_FILE {
+            lock.push_str(&format!(
+                "[[package]]\nname = \"c{i}\"\nversion = \"1.0.{i}\"\n"
+            ));
+        }
+        let err = crate::lang::analyzers()
+            .iter()
+            .find(|a| a.name() == "cargo-lock")
+            .expect("cargo-lock")
+            .analyze("Cargo.lock", lock.as_bytes())
+            .expect_err("over the bound");
         assert!(
-            document(&big, "JSON").is_ok(),
-            "JSON has its own, higher bound"
+            err.to_string().contains("more than 100000 packages"),
+            "{err}"
         );
-        let bigger = vec![b' '; MAX_DOCUMENT_SIZE + 1];
-        assert!(document(&bigger, "JSON").is_err());
     }
 }

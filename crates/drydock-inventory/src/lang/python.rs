@@ -10,7 +10,8 @@ use drydock_package::{Ecosystem, Package};
 use serde::Deserialize;
 
 use super::text_lockfile::TextLockfile;
-use super::{excerpt, file_name, is_file, json, toml, wants_lockfile};
+use super::{excerpt, file_name, is_file, json, toml_lock, wants_lockfile};
+use crate::limit::push_package;
 use crate::{Analysis, AnalyzeError, Analyzer, Mode};
 
 /// `*.dist-info/METADATA`, `*.egg-info/PKG-INFO`, `*.egg/EGG-INFO/PKG-INFO` and single-file
@@ -137,12 +138,6 @@ fn parse_requirements(text: &str) -> Result<Vec<Package>, AnalyzeError> {
 pub(crate) struct PoetryUvAnalyzer;
 
 #[derive(Deserialize)]
-struct TomlLock {
-    #[serde(default)]
-    package: Vec<TomlLockPackage>,
-}
-
-#[derive(Deserialize)]
 struct TomlLockPackage {
     name: String,
     version: Option<String>,
@@ -174,23 +169,25 @@ impl Analyzer for PoetryUvAnalyzer {
     }
 
     fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
-        let lock: TomlLock = toml(content)?;
         let mut packages = Vec::new();
-        for p in lock.package {
+        toml_lock::for_each_package(content, |p: TomlLockPackage| {
             if p.source
                 .as_ref()
                 .is_some_and(|s| s.editable.is_some() || s.virtual_.is_some())
             {
-                continue;
+                return Ok(());
             }
             let Some(version) = p.version else {
                 return Err(AnalyzeError::malformed(format!(
                     "package `{}` has no version",
-                    p.name
+                    excerpt(&p.name)
                 )));
             };
-            packages.push(Package::new(Ecosystem::Pypi, &p.name, version));
-        }
+            push_package(
+                &mut packages,
+                Package::new(Ecosystem::Pypi, &p.name, version),
+            )
+        })?;
         Ok(Analysis {
             packages,
             ..Analysis::default()

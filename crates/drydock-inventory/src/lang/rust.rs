@@ -5,19 +5,14 @@ use drydock_image::FileMeta;
 use drydock_package::{Ecosystem, Package};
 use serde::Deserialize;
 
-use super::{file_name, in_dependency_dir, is_file, toml};
+use super::{file_name, in_dependency_dir, is_file, toml_lock};
+use crate::limit::push_package;
 use crate::{Analysis, AnalyzeError, Analyzer, Mode};
 
 /// `Cargo.lock`, format versions 1 to 4: one `[[package]]` per crate (`name`, `version`,
 /// `source`); workspace members have no `source` and are reported like the rest.
 #[derive(Debug)]
 pub(crate) struct CargoLockAnalyzer;
-
-#[derive(Deserialize)]
-struct CargoLock {
-    #[serde(default)]
-    package: Vec<CratePackage>,
-}
 
 /// One crate, in `Cargo.lock` and in `cargo auditable`'s JSON alike.
 #[derive(Deserialize)]
@@ -36,21 +31,22 @@ impl Analyzer for CargoLockAnalyzer {
     }
 
     fn analyze(&self, _path: &str, content: &[u8]) -> Result<Analysis, AnalyzeError> {
-        let lock: CargoLock = toml(content)?;
-        if lock.package.is_empty() {
+        let mut packages = Vec::new();
+        toml_lock::for_each_package(content, |c: CratePackage| {
+            push_package(&mut packages, crate_package(c))
+        })?;
+        if packages.is_empty() {
             return Err(AnalyzeError::malformed("no `[[package]]` tables"));
         }
         Ok(Analysis {
-            packages: crates(lock.package),
+            packages,
             ..Analysis::default()
         })
     }
 }
 
-fn crates(list: Vec<CratePackage>) -> Vec<Package> {
-    list.into_iter()
-        .map(|c| Package::new(Ecosystem::Cargo, &c.name, c.version))
-        .collect()
+fn crate_package(c: CratePackage) -> Package {
+    Package::new(Ecosystem::Cargo, &c.name, c.version)
 }
 
 /// `cargo auditable`'s dependency list (the `.dep-v0` section, once inflated): JSON
@@ -64,7 +60,7 @@ pub(crate) fn parse_auditable(json: &[u8]) -> Result<Vec<Package>, AnalyzeError>
     let info: VersionInfo = serde_json::from_slice(json).map_err(|e| {
         AnalyzeError::malformed(format!("cargo-auditable data is not valid JSON: {e}"))
     })?;
-    Ok(crates(info.packages))
+    Ok(info.packages.into_iter().map(crate_package).collect())
 }
 
 #[cfg(test)]
