@@ -88,7 +88,7 @@ pub enum Backend {
 
 pub(crate) enum Conn {
     Sqlite(rusqlite::Connection),
-    Postgres(Box<postgres::Client>),
+    Postgres(Box<PgConn>),
 }
 
 impl std::fmt::Debug for Conn {
@@ -97,6 +97,25 @@ impl std::fmt::Debug for Conn {
             Conn::Sqlite(_) => f.write_str("Conn::Sqlite"),
             Conn::Postgres(_) => f.write_str("Conn::Postgres"),
         }
+    }
+}
+
+/// A PostgreSQL session and the statements it prepared: preparing is a round trip of its own,
+/// so each SQL text is prepared once per session (prepared statements outlive transactions,
+/// rolled back or not).
+pub(crate) struct PgConn {
+    client: postgres::Client,
+    statements: std::collections::HashMap<String, postgres::Statement>,
+}
+
+impl PgConn {
+    fn statement(&mut self, sql: &str) -> Result<postgres::Statement, StoreError> {
+        if let Some(st) = self.statements.get(sql) {
+            return Ok(st.clone());
+        }
+        let st = self.client.prepare(sql).map_err(pg_err)?;
+        self.statements.insert(sql.to_string(), st.clone());
+        Ok(st)
     }
 }
 
@@ -127,6 +146,8 @@ impl Conn {
                 store: path.display().to_string(),
                 message: e.to_string(),
             })?;
+        // Every statement the store writes stays prepared (rusqlite keeps 16 by default).
+        c.set_prepared_statement_cache_capacity(128);
         let c = Conn::Sqlite(c);
         // WAL lets readers (diff, the dashboard) run while a scan writes. A read-only file
         // cannot switch journal mode; it is still readable.
@@ -145,7 +166,10 @@ impl Conn {
                 store: crate::redact_url(url),
                 message: e.to_string(),
             })?;
-        Ok(Conn::Postgres(Box::new(client)))
+        Ok(Conn::Postgres(Box::new(PgConn {
+            client,
+            statements: std::collections::HashMap::new(),
+        })))
     }
 
     pub(crate) fn backend(&self) -> Backend {
@@ -158,7 +182,7 @@ impl Conn {
     pub(crate) fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
         match self {
             Conn::Sqlite(c) => c.execute_batch(sql).map_err(sql_err),
-            Conn::Postgres(c) => c.batch_execute(sql).map_err(pg_err),
+            Conn::Postgres(c) => c.client.batch_execute(sql).map_err(pg_err),
         }
     }
 
@@ -173,8 +197,8 @@ impl Conn {
                 let boxed = pg_params(params);
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     boxed.iter().map(|b| b.as_ref()).collect();
-                let st = c.prepare(sql).map_err(pg_err)?;
-                c.execute(&st, &refs).map_err(pg_err)
+                let st = c.statement(sql)?;
+                c.client.execute(&st, &refs).map_err(pg_err)
             }
         }
     }
@@ -215,8 +239,8 @@ impl Conn {
                 let boxed = pg_params(params);
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
                     boxed.iter().map(|b| b.as_ref()).collect();
-                let st = c.prepare(sql).map_err(pg_err)?;
-                let rows = c.query(&st, &refs).map_err(pg_err)?;
+                let st = c.statement(sql)?;
+                let rows = c.client.query(&st, &refs).map_err(pg_err)?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in rows {
                     let mut row = Vec::with_capacity(r.len());

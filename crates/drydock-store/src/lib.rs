@@ -156,11 +156,23 @@ impl Store {
         &mut self,
         f: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        match self.conn.backend() {
+        self.tx_as(Durability::Flushed, f)
+    }
+
+    /// [`Store::tx`], committed as durably as `durability` asks.
+    pub(crate) fn tx_as<T>(
+        &mut self,
+        durability: Durability,
+        f: impl FnOnce(&mut Conn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        match (self.conn.backend(), durability) {
             // IMMEDIATE takes the write lock up front, so two writers queue on the busy
             // timeout instead of failing on a lock upgrade.
-            Backend::Sqlite => self.conn.batch("BEGIN IMMEDIATE")?,
-            Backend::Postgres => self.conn.batch("BEGIN")?,
+            (Backend::Sqlite, _) => self.conn.batch("BEGIN IMMEDIATE")?,
+            (Backend::Postgres, Durability::Flushed) => self.conn.batch("BEGIN")?,
+            (Backend::Postgres, Durability::Deferred) => self
+                .conn
+                .batch("BEGIN; SET LOCAL synchronous_commit TO OFF")?,
         }
         match f(&mut self.conn) {
             Ok(v) => {
@@ -173,6 +185,19 @@ impl Store {
             }
         }
     }
+}
+
+/// How durable a commit must be when it returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Durability {
+    /// On disk (PostgreSQL's default; SQLite's WAL with `synchronous=NORMAL` is as durable as
+    /// `Deferred` on a power loss, and flushed against a crash of the process).
+    Flushed,
+    /// Written, flushed by the server shortly after (PostgreSQL `synchronous_commit = off`): a
+    /// crash of the *server* may lose the last fraction of a second of commits, never leave
+    /// half of one. Used for a fleet run's scans: a run that lost one re-scans that image when
+    /// it is resumed.
+    Deferred,
 }
 
 /// The default store: `$DRYDOCK_STORE`, else `$XDG_DATA_HOME/drydock/history.db`, else

@@ -115,7 +115,7 @@ impl Store {
             .filter(|v| !self.vulns_written.contains(&v.vuln_id))
             .cloned()
             .collect();
-        let result = self.tx(|c| {
+        let result = self.tx_as(crate::Durability::Deferred, |c| {
             let repository = intern(
                 c,
                 "INSERT INTO repositories (name) VALUES ($1) ON CONFLICT (name) DO NOTHING",
@@ -208,7 +208,8 @@ impl Store {
 }
 
 /// The id of a stored name (repository, reference, location), inserting it the first time.
-/// `select` binds the first `key` of the insert's `params`.
+/// `select` binds the first `key` of the insert's `params`. Looked up first: most names are
+/// stored already, and then one statement is enough.
 fn intern(
     c: &mut Conn,
     insert: &str,
@@ -216,8 +217,12 @@ fn intern(
     params: &[Value],
     key: usize,
 ) -> Result<i64, StoreError> {
+    let key = &params[..key.min(params.len())];
+    if let Some(id) = c.rows(select, key)?.first().and_then(|r| r[0].int()) {
+        return Ok(id);
+    }
     c.exec(insert, params)?;
-    let rows = c.rows(select, &params[..key.min(params.len())])?;
+    let rows = c.rows(select, key)?;
     rows.first()
         .and_then(|r| r[0].int())
         .ok_or_else(|| StoreError::Internal(format!("row vanished after insert: {select}")))
@@ -335,16 +340,16 @@ fn fold_intervals(
     observations: &[Observation],
 ) -> Result<(), StoreError> {
     let seq = scan.run_seq;
+    // The reference's previous successful scan, and whether a later one is recorded already.
     let rows = c.rows(
-        "SELECT MAX(run_seq) FROM image_scans WHERE ref_id = $1 AND status = 'ok' AND run_seq < $2",
+        "SELECT MAX(CASE WHEN run_seq < $2 THEN run_seq END), \
+         MAX(CASE WHEN run_seq > $2 THEN run_seq END) \
+         FROM image_scans WHERE ref_id = $1 AND status = 'ok'",
         &[ref_id.into(), seq.into()],
     )?;
     let prev_ok = rows.first().and_then(|r| r[0].int());
-    let later = c.rows(
-        "SELECT 1 FROM image_scans WHERE ref_id = $1 AND status = 'ok' AND run_seq > $2",
-        &[ref_id.into(), seq.into()],
-    )?;
-    if !later.is_empty() {
+    let later = rows.first().and_then(|r| r[1].int());
+    if later.is_some() {
         // A run older than one already folded in (a late shard of an old run): its scan is
         // kept as a record, but rewriting history behind a newer scan would corrupt it.
         tracing::warn!(
