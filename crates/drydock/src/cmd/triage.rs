@@ -54,7 +54,13 @@ impl StoreArgs {
             Some(s) => s.clone(),
             None => drydock_store::default_location()?,
         };
-        Ok(Store::open(&location)?)
+        // Every error names the store (the opening ones already do).
+        Store::open(&location).map_err(|e| match e {
+            e @ (drydock_store::StoreError::Open { .. }
+            | drydock_store::StoreError::TooNew { .. }) => anyhow::Error::new(e),
+            e => anyhow::Error::new(e)
+                .context(format!("store `{}`", drydock_store::redact_url(&location))),
+        })
     }
 }
 

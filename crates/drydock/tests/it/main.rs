@@ -11,6 +11,7 @@ mod forge;
 mod hostile;
 mod misconfig;
 mod misconfig_scan;
+mod publish;
 mod registry;
 mod sbom;
 mod scan;
