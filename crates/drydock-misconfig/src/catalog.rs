@@ -340,3 +340,34 @@ pub static CHECKS: &[&Check] = &[
 pub fn check(id: &str) -> Option<&'static Check> {
     CHECKS.iter().copied().find(|c| c.id == id)
 }
+
+impl Check {
+    /// The ids an ignore file may use for this check besides its own: each Trivy peer id in
+    /// its three spellings (`DS-0002`, `AVD-DS-0002`, `DS002`).
+    pub fn aliases(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for word in self.peers.split([' ', ',', ';']) {
+            let Some(num) = word.strip_prefix("DS-") else {
+                continue;
+            };
+            let Ok(n) = num.parse::<u32>() else {
+                continue;
+            };
+            out.push(word.to_string());
+            out.push(format!("AVD-{word}"));
+            out.push(format!("DS{n:03}"));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod alias_tests {
+    #[test]
+    fn trivy_ids_in_every_spelling() {
+        let root = super::check("DD-101").expect("DD-101");
+        assert_eq!(root.aliases(), ["DS-0002", "AVD-DS-0002", "DS002"]);
+        let hidden = super::check("DD-306").expect("DD-306");
+        assert!(hidden.aliases().is_empty(), "no peer reports it");
+    }
+}

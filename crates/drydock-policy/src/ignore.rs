@@ -39,6 +39,9 @@ pub struct IgnoreEntry {
     /// Path patterns (any may match one of the finding's locations): a glob (`*` crosses `/`)
     /// or, without wildcards, a path or a directory prefix (`usr/lib/python3`).
     pub paths: Vec<String>,
+    /// Narrows the entry to the one finding with this fingerprint (the `fingerprint` of the
+    /// JSON report, vulnerability, misconfiguration or secret).
+    pub fingerprint: Option<String>,
     pub reason: Option<String>,
     /// Suppresses through this day; from the next day on the entry is expired.
     pub expires: Option<Date>,
@@ -69,7 +72,11 @@ impl IgnoreEntry {
                 .paths
                 .iter()
                 .any(|p| f.locations.iter().any(|l| pattern::path(p, &l.path)));
-        id_ok && package_ok && path_ok
+        let fingerprint_ok = self
+            .fingerprint
+            .as_deref()
+            .is_none_or(|x| x.trim().eq_ignore_ascii_case(&f.fingerprint));
+        id_ok && package_ok && path_ok && fingerprint_ok
     }
 
     /// The file the entry was read from (its `source` without the `:line`).
@@ -110,6 +117,7 @@ struct RawEntry {
     id: Option<String>,
     package: Option<String>,
     path: Option<String>,
+    fingerprint: Option<String>,
     reason: Option<String>,
     expires: Option<Spanned<String>>,
 }
@@ -118,6 +126,11 @@ struct RawEntry {
 struct RawTrivy {
     #[serde(default)]
     vulnerabilities: Vec<Spanned<RawTrivyEntry>>,
+    /// Misconfiguration ids (`AVD-DS-0002`, `DS002`): drydock's checks name their Trivy peers.
+    #[serde(default)]
+    misconfigurations: Vec<Spanned<RawTrivyEntry>>,
+    #[serde(default)]
+    secrets: Vec<Spanned<RawTrivyEntry>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -186,7 +199,8 @@ impl IgnoreFile {
         {
             IgnoreFormat::TrivyYaml
         } else if lower.ends_with(".yaml") || lower.ends_with(".yml") {
-            if text.lines().any(|l| l.starts_with("vulnerabilities:")) {
+            let trivy = ["vulnerabilities:", "misconfigurations:", "secrets:"];
+            if text.lines().any(|l| trivy.iter().any(|k| l.starts_with(k))) {
                 IgnoreFormat::TrivyYaml
             } else {
                 IgnoreFormat::Drydock
@@ -244,6 +258,7 @@ fn parse_drydock(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> {
         entries.push(IgnoreEntry {
             packages: non_empty(e.package).into_iter().collect(),
             paths: non_empty(e.path).into_iter().collect(),
+            fingerprint: non_empty(e.fingerprint),
             reason: Some(reason),
             expires: Some(expires),
             source: format!("{file}:{line}"),
@@ -260,7 +275,12 @@ fn parse_trivy_yaml(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> {
     }
     let raw: RawTrivy = yaml(text, file)?;
     let mut entries = Vec::new();
-    for e in raw.vulnerabilities {
+    let sections = raw
+        .vulnerabilities
+        .into_iter()
+        .chain(raw.misconfigurations)
+        .chain(raw.secrets);
+    for e in sections {
         let line = e.referenced.line();
         let e = e.value;
         let id = non_empty(e.id).ok_or_else(|| PolicyError::MissingField {
@@ -273,6 +293,7 @@ fn parse_trivy_yaml(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> {
         entries.push(IgnoreEntry {
             packages: e.purls,
             paths: e.paths,
+            fingerprint: None,
             reason: non_empty(e.statement),
             expires,
             source: format!("{file}:{line}"),
@@ -352,6 +373,7 @@ fn parse_trivy_plain(text: &str, file: &str) -> Result<IgnoreFile, PolicyError> 
             id,
             packages: Vec::new(),
             paths: Vec::new(),
+            fingerprint: None,
             reason: (!reason.is_empty()).then_some(reason),
             expires,
             source: format!("{file}:{n}"),

@@ -46,6 +46,7 @@
 //! # Ok::<(), drydock_policy::PolicyError>(())
 //! ```
 
+mod checks;
 mod date;
 mod decision;
 mod error;
@@ -58,6 +59,7 @@ use std::collections::BTreeSet;
 use drydock_match::{Finding, FindingStatus, Severity};
 use serde::{Deserialize, Serialize};
 
+pub use checks::{CheckSubject, CheckVerdict, decide_checks};
 pub use date::{BadDate, Date};
 pub use decision::{Decision, PolicyNotice, PolicyNoticeKind, Verdict};
 pub use error::PolicyError;
@@ -177,23 +179,12 @@ pub fn decide(
             suppressed_by: None,
             expires: None,
         };
-        // Ignore entries: every matching one counts as used, the first live one suppresses.
-        for (i, e) in entries.iter().enumerate() {
-            if !e.matches(&d.finding) {
-                continue;
-            }
-            used[i] = true;
-            if d.verdict != Verdict::Suppressed && !e.is_expired(today) {
-                d.verdict = Verdict::Suppressed;
-                // The location is `suppressed_by`; the reason does not repeat it.
-                d.reason = Some(
-                    e.reason
-                        .clone()
-                        .unwrap_or_else(|| "no reason given".to_string()),
-                );
-                d.suppressed_by = Some(e.source.clone());
-                d.expires = e.expires.map(|x| x.to_string());
-            }
+        if let Some(e) = ignored_by(entries, &mut used, today, |e| e.matches(&d.finding)) {
+            d.verdict = Verdict::Suppressed;
+            // The location is `suppressed_by`; the reason does not repeat it.
+            d.reason = Some(ignore_reason(e));
+            d.suppressed_by = Some(e.source.clone());
+            d.expires = e.expires.map(|x| x.to_string());
         }
         if d.verdict != Verdict::Suppressed {
             // The last statement about this vulnerability and package decides.
@@ -212,9 +203,9 @@ pub fn decide(
             }
         }
         if d.verdict != Verdict::Suppressed {
-            if let Some(set) = policy.severities.as_ref().filter(|s| !s.contains(&sev)) {
+            if let Some(why) = severity_filtered(policy, sev) {
                 d.verdict = Verdict::Filtered;
-                d.reason = Some(format!("severity {sev} not in --severity {}", list(set)));
+                d.reason = Some(why);
             } else if policy.ignore_unfixed && d.finding.status != FindingStatus::Fixed {
                 d.verdict = Verdict::Filtered;
                 d.reason = Some(format!("{} (--ignore-unfixed)", d.finding.status.as_str()));
@@ -239,8 +230,55 @@ pub fn decide(
         decisions.push(d);
     }
 
+    let mut notices = entry_notices(entries, &used, today);
+    notices.extend(unjustified(entries));
+    let gate_failed = decisions.iter().any(|d| d.verdict == Verdict::Fail);
+    Ok(PolicyOutcome {
+        decisions,
+        notices,
+        gate_failed,
+    })
+}
+
+/// The first live ignore entry that `names` the subject; every entry naming it, expired or
+/// not, is marked in `used`.
+fn ignored_by<'e>(
+    entries: &'e [IgnoreEntry],
+    used: &mut [bool],
+    today: Date,
+    names: impl Fn(&IgnoreEntry) -> bool,
+) -> Option<&'e IgnoreEntry> {
+    let mut first = None;
+    for (i, e) in entries.iter().enumerate() {
+        if !names(e) {
+            continue;
+        }
+        if let Some(u) = used.get_mut(i) {
+            *u = true;
+        }
+        if first.is_none() && !e.is_expired(today) {
+            first = Some(e);
+        }
+    }
+    first
+}
+
+fn ignore_reason(e: &IgnoreEntry) -> String {
+    e.reason
+        .clone()
+        .unwrap_or_else(|| "no reason given".to_string())
+}
+
+/// `--severity`: why a subject of severity `sev` is filtered, `None` when it is not.
+fn severity_filtered(policy: &Policy, sev: Severity) -> Option<String> {
+    let set = policy.severities.as_ref().filter(|s| !s.contains(&sev))?;
+    Some(format!("severity {sev} not in --severity {}", list(set)))
+}
+
+/// Expired entries (they no longer suppress) and entries `used` says matched nothing.
+fn entry_notices(entries: &[IgnoreEntry], used: &[bool], today: Date) -> Vec<PolicyNotice> {
     let mut notices = Vec::new();
-    for (e, used) in entries.iter().zip(used) {
+    for (e, &used) in entries.iter().zip(used) {
         if let Some(exp) = e.expires.filter(|_| e.is_expired(today)) {
             notices.push(PolicyNotice {
                 kind: PolicyNoticeKind::Expired,
@@ -265,11 +303,5 @@ pub fn decide(
             });
         }
     }
-    notices.extend(unjustified(entries));
-    let gate_failed = decisions.iter().any(|d| d.verdict == Verdict::Fail);
-    Ok(PolicyOutcome {
-        decisions,
-        notices,
-        gate_failed,
-    })
+    notices
 }

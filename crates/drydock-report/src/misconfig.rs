@@ -15,8 +15,8 @@ use crate::model::{Report, TargetReport};
 use crate::severity::sarif_level;
 
 /// One misconfiguration or secret with its verdict: `fail` and `report` are shown,
-/// `filtered` (`--severity`) and `suppressed` (an ignore-file entry naming the check id) are
-/// kept in JSON with the reason.
+/// `filtered` (`--severity`) and `suppressed` (an ignore-file entry naming the check id, a
+/// peer id or the fingerprint; a triage record) are kept in JSON with the reason.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MisconfigEntry {
     #[serde(flatten)]
@@ -24,6 +24,12 @@ pub struct MisconfigEntry {
     pub verdict: Verdict,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub reason: Option<String>,
+    /// Where a suppression came from (`.trivyignore:3`, `triage #4`).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub suppressed_by: Option<String>,
+    /// The suppressing entry's expiry date (YYYY-MM-DD).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub expires: Option<String>,
 }
 
 impl MisconfigEntry {
@@ -31,6 +37,21 @@ impl MisconfigEntry {
     /// as UNKNOWN, the others by name.
     pub fn severity(&self) -> Severity {
         severity_of(&self.finding)
+    }
+
+    /// The finding as the policy sees it ([`drydock_policy::decide_checks`]): its id, the
+    /// Trivy ids of its check, fingerprint, file and severity.
+    pub fn subject(finding: &MisconfigFinding) -> drydock_policy::CheckSubject {
+        let path = path_of(finding).map(|p| p.trim_start_matches('/').to_string());
+        drydock_policy::CheckSubject {
+            id: finding.id.clone(),
+            aliases: drydock_misconfig::catalog::check(&finding.id)
+                .map(|c| c.aliases())
+                .unwrap_or_default(),
+            fingerprint: finding.fingerprint.clone(),
+            path,
+            severity: severity_of(finding),
+        }
     }
 
     /// Shown in the table and SARIF (verdict `fail` or `report`).
@@ -41,10 +62,14 @@ impl MisconfigEntry {
     /// The file the finding is about: the Dockerfile, the layer file, else `None` (config
     /// and history findings are about the image itself).
     pub fn path(&self) -> Option<&str> {
-        match &self.finding.evidence {
-            Evidence::Dockerfile { path, .. } | Evidence::Layer { path, .. } => Some(path),
-            Evidence::Config { .. } | Evidence::History { .. } => None,
-        }
+        path_of(&self.finding)
+    }
+}
+
+fn path_of(f: &MisconfigFinding) -> Option<&str> {
+    match &f.evidence {
+        Evidence::Dockerfile { path, .. } | Evidence::Layer { path, .. } => Some(path),
+        Evidence::Config { .. } | Evidence::History { .. } => None,
     }
 }
 

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use drydock_misconfig::MisconfigFinding;
-use drydock_policy::{Date, Policy, PolicyNotice, PolicyNoticeKind, Verdict};
+use drydock_policy::{Date, Policy, PolicyNotice};
 use drydock_report::MisconfigEntry;
 
 /// Which scanners run. The default is vulnerabilities only (Trivy's default for images too).
@@ -78,76 +78,31 @@ pub struct CheckSettings {
     pub limits: Option<drydock_misconfig::FileLimits>,
 }
 
-/// Verdicts for misconfiguration and secret findings, by the rules vulnerabilities follow:
-/// - an ignore-file entry whose id is the check id (and whose paths, if any, match the
-///   evidence's file) suppresses it — package patterns never match these findings;
-/// - `--severity` filters it (INFO counts as UNKNOWN);
-/// - otherwise it fails the gate at or above `--fail-on` (every reported one without it);
-///   `--fixable-only` does not apply (every check has a fix).
-///
-/// Ignore entries used only by these findings are no longer reported unused in `notices`.
+/// Verdicts for misconfiguration and secret findings by the policy vulnerabilities follow
+/// ([`drydock_policy::decide_checks`]): an ignore entry naming the check id, a Trivy peer id
+/// (`DS002`, `AVD-DS-0002`) or the fingerprint suppresses (`path:` and `fingerprint:` narrow
+/// it); `--severity` filters (INFO counts as UNKNOWN); the rest fail the gate at or above
+/// `--fail-on`. Ignore entries used only by these findings are no longer reported unused in
+/// `notices`.
 pub(crate) fn decide(
     findings: Vec<MisconfigFinding>,
     policy: &Policy,
     today: Date,
     notices: &mut Vec<PolicyNotice>,
 ) -> Vec<MisconfigEntry> {
-    let entries = policy.ignore.as_ref().map_or(&[][..], |f| &f.entries[..]);
-    let mut used = vec![false; entries.len()];
-    let mut out = Vec::with_capacity(findings.len());
-    for finding in findings {
-        let mut e = MisconfigEntry {
+    let subjects: Vec<_> = findings.iter().map(MisconfigEntry::subject).collect();
+    let verdicts = drydock_policy::decide_checks(&subjects, policy, today, notices);
+    findings
+        .into_iter()
+        .zip(verdicts)
+        .map(|(finding, v)| MisconfigEntry {
             finding,
-            verdict: Verdict::Report,
-            reason: None,
-        };
-        let sev = e.severity();
-        let path = e.path().map(|p| p.trim_start_matches('/').to_string());
-        for (i, entry) in entries.iter().enumerate() {
-            let id_ok = entry.id.trim().eq_ignore_ascii_case(&e.finding.id);
-            let path_ok = entry.paths.is_empty()
-                || path.as_deref().is_some_and(|p| {
-                    entry.paths.iter().any(|pat| {
-                        let pat = pat.trim_start_matches('/').trim_end_matches('/');
-                        p == pat || p.starts_with(&format!("{pat}/"))
-                    })
-                });
-            if !(id_ok && entry.packages.is_empty() && path_ok) {
-                continue;
-            }
-            used[i] = true;
-            if e.verdict != Verdict::Suppressed && !entry.is_expired(today) {
-                e.verdict = Verdict::Suppressed;
-                e.reason =
-                    Some(entry.reason.clone().unwrap_or_else(|| {
-                        format!("listed in `{}` (no reason given)", entry.source)
-                    }));
-            }
-        }
-        if e.verdict != Verdict::Suppressed {
-            if let Some(set) = policy.severities.as_ref().filter(|s| !s.contains(&sev)) {
-                let list: Vec<&str> = set.iter().rev().map(|s| s.as_str()).collect();
-                e.verdict = Verdict::Filtered;
-                e.reason = Some(format!(
-                    "severity {} not in --severity {}",
-                    sev.as_str(),
-                    list.join(",")
-                ));
-            } else if policy.fail_on.is_none_or(|t| sev >= t) {
-                e.verdict = Verdict::Fail;
-            }
-        }
-        out.push(e);
-    }
-    // The vulnerability policy called these entries unused: they were not.
-    notices.retain(|n| {
-        n.kind != PolicyNoticeKind::Unused
-            || !entries
-                .iter()
-                .zip(&used)
-                .any(|(e, u)| *u && e.source == n.source && e.id == n.id)
-    });
-    out
+            verdict: v.verdict,
+            reason: v.reason,
+            suppressed_by: v.suppressed_by,
+            expires: v.expires,
+        })
+        .collect()
 }
 
 /// Splits checked findings into misconfigurations and secrets.

@@ -39,6 +39,7 @@ use drydock_policy::{Date, Decision, Policy, Verdict};
 use drydock_report::{Gate, LayerSummary, Report, ReportKind, TargetReport};
 
 pub use checks::{CheckSettings, Scanners};
+pub use drydock_report::MisconfigEntry;
 pub use error::ScanError;
 pub use filter::{PkgTypes, SkipPaths, filter_inventory, glob};
 pub use target::{Registry, TargetSpec, identity_repository, inventory, open, target_kind};
@@ -87,6 +88,17 @@ pub struct ScanSettings {
 /// computed after it.
 pub trait Suppressor: Send + Sync + std::fmt::Debug {
     fn apply(&self, repository: &str, releases: &[String], decisions: &mut [Decision], today: Date);
+
+    /// The same for misconfigurations and secrets (`--scanners misconfig,secret`), after
+    /// their policy ran; by default they are left alone.
+    fn apply_checks(
+        &self,
+        _repository: &str,
+        _releases: &[String],
+        _entries: &mut [drydock_report::MisconfigEntry],
+        _today: Date,
+    ) {
+    }
 }
 
 /// One scanned target.
@@ -185,12 +197,15 @@ pub fn scan(
 /// policy and gate as its vulnerabilities (see `checks::decide`).
 fn add_checks(out: &mut ScanOutcome, checked: drydock_misconfig::Outcome, settings: &ScanSettings) {
     let today = settings.today.unwrap_or_else(today);
-    let entries = checks::decide(
+    let mut entries = checks::decide(
         checked.findings,
         &settings.policy,
         today,
         &mut out.report.policy_notices,
     );
+    if let Some(s) = &settings.suppressor {
+        s.apply_checks(&out.repository, &settings.releases, &mut entries, today);
+    }
     let failing = entries
         .iter()
         .filter(|e| e.verdict == Verdict::Fail)

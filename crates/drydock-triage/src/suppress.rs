@@ -136,6 +136,40 @@ pub fn describe(t: &Triage, today: Date) -> String {
     s
 }
 
+impl TriageSuppressor {
+    /// Applies the record `m` to a verdict: a suppressing record suppresses (unless an ignore
+    /// file did already: it keeps its attribution), any other annotates the reason.
+    fn settle(&self, m: Match<'_>, today: Date, d: Settled<'_>) {
+        self.mark(m.id);
+        let by = format!("triage #{}", m.id);
+        if m.triage.suppresses(today) {
+            if *d.verdict != Verdict::Suppressed {
+                *d.verdict = Verdict::Suppressed;
+                *d.reason = Some(describe(m.triage, today));
+                *d.suppressed_by = Some(by);
+                *d.expires = m.triage.expires.map(|e| e.to_string());
+            }
+        } else if *d.verdict != Verdict::Suppressed {
+            let note = format!("{by}: {}", describe(m.triage, today));
+            *d.reason = Some(match d.reason.take() {
+                Some(r) => format!("{r}; {note}"),
+                None => note,
+            });
+            if m.triage.state == State::Accepted {
+                *d.expires = m.triage.expires.map(|e| e.to_string());
+            }
+        }
+    }
+}
+
+/// The policy fields of a vulnerability decision or a misconfiguration/secret entry.
+struct Settled<'a> {
+    verdict: &'a mut Verdict,
+    reason: &'a mut Option<String>,
+    suppressed_by: &'a mut Option<String>,
+    expires: &'a mut Option<String>,
+}
+
 impl drydock_scan::Suppressor for TriageSuppressor {
     fn apply(
         &self,
@@ -147,34 +181,44 @@ impl drydock_scan::Suppressor for TriageSuppressor {
         for d in decisions.iter_mut() {
             let f = &d.finding;
             let vuln = identity::vulnerability_id(&f.id, &f.aliases);
-            let Some(m) = self.matching(
+            if let Some(m) = self.matching(
                 repository,
                 releases,
                 f.ecosystem.as_str(),
                 &f.package,
                 &vuln,
-            ) else {
-                continue;
-            };
-            self.mark(m.id);
-            let by = format!("triage #{}", m.id);
-            if m.triage.suppresses(today) {
-                // An ignore-file suppression already in place keeps its attribution.
-                if d.verdict != Verdict::Suppressed {
-                    d.verdict = Verdict::Suppressed;
-                    d.reason = Some(describe(m.triage, today));
-                    d.suppressed_by = Some(by);
-                    d.expires = m.triage.expires.map(|e| e.to_string());
-                }
-            } else if d.verdict != Verdict::Suppressed {
-                let note = format!("{by}: {}", describe(m.triage, today));
-                d.reason = Some(match d.reason.take() {
-                    Some(r) => format!("{r}; {note}"),
-                    None => note,
-                });
-                if m.triage.state == State::Accepted {
-                    d.expires = m.triage.expires.map(|e| e.to_string());
-                }
+            ) {
+                let fields = Settled {
+                    verdict: &mut d.verdict,
+                    reason: &mut d.reason,
+                    suppressed_by: &mut d.suppressed_by,
+                    expires: &mut d.expires,
+                };
+                self.settle(m, today, fields);
+            }
+        }
+    }
+
+    /// A misconfiguration or secret is named by its check id as the vulnerability and its
+    /// fingerprint as the package (`drydock triage set --vuln DD-306 --package FINGERPRINT`);
+    /// a record with an ecosystem never names one.
+    fn apply_checks(
+        &self,
+        repository: &str,
+        releases: &[String],
+        entries: &mut [drydock_scan::MisconfigEntry],
+        today: Date,
+    ) {
+        for e in entries.iter_mut() {
+            let f = &e.finding;
+            if let Some(m) = self.matching(repository, releases, "", &f.fingerprint, &f.id) {
+                let fields = Settled {
+                    verdict: &mut e.verdict,
+                    reason: &mut e.reason,
+                    suppressed_by: &mut e.suppressed_by,
+                    expires: &mut e.expires,
+                };
+                self.settle(m, today, fields);
             }
         }
     }

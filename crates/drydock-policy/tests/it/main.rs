@@ -1,5 +1,7 @@
 //! Policy: ignore files (drydock's and Trivy's), VEX, filters and the gate.
 
+mod checks;
+
 use std::collections::BTreeSet;
 
 use drydock_match::{Finding, FindingStatus, Severity, SeveritySource, fingerprint};
@@ -304,7 +306,9 @@ fn trivyignore_yaml_is_read() {
         kinds,
         vec![
             (PolicyNoticeKind::Unused, "CVE-2024-0001"),
-            (PolicyNoticeKind::Unjustified, "CVE-2024-0001")
+            // The `misconfigurations:` entry is read too; no misconfiguration was decided.
+            (PolicyNoticeKind::Unused, "AVD-DS-0001"),
+            (PolicyNoticeKind::Unjustified, "CVE-2024-0001,AVD-DS-0001")
         ]
     );
 }

@@ -375,6 +375,8 @@ pub fn misconfig_report() -> Report {
             finding,
             verdict: Verdict::Fail,
             reason: None,
+            suppressed_by: None,
+            expires: None,
         })
         .collect();
     let by_id = |entries: &mut Vec<MisconfigEntry>, id: &str| -> usize {
