@@ -42,7 +42,9 @@ pub use checks::{CheckSettings, Scanners};
 pub use drydock_report::MisconfigEntry;
 pub use error::ScanError;
 pub use filter::{PkgTypes, SkipPaths, filter_inventory, glob};
-pub use target::{Registry, TargetSpec, identity_repository, inventory, open, target_kind};
+pub use target::{
+    Registry, TargetSpec, identity_repository, inventory, open, open_local, target_kind,
+};
 
 /// Which command is scanning: it decides what a target may be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +153,20 @@ pub fn scan(
         }
         _ => {}
     }
+    scan_opened(spec, &target, &local_path, db, settings)
+}
+
+/// The pipeline for a target already opened (a fleet opens each image first, to learn its
+/// layers), read from `local_path` (what [`open_local`] returned): the layer walk, with the
+/// misconfiguration and secret checks riding along when `settings.scanners` asks for them,
+/// then match, decide, report.
+pub fn scan_opened(
+    spec: &TargetSpec,
+    target: &Target,
+    local_path: &str,
+    db: &Db,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
     // Misconfiguration and secret checks ride along in the inventory's layer walk.
     let checks = settings.scanners.checks().then(|| {
         drydock_misconfig::ImageScan::new(
@@ -164,7 +180,7 @@ pub fn scan(
             matches!(target, Target::Dir(_)),
         )
     });
-    let (mut result, files) = target::walk(spec, &target, checks.as_ref())?;
+    let (mut result, files) = target::walk(spec, target, checks.as_ref())?;
     filter_inventory(&mut result.inventory, settings.pkg_types, &settings.skip);
     for w in &result.inventory.warnings {
         tracing::warn!("{w}");
@@ -174,7 +190,7 @@ pub fn scan(
             // The inventory reports the walk's warnings already.
             files.warnings.clear();
             let outcome = c
-                .finish(&target, files)
+                .finish(target, files)
                 .map_err(|source| ScanError::Misconfig {
                     target: spec.target.clone(),
                     source,
@@ -186,7 +202,7 @@ pub fn scan(
         }
         _ => None,
     };
-    let mut out = scan_inventory(spec, &target, result, db, settings)?;
+    let mut out = scan_inventory(spec, target, result, db, settings)?;
     if let Some(m) = misconfig {
         add_checks(&mut out, m, settings);
     }

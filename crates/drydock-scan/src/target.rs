@@ -84,7 +84,7 @@ pub fn open(spec: &TargetSpec) -> Result<Target, ScanError> {
 
 /// [`open`], with the local path the target was read from (the image cache's layout for a
 /// registry pull; `LAYOUT:TAG` as given).
-pub(crate) fn open_local(spec: &TargetSpec) -> Result<(Target, String), ScanError> {
+pub fn open_local(spec: &TargetSpec) -> Result<(Target, String), ScanError> {
     let opts = OpenOptions {
         platform: spec.platform.clone(),
         platform_explicit: spec.platform_explicit,
