@@ -164,7 +164,7 @@ impl FileVisitor for Visitor<'_> {
             .map(|(i, a)| {
                 // Every analyzer is held to the bound, whether or not it checks while parsing.
                 let outcome = a.analyze(path, content).and_then(|r| {
-                    if r.packages.len() > limit::MAX_PACKAGES_PER_FILE {
+                    if r.packages.len() > limit::bounds().max_packages {
                         return Err(limit::too_many_packages());
                     }
                     Ok(r)
@@ -189,11 +189,15 @@ impl FileVisitor for Visitor<'_> {
             .duration_since(std::time::SystemTime::UNIX_EPOCH)
             .ok()?;
         let names: Vec<&str> = self.analyzers.iter().map(|a| a.name()).collect();
+        // A file refused under one bound is read under a higher one.
+        let bounds = limit::bounds();
         Some(format!(
-            "drydock-inventory {} {:?} [{}] exe {} {}",
+            "drydock-inventory {} {:?} [{}] packages {} document {} exe {} {}",
             env!("CARGO_PKG_VERSION"),
             self.mode,
             names.join(","),
+            bounds.max_packages,
+            bounds.max_document_size,
             exe.len(),
             built.as_nanos()
         ))

@@ -2,56 +2,110 @@
 //!
 //! A wanted file is read whole, bounded by `--max-file-size` (512 MiB). Its parse must not
 //! cost many times that: the OS databases (dpkg, apk) are parsed a record at a time over the
-//! file's bytes, rpm databases a header at a time, and every file may yield at most
-//! [`MAX_PACKAGES_PER_FILE`] packages; formats read through a document parser (JSON, TOML,
-//! YAML lockfiles and metadata), which costs several times the text, are parsed only up to
-//! [`MAX_DOCUMENT_SIZE`]; TOML lockfiles are parsed a `[[package]]` table at a time. Past either bound the file is an error naming it and the bound (a
-//! warning for a language file, the scan's error for an OS database: never a silent skip).
+//! file's bytes, rpm databases a header at a time, TOML lockfiles a `[[package]]` table at a
+//! time, and every file may yield at most [`Bounds::max_packages`] packages; JSON and YAML
+//! documents (lockfiles and metadata), parsed whole at several times their size, are parsed
+//! only up to [`Bounds::max_document_size`]. Past either bound the file is an error naming
+//! it and the bound (a warning for a language file, the scan's error for an OS database:
+//! never a silent skip).
+//!
+//! The bounds are the defaults unless the command line set others ([`set_bounds`],
+//! `--max-packages`, `--max-document-size`) before the scan.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use drydock_package::Package;
 
 use crate::AnalyzeError;
 
-/// Packages one file may yield. Debian's whole archive is about 65,000 binary packages; the
-/// largest lockfiles seen hold tens of thousands.
+/// Packages one file may yield by default. Debian's whole archive is about 65,000 binary
+/// packages; the largest lockfiles seen hold tens of thousands.
 pub const MAX_PACKAGES_PER_FILE: usize = 100_000;
 
-/// Largest JSON or YAML document parsed (they are parsed as a whole, at several times their
-/// size in memory: measured, a 23 MiB `package-lock.json` of 90,000 packages peaks at 160 MiB).
-/// Real lockfiles stay well below: a 20,000-package `package-lock.json` is about 15 MiB.
+/// Largest JSON or YAML document parsed by default (they are parsed as a whole, at several
+/// times their size in memory: measured, a 23 MiB `package-lock.json` of 90,000 packages
+/// peaks at 160 MiB). Real lockfiles stay well below: a 20,000-package `package-lock.json`
+/// is about 15 MiB.
 pub const MAX_DOCUMENT_SIZE: usize = 32 << 20;
 
-/// The error for a file with more than [`MAX_PACKAGES_PER_FILE`] packages.
+/// The bounds on one file's parse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Packages one file may yield (`--max-packages`).
+    pub max_packages: usize,
+    /// Largest JSON or YAML document parsed whole (`--max-document-size`).
+    pub max_document_size: usize,
+}
+
+impl Default for Bounds {
+    fn default() -> Self {
+        Bounds {
+            max_packages: MAX_PACKAGES_PER_FILE,
+            max_document_size: MAX_DOCUMENT_SIZE,
+        }
+    }
+}
+
+static MAX_PACKAGES: AtomicUsize = AtomicUsize::new(MAX_PACKAGES_PER_FILE);
+static MAX_DOCUMENT: AtomicUsize = AtomicUsize::new(MAX_DOCUMENT_SIZE);
+
+/// Sets the bounds for the rest of the process: one setting per process, from the command
+/// line, before anything is analysed (the analyzers' interface takes only a file, and the
+/// bounds are part of the layer cache's key through [`bounds`]).
+pub fn set_bounds(b: Bounds) {
+    MAX_PACKAGES.store(b.max_packages, Ordering::Relaxed);
+    MAX_DOCUMENT.store(b.max_document_size, Ordering::Relaxed);
+}
+
+/// The bounds in force.
+pub fn bounds() -> Bounds {
+    Bounds {
+        max_packages: MAX_PACKAGES.load(Ordering::Relaxed),
+        max_document_size: MAX_DOCUMENT.load(Ordering::Relaxed),
+    }
+}
+
+/// The error for a file with more than [`Bounds::max_packages`] packages.
 pub(crate) fn too_many_packages() -> AnalyzeError {
     AnalyzeError::malformed(format!(
-        "more than {MAX_PACKAGES_PER_FILE} packages in one file; not read (the bound on \
-         packages per file, docs/limits.md)"
+        "more than {} packages in one file; not read (the bound on packages per file, \
+         `--max-packages`, docs/limits.md)",
+        bounds().max_packages
     ))
 }
 
-/// Appends `p`, or fails once `out` holds [`MAX_PACKAGES_PER_FILE`]: checked before the
+/// Appends `p`, or fails once `out` holds [`Bounds::max_packages`]: checked before the
 /// package is kept, so a hostile database stops costing memory at the bound.
 pub(crate) fn push_package(out: &mut Vec<Package>, p: Package) -> Result<(), AnalyzeError> {
-    if out.len() >= MAX_PACKAGES_PER_FILE {
+    if out.len() >= bounds().max_packages {
         return Err(too_many_packages());
     }
     out.push(p);
     Ok(())
 }
 
-/// Fails when a `format` document is too big to be parsed whole (over [`MAX_DOCUMENT_SIZE`]).
-/// TOML lockfiles are not parsed whole (`lang::toml_lock`).
+/// Fails when a `format` document is too big to be parsed whole (over
+/// [`Bounds::max_document_size`]). TOML lockfiles are not parsed whole (`lang::toml_lock`).
 pub(crate) fn document(content: &[u8], format: &str) -> Result<(), AnalyzeError> {
-    let max = MAX_DOCUMENT_SIZE;
+    let max = bounds().max_document_size;
     if content.len() > max {
         return Err(AnalyzeError::malformed(format!(
-            "a {format} document of {} bytes; only {format} documents up to {} MiB are parsed \
-             (the bound on documents parsed whole, docs/limits.md)",
+            "a {format} document of {} bytes; only {format} documents up to {} are parsed \
+             (the bound on documents parsed whole, `--max-document-size`, docs/limits.md)",
             content.len(),
-            max >> 20
+            shown_size(max)
         )));
     }
     Ok(())
+}
+
+/// `32 MiB` for whole mebibytes, else the bytes.
+fn shown_size(bytes: usize) -> String {
+    if bytes > 0 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 #[cfg(test)]

@@ -92,8 +92,8 @@ pub(crate) enum Error {
     #[error("package record `{record}`: {source}")]
     Header { record: i64, source: header::Error },
     #[error(
-        "{count} package records, more than {} per file; not read (the bound on packages per file, docs/limits.md)",
-        crate::limit::MAX_PACKAGES_PER_FILE
+        "{count} package records, more than {} per file; not read (the bound on packages per file, `--max-packages`, docs/limits.md)",
+        crate::limit::bounds().max_packages
     )]
     TooMany { count: usize },
 }
@@ -104,12 +104,12 @@ fn decode(record: impl Into<i64>, blob: &[u8]) -> Result<header::Header, Error> 
 }
 
 /// The decoded headers: the blobs together are at most the file's size (each reader checks),
-/// and more than [`crate::limit::MAX_PACKAGES_PER_FILE`] of them are refused before decoding.
+/// and more than [`crate::limit::Bounds::max_packages`] of them are refused before decoding.
 fn headers(format: Format, content: &[u8]) -> Result<Vec<header::Header>, Error> {
     fn decode_all<R: Copy + Into<i64>, B: AsRef<[u8]>>(
         blobs: &[(R, B)],
     ) -> Result<Vec<header::Header>, Error> {
-        if blobs.len() > crate::limit::MAX_PACKAGES_PER_FILE {
+        if blobs.len() > crate::limit::bounds().max_packages {
             return Err(Error::TooMany { count: blobs.len() });
         }
         blobs.iter().map(|(r, b)| decode(*r, b.as_ref())).collect()

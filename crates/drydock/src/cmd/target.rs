@@ -41,6 +41,21 @@ pub struct TargetArgs {
     /// Files larger than this are not analysed (a warning says so).
     #[arg(long, value_name = "SIZE", default_value = "512MiB", value_parser = parse_size)]
     pub max_file_size: u64,
+    /// The most packages one file may yield (a dpkg status, an rpm database, a lockfile); a
+    /// file with more is not read: an error for an OS database, a warning for a lockfile,
+    /// e.g. `--max-packages 500000`.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = drydock_inventory::limit::MAX_PACKAGES_PER_FILE,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..)
+    )]
+    pub max_packages: usize,
+    /// The largest JSON or YAML document (`package-lock.json`, `pnpm-lock.yaml`,
+    /// `composer.lock`, …) parsed whole, at several times its size in memory; a larger one is
+    /// a warning, e.g. `--max-document-size 128MiB`.
+    #[arg(long, value_name = "SIZE", default_value = "32MiB", value_parser = parse_size)]
+    pub max_document_size: u64,
     /// Treat warnings (a malformed lockfile, a skipped file) as errors.
     #[arg(long)]
     pub strict: bool,
@@ -178,6 +193,11 @@ impl TargetArgs {
             );
         }
         let platform: Platform = self.platform.parse()?;
+        // The analyzers read their per-file bounds from the process (see `set_bounds`).
+        drydock_inventory::limit::set_bounds(drydock_inventory::limit::Bounds {
+            max_packages: self.max_packages,
+            max_document_size: usize::try_from(self.max_document_size).unwrap_or(usize::MAX),
+        });
         let credentials =
             super::target::explicit_credentials(self.username.as_deref(), self.password_stdin)?;
         let target = self

@@ -388,6 +388,86 @@ fn issue14_case10_package_databases_stay_within_memory_bounds() {
     w.assert_no_leftovers();
 }
 
+/// The JSON report's package count over every target.
+fn packages_in(out: &Output) -> usize {
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    json["targets"].as_array().map_or(0, |t| {
+        t.iter()
+            .map(|t| t["packages"].as_array().map_or(0, Vec::len))
+            .sum()
+    })
+}
+
+/// Issue 14 case 10: the bounds on one file's parse have flags: `--max-packages` and
+/// `--max-document-size` lower them (the file is then a warning naming the flag, an error
+/// with `--strict`) and raise them.
+#[test]
+fn issue14_case10_file_bounds_have_flags() {
+    let w = Work::new();
+    let root = w.path("rootfs");
+    std::fs::create_dir(&root).expect("mkdir");
+    let mut lock = String::from("version = 3\n");
+    for i in 0..150 {
+        lock.push_str(&format!(
+            "[[package]]\nname = \"c{i}\"\nversion = \"1.0.{i}\"\n"
+        ));
+    }
+    write(&root.join("Cargo.lock"), lock.as_bytes());
+    let dir = root.to_str().expect("UTF-8");
+    let out = w.run(&["sbom", dir, "--format", "json", "--max-packages", "100"]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Cargo.lock")
+            && err.contains("more than 100 packages")
+            && err.contains("--max-packages"),
+        "{err}"
+    );
+    assert_eq!(packages_in(&out), 0);
+    let out = w.run(&["sbom", dir, "--max-packages", "100", "--strict"]);
+    let err = one_line_error(&out, "--strict");
+    assert!(err.contains("more than 100 packages"), "{err}");
+    let out = w.run(&["sbom", dir, "--format", "json", "--max-packages", "150"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(packages_in(&out), 150);
+    let out = w.run(&["sbom", dir, "--max-packages", "0"]);
+    one_line_error(&out, "--max-packages 0");
+
+    std::fs::remove_file(root.join("Cargo.lock")).expect("rm");
+    let mut deps = String::new();
+    for i in 0..100 {
+        deps.push_str(&format!(
+            "\"node_modules/p{i}\": {{\"version\": \"1.0.{i}\"}},"
+        ));
+    }
+    let doc = format!(
+        "{{\"name\": \"app\", \"lockfileVersion\": 3, \"packages\": {{{deps} \"\": {{}}}}}}"
+    );
+    assert!(doc.len() > 2048);
+    write(&root.join("package-lock.json"), doc.as_bytes());
+    let out = w.run(&[
+        "sbom",
+        dir,
+        "--format",
+        "json",
+        "--max-document-size",
+        "2KiB",
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("package-lock.json")
+            && err.contains("only JSON documents up to 2048 bytes")
+            && err.contains("--max-document-size"),
+        "{err}"
+    );
+    assert_eq!(packages_in(&out), 0);
+    let out = w.run(&["sbom", dir, "--format", "json"]);
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(packages_in(&out), 100);
+    w.assert_no_leftovers();
+}
+
 /// `drydock sbom` on the work directory's `rootfs/` holding only the TOML lockfile `lock`,
 /// within the memory bound of [`run_bounded`]: every package reported.
 fn assert_toml_lock_within_bound(w: &Work, lock: &Path, packages: usize) {
