@@ -40,8 +40,9 @@ for _ in $(seq 200); do curl -fs "$BASE/healthz" > /dev/null && break; sleep 0.1
 curl -fs "$BASE/healthz" > /dev/null || { cat "$TMP/log"; exit 1; }
 
 IMAGE="registry.example%2Fteam%2Fapp-0007%3A1"
-# A finding of app-0007 that churn has not replaced (the oldest go first).
-VULN="CVE-2026-$(printf %06d $(( 7 * 1000000 + FINDINGS - 1 )))"
+# The newest finding of app-0007 (churn replaces the oldest, ceil(FINDINGS × 1 %) per run, so
+# after many runs none of the first FINDINGS is left).
+VULN="CVE-2026-$(printf %06d $(( 7 * 1000000 + FINDINGS - 1 + (RUNS - 1) * ((FINDINGS * 10 + 999) / 1000) )))"
 URLS=(
   "/" "/runs" "/releases/v1" "/readiness/v1" "/image?ref=$IMAGE" "/findings" "/needs-triage"
   "/new" "/expiring" "/findings/$VULN" "/findings?severity=CRITICAL&sort=package"

@@ -34,6 +34,7 @@ mod chart;
 mod error;
 mod filter;
 mod http;
+mod index;
 mod load;
 mod openapi;
 mod pages;
@@ -67,6 +68,8 @@ pub struct Config {
 #[derive(Debug)]
 pub(crate) struct AppState {
     pub pool: pool::Pool,
+    /// Indexed runs and trend counts (a finished run never changes).
+    pub cache: index::Cache,
     pub auth: auth::Auth,
     pub read_only: bool,
 }
@@ -90,10 +93,34 @@ fn prepare(config: &Config) -> Result<axum::Router, ServeError> {
     }
     let state = Arc::new(AppState {
         pool,
+        cache: index::Cache::default(),
         auth: auth::Auth::new(tokens, loopback)?,
         read_only: config.read_only,
     });
+    warm(state.clone(), config.store.clone());
     Ok(http::router(state))
+}
+
+/// Indexes the newest run and counts the overview's trend on a thread of its own, so the
+/// first visitor after a start does not wait for it (a failure only means the first request
+/// builds it).
+fn warm(state: Shared, location: String) {
+    let spawned = std::thread::Builder::new()
+        .name("drydock-serve-warm".into())
+        .spawn(move || {
+            let (_, today) = view::now();
+            let t = std::time::Instant::now();
+            let done = drydock_store::Store::open(&location)
+                .map_err(error::AppError::from)
+                .and_then(|mut s| view::overview(&mut s, &state.cache, today));
+            match done {
+                Ok(_) => tracing::info!("newest run indexed in {:?}", t.elapsed()),
+                Err(e) => tracing::warn!("indexing the newest run failed: {e}"),
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("no thread to index the newest run: {e}");
+    }
 }
 
 /// Serves until SIGTERM or Ctrl-C, then stops accepting and finishes the requests in flight.

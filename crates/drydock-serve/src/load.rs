@@ -9,6 +9,7 @@ use crate::Shared;
 use crate::error::AppError;
 use crate::filter::{Filter, Page};
 use crate::http::Who;
+use crate::index::Cache;
 use crate::view::{
     self, ExpiringOut, FindingList, FindingView, ImageView, ListKind, Overview, Params,
     ReadinessView, ReleaseView, RunOut,
@@ -19,23 +20,26 @@ use crate::view::{
 async fn query<T, F>(st: &Shared, who: &Who, p: &Params, query: F) -> Result<T, AppError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut Store, &Filter, Date) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut Store, &Cache, &Filter, Date) -> Result<T, AppError> + Send + 'static,
 {
     who.read(st)?;
     let f = p.filter()?;
     let (_, today) = view::now();
-    st.pool.with(move |s| query(s, &f, today)).await
+    let shared = st.clone();
+    st.pool
+        .with(move |s| query(s, &shared.cache, &f, today))
+        .await
 }
 
 pub async fn overview(st: &Shared, who: &Who) -> Result<Overview, AppError> {
-    query(st, who, &Params::default(), |s, _, today| {
-        view::overview(s, today)
+    query(st, who, &Params::default(), |s, c, _, today| {
+        view::overview(s, c, today)
     })
     .await
 }
 
 pub async fn runs(st: &Shared, who: &Who, p: &Params) -> Result<Page<RunOut>, AppError> {
-    query(st, who, p, |s, f, _| view::runs(s, f)).await
+    query(st, who, p, |s, _, f, _| view::runs(s, f)).await
 }
 
 pub async fn release(
@@ -44,8 +48,8 @@ pub async fn release(
     name: String,
     p: &Params,
 ) -> Result<ReleaseView, AppError> {
-    query(st, who, p, move |s, f, today| {
-        view::release(s, &name, f, today)
+    query(st, who, p, move |s, c, f, today| {
+        view::release(s, c, &name, f, today)
     })
     .await
 }
@@ -56,8 +60,8 @@ pub async fn readiness(
     name: String,
     p: &Params,
 ) -> Result<ReadinessView, AppError> {
-    query(st, who, p, move |s, f, today| {
-        view::readiness(s, &name, f, today)
+    query(st, who, p, move |s, c, f, today| {
+        view::readiness(s, c, &name, f, today)
     })
     .await
 }
@@ -65,7 +69,7 @@ pub async fn readiness(
 /// The image named by the `ref` parameter (required).
 pub async fn image(st: &Shared, who: &Who, p: &Params) -> Result<ImageView, AppError> {
     let reference = p.reference.clone().filter(|r| !r.trim().is_empty());
-    query(st, who, p, move |s, f, today| {
+    query(st, who, p, move |s, _, f, today| {
         let reference = reference.ok_or_else(|| {
             AppError::BadRequest("`ref` (the image reference) is required".into())
         })?;
@@ -83,8 +87,8 @@ pub async fn list(
     kind: ListKind,
 ) -> Result<FindingList, AppError> {
     let release = p.release.clone().filter(|r| !r.is_empty());
-    query(st, who, p, move |s, f, today| {
-        view::finding_list(s, kind, release.as_deref(), f, today)
+    query(st, who, p, move |s, c, f, today| {
+        view::finding_list(s, c, kind, release.as_deref(), f, today)
     })
     .await
 }
@@ -95,8 +99,8 @@ pub async fn finding(
     vuln: String,
     p: &Params,
 ) -> Result<FindingView, AppError> {
-    query(st, who, p, move |s, f, today| {
-        view::finding(s, &vuln, f, today)
+    query(st, who, p, move |s, c, f, today| {
+        view::finding(s, c, &vuln, f, today)
     })
     .await
 }
@@ -108,7 +112,7 @@ pub async fn expiring(
     p: &Params,
 ) -> Result<(Page<ExpiringOut>, i64), AppError> {
     let days = p.days();
-    query(st, who, p, move |s, f, today| {
+    query(st, who, p, move |s, _, f, today| {
         let days = days?;
         let all = view::expiring(s, today, days)?;
         Ok((view::paginate(all, f.page, f.per_page), days))

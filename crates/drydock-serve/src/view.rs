@@ -5,15 +5,21 @@
 //! and `expired` when the record's expiry has passed.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
 
 use drydock_policy::Date;
 use drydock_store::{
-    ImageScan, LiveQuery, Run, ScanStatus, Store, TriageEvent, TriageFilter, TriageRecord, VulnInfo,
+    ImageScan, LiveQuery, Run, RunStatus, ScanStatus, Store, TrendPoint, TriageEvent, TriageFilter,
+    TriageRecord, VulnInfo,
 };
 use drydock_triage::{TriageSuppressor, add_days, date_of_unix};
 use serde::Serialize;
 
 use crate::error::AppError;
+use crate::index::{Cache, RunIndex, States};
+
+#[cfg(test)]
+mod oracle;
 
 /// Severities, most severe first.
 pub const SEVERITIES: [&str; 5] = ["CRITICAL", "HIGH", "MEDIUM", "LOW", "UNKNOWN"];
@@ -248,24 +254,32 @@ fn latest(store: &mut Store) -> Result<Option<Run>, AppError> {
     }
 }
 
-fn trend(store: &mut Store, release: Option<&str>) -> Result<Vec<TrendOut>, AppError> {
-    Ok(store
-        .severity_trend(release, TREND_RUNS)?
-        .into_iter()
-        .map(|p| TrendOut {
-            run_seq: p.run_seq,
-            run_id: p.run_id,
-            started: fmt_time(p.started_at),
-            by_severity: p
-                .by_severity
-                .into_iter()
-                .map(|(k, v)| (k.to_ascii_uppercase(), v))
-                .collect(),
-        })
-        .collect())
+fn trend_out(p: TrendPoint) -> TrendOut {
+    TrendOut {
+        run_seq: p.run_seq,
+        run_id: p.run_id,
+        started: fmt_time(p.started_at),
+        by_severity: p
+            .by_severity
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_uppercase(), v))
+            .collect(),
+    }
 }
 
-pub fn overview(store: &mut Store, today: Date) -> Result<Overview, AppError> {
+/// The index of a run's findings and their states today.
+fn indexed(
+    store: &mut Store,
+    cache: &Cache,
+    run: &Run,
+    today: Date,
+) -> Result<(Arc<RunIndex>, Arc<States>), AppError> {
+    let ix = cache.run(store, run.seq, run.status == RunStatus::Complete)?;
+    let st = ix.states(store, today)?;
+    Ok((ix, st))
+}
+
+pub fn overview(store: &mut Store, cache: &Cache, today: Date) -> Result<Overview, AppError> {
     let expiring_soon = expiring(store, today, 14)?.len();
     let Some(run) = latest(store)? else {
         return Ok(Overview {
@@ -276,57 +290,46 @@ pub fn overview(store: &mut Store, today: Date) -> Result<Overview, AppError> {
             expiring_soon,
         });
     };
-    let all = rows(
-        store,
-        &LiveQuery {
-            run_seq: run.seq,
-            ..LiveQuery::default()
-        },
-        today,
-    )?;
+    let (ix, st) = indexed(store, cache, &run, today)?;
     let images = store.images(run.seq)?;
     let names = store.releases(run.seq)?;
+    let selections: Vec<Option<String>> = if names.is_empty() {
+        vec![None]
+    } else {
+        names.into_iter().map(Some).collect()
+    };
+    let trends = cache.trends(store, selections.clone(), TREND_RUNS)?;
     let mut releases = Vec::new();
-    let summary = |name: Option<&str>, store: &mut Store| -> Result<ReleaseSummary, AppError> {
-        let in_release =
-            |rels: &[String]| name.is_none_or(|n| rels.iter().any(|r| r.as_str() == n));
+    for (name, trend) in selections.iter().zip(trends.iter()) {
+        let name = name.as_deref();
         let imgs: Vec<&ImageScan> = images
             .iter()
-            .filter(|s| in_release(&s.releases.iter().map(|r| r.0.clone()).collect::<Vec<_>>()))
+            .filter(|s| name.is_none_or(|n| s.releases.iter().any(|r| r.0 == n)))
             .collect();
         let failed = imgs
             .iter()
             .filter(|s| s.status == ScanStatus::Failed)
             .count();
-        let mine: Vec<&FindingRow> = all.iter().filter(|r| in_release(&r.releases)).collect();
+        let mine = ix.select(|r| name.is_none_or(|n| r.in_release(n)), &st);
         let blocking = mine
             .iter()
-            .filter(|r| !SETTLED.contains(&r.state.as_str()))
+            .filter(|i| !SETTLED.contains(&ix.row(**i, &st).state()))
             .count()
             + failed;
-        Ok(ReleaseSummary {
+        releases.push(ReleaseSummary {
             name: name.map(str::to_string),
             images: imgs.len(),
             images_failed: failed,
-            counts: Counts::of(mine.iter().copied()),
+            counts: ix.counts(&mine, &st),
             blocking,
-            trend: trend(store, name)?,
-        })
-    };
-    if names.is_empty() {
-        releases.push(summary(None, store)?);
-    }
-    for n in &names {
-        releases.push(summary(Some(n), store)?);
+            trend: trend.iter().cloned().map(trend_out).collect(),
+        });
     }
     Ok(Overview {
         run: Some(RunOut::from(&run)),
         releases,
-        needs_triage: all
-            .iter()
-            .filter(|r| NEEDS_TRIAGE.contains(&r.state.as_str()))
-            .count(),
-        new_since_last_run: all.iter().filter(|r| r.new).count(),
+        needs_triage: ix.select(|r| NEEDS_TRIAGE.contains(&r.state()), &st).len(),
+        new_since_last_run: ix.select(|r| r.is_new(), &st).len(),
         expiring_soon,
     })
 }
@@ -349,6 +352,7 @@ pub struct FindingList {
 /// The findings of the newest complete run (optionally of one release).
 pub fn finding_list(
     store: &mut Store,
+    cache: &Cache,
     kind: ListKind,
     release: Option<&str>,
     filter: &Filter,
@@ -368,27 +372,27 @@ pub fn finding_list(
             findings: paginate(Vec::new(), filter.page, filter.per_page),
         });
     };
-    let all = rows(
-        store,
-        &LiveQuery {
-            run_seq: run.seq,
-            release: release.map(str::to_string),
-            ..LiveQuery::default()
+    let (ix, st) = indexed(store, cache, &run, today)?;
+    let selected = ix.select(
+        |r| {
+            release.is_none_or(|n| r.in_release(n))
+                && match kind {
+                    ListKind::All => true,
+                    ListKind::NeedsTriage => NEEDS_TRIAGE.contains(&r.state()),
+                    ListKind::New => r.is_new(),
+                }
         },
-        today,
-    )?;
-    let selected: Vec<FindingRow> = all
+        &st,
+    );
+    let counts = ix.counts(&selected, &st);
+    let kept = selected
         .into_iter()
-        .filter(|r| match kind {
-            ListKind::All => true,
-            ListKind::NeedsTriage => NEEDS_TRIAGE.contains(&r.state.as_str()),
-            ListKind::New => r.new,
-        })
+        .filter(|i| ix.row(*i, &st).kept_by(filter))
         .collect();
     Ok(FindingList {
         run: Some(RunOut::from(&run)),
-        counts: Counts::of(&selected),
-        findings: filter.apply(selected),
+        counts,
+        findings: ix.page(kept, filter, &st),
     })
 }
 
@@ -418,6 +422,7 @@ pub struct ReleaseView {
 
 pub fn release(
     store: &mut Store,
+    cache: &Cache,
     name: &str,
     filter: &Filter,
     today: Date,
@@ -425,19 +430,14 @@ pub fn release(
     let run = store
         .latest_run_with_release(name)
         .map_err(|_| AppError::NotFound(format!("no complete run lists the release `{name}`")))?;
-    let all = rows(
-        store,
-        &LiveQuery {
-            run_seq: run.seq,
-            release: Some(name.to_string()),
-            ..LiveQuery::default()
-        },
-        today,
-    )?;
-    let kept: Vec<&FindingRow> = all.iter().filter(|r| filter.keeps(r)).collect();
-    let mut per_image: BTreeMap<&str, Vec<&FindingRow>> = BTreeMap::new();
-    for r in &kept {
-        per_image.entry(r.reference.as_str()).or_default().push(r);
+    let (ix, st) = indexed(store, cache, &run, today)?;
+    let kept = ix.select(|r| r.in_release(name) && r.kept_by(filter), &st);
+    let mut per_image: HashMap<&str, Vec<u32>> = HashMap::new();
+    for i in &kept {
+        per_image
+            .entry(ix.row(*i, &st).reference())
+            .or_default()
+            .push(*i);
     }
     let mut images: Vec<ImageRow> = store
         .images(run.seq)?
@@ -446,13 +446,12 @@ pub fn release(
         .map(|s| {
             let mine = per_image
                 .get(s.reference.as_str())
-                .cloned()
-                .unwrap_or_default();
-            let c = Counts::of(mine.iter().copied());
+                .map_or(&[][..], Vec::as_slice);
+            let c = ix.counts(mine, &st);
             ImageRow {
                 blocking: mine
                     .iter()
-                    .filter(|r| !SETTLED.contains(&r.state.as_str()))
+                    .filter(|i| !SETTLED.contains(&ix.row(**i, &st).state()))
                     .count(),
                 reference: s.reference,
                 repository: s.repository,
@@ -478,7 +477,7 @@ pub fn release(
     Ok(ReleaseView {
         release: name.to_string(),
         run: RunOut::from(&run),
-        counts: Counts::of(kept.iter().copied()),
+        counts: ix.counts(&kept, &st),
         images_failed,
         images: paginate(images, filter.page, filter.per_page),
     })
@@ -497,6 +496,7 @@ pub struct ReadinessView {
 /// Every finding of a release that is neither gone nor settled by triage.
 pub fn readiness(
     store: &mut Store,
+    cache: &Cache,
     name: &str,
     filter: &Filter,
     today: Date,
@@ -504,31 +504,25 @@ pub fn readiness(
     let run = store
         .latest_run_with_release(name)
         .map_err(|_| AppError::NotFound(format!("no complete run lists the release `{name}`")))?;
-    let all = rows(
-        store,
-        &LiveQuery {
-            run_seq: run.seq,
-            release: Some(name.to_string()),
-            ..LiveQuery::default()
-        },
-        today,
-    )?;
+    let (ix, st) = indexed(store, cache, &run, today)?;
     let failed_images: Vec<String> = store
         .images(run.seq)?
         .into_iter()
         .filter(|s| s.status == ScanStatus::Failed && s.releases.iter().any(|(r, _)| r == name))
         .map(|s| s.reference)
         .collect();
-    let blocking: Vec<FindingRow> = all
+    let blocking = ix.select(|r| r.in_release(name) && !SETTLED.contains(&r.state()), &st);
+    let ready = blocking.is_empty() && failed_images.is_empty();
+    let kept = blocking
         .into_iter()
-        .filter(|r| !SETTLED.contains(&r.state.as_str()))
+        .filter(|i| ix.row(*i, &st).kept_by(filter))
         .collect();
     Ok(ReadinessView {
         release: name.to_string(),
-        ready: blocking.is_empty() && failed_images.is_empty(),
+        ready,
         run: RunOut::from(&run),
         failed_images,
-        blocking: filter.apply(blocking),
+        blocking: ix.page(kept, filter, &st),
     })
 }
 
@@ -643,6 +637,7 @@ pub struct FindingView {
 
 pub fn finding(
     store: &mut Store,
+    cache: &Cache,
     vuln_id: &str,
     filter: &Filter,
     today: Date,
@@ -653,15 +648,13 @@ pub fn finding(
         .remove(&vuln_id);
     let run = latest(store)?;
     let all = match &run {
-        Some(r) => rows(
-            store,
-            &LiveQuery {
-                run_seq: r.seq,
-                vuln_id: Some(vuln_id.clone()),
-                ..LiveQuery::default()
-            },
-            today,
-        )?,
+        Some(r) => {
+            let (ix, st) = indexed(store, cache, r, today)?;
+            ix.select(|row| row.vuln() == vuln_id, &st)
+                .into_iter()
+                .map(|i| ix.finding_row(i, &st))
+                .collect()
+        }
         None => Vec::new(),
     };
     let records = store.triage_list(&TriageFilter {

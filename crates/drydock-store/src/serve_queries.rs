@@ -116,6 +116,111 @@ impl Store {
             .collect())
     }
 
+    /// The same points as [`Store::severity_trend`] for several release selections at once
+    /// (`None`: every image), from one pass over the intervals that overlap the window instead
+    /// of one join per run and image: a finding is present in run `k` of an image that run
+    /// scanned successfully when its interval spans `k`, so counting intervals by
+    /// (image, severity, first, last) and adding them up per run gives every run's counts.
+    pub fn severity_trends(
+        &mut self,
+        releases: &[Option<String>],
+        runs: usize,
+    ) -> Result<Vec<Vec<TrendPoint>>, StoreError> {
+        let recent = self.conn.rows(
+            "SELECT seq, run_id, started_at FROM runs WHERE status = 'complete' \
+             ORDER BY seq DESC LIMIT $1",
+            &[runs.into()],
+        )?;
+        let seqs: Vec<i64> = recent.iter().filter_map(|r| r[0].int()).collect();
+        let (Some(&newest), Some(&oldest)) = (seqs.first(), seqs.last()) else {
+            return Ok(releases.iter().map(|_| Vec::new()).collect());
+        };
+        let window: Vec<Value> = vec![oldest.into(), newest.into()];
+        // Images each run scanned successfully, and the releases listing them.
+        let mut scanned: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+        for r in self.conn.rows(
+            "SELECT s.run_seq, s.ref_id FROM image_scans s JOIN runs r ON r.seq = s.run_seq \
+             WHERE r.status = 'complete' AND s.status = 'ok' AND s.run_seq BETWEEN $1 AND $2",
+            &window,
+        )? {
+            if let (Some(seq), Some(id)) = (r[0].int(), r[1].int()) {
+                scanned.entry(seq).or_default().push(id);
+            }
+        }
+        let mut listed: std::collections::HashSet<(i64, String, i64)> = Default::default();
+        if releases.iter().any(Option::is_some) {
+            for r in self.conn.rows(
+                "SELECT run_seq, release_name, ref_id FROM run_releases \
+                 WHERE run_seq BETWEEN $1 AND $2",
+                &window,
+            )? {
+                if let (Some(seq), Some(name), Some(id)) = (r[0].int(), r[1].text(), r[2].int()) {
+                    listed.insert((seq, name, id));
+                }
+            }
+        }
+        // Per image: (severity, first_seq, last_seq or None, count).
+        type Spans = Vec<(String, i64, Option<i64>, i64)>;
+        let mut spans: std::collections::HashMap<i64, Spans> = Default::default();
+        for r in self.conn.rows(
+            "SELECT ref_id, severity, first_seq, last_seq, COUNT(*) FROM intervals \
+             WHERE first_seq <= $2 AND (last_seq IS NULL OR last_seq >= $1) \
+             GROUP BY ref_id, severity, first_seq, last_seq",
+            &window,
+        )? {
+            if let (Some(id), Some(sev), Some(first), Some(n)) =
+                (r[0].int(), r[1].text(), r[2].int(), r[4].int())
+            {
+                spans
+                    .entry(id)
+                    .or_default()
+                    .push((sev, first, r[3].int(), n));
+            }
+        }
+        let mut out = Vec::with_capacity(releases.len());
+        for release in releases {
+            let mut points = Vec::with_capacity(recent.len());
+            for r in recent.iter().rev() {
+                let seq = r[0].int().unwrap_or_default();
+                let mut by_severity: BTreeMap<String, i64> = BTreeMap::new();
+                for id in scanned.get(&seq).into_iter().flatten() {
+                    if let Some(name) = release
+                        && !listed.contains(&(seq, name.clone(), *id))
+                    {
+                        continue;
+                    }
+                    for (sev, first, last, n) in spans.get(id).into_iter().flatten() {
+                        if *first <= seq && last.is_none_or(|l| l >= seq) {
+                            *by_severity.entry(sev.clone()).or_default() += n;
+                        }
+                    }
+                }
+                points.push(TrendPoint {
+                    run_seq: seq,
+                    run_id: r[1].text().unwrap_or_default(),
+                    started_at: r[2].int().unwrap_or_default(),
+                    by_severity,
+                });
+            }
+            out.push(points);
+        }
+        Ok(out)
+    }
+
+    /// The number of complete runs and the newest one's sequence number: changes when a run
+    /// completes (what a cache of per-run counts is keyed on).
+    pub fn complete_runs_key(&mut self) -> Result<(i64, i64), StoreError> {
+        let rows = self.conn.rows(
+            "SELECT COUNT(*), MAX(seq) FROM runs WHERE status = 'complete'",
+            &[],
+        )?;
+        let r = rows.first();
+        Ok((
+            r.and_then(|r| r[0].int()).unwrap_or_default(),
+            r.and_then(|r| r[1].int()).unwrap_or_default(),
+        ))
+    }
+
     /// How many runs the store holds.
     pub fn run_count(&mut self) -> Result<i64, StoreError> {
         let rows = self.conn.rows("SELECT COUNT(*) FROM runs", &[])?;
