@@ -178,6 +178,85 @@ fn the_gate_counts_misconfigurations_and_secrets() {
     assert!(!notices.contains("matches no finding"), "{notices}");
 }
 
+/// The entries of `key` (`misconfigurations`, `secrets`) with check id `id`.
+fn entries_of<'a>(v: &'a Value, key: &str, id: &str) -> Vec<&'a Value> {
+    v["targets"][0][key]
+        .as_array()
+        .map(|a| a.iter().filter(|e| e["id"] == id).collect())
+        .unwrap_or_default()
+}
+
+/// Triage and Trivy's ignore ids reach misconfigurations and secrets: a triage record naming
+/// the check id and the fingerprint suppresses that one finding in a scan with `--store`, and
+/// a `.trivyignore` listing Trivy's `DS002` suppresses the root-user check (DD-101).
+#[test]
+fn triage_and_trivy_ids_suppress_misconfigurations_and_secrets() {
+    let image = bad();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = dir.path().join("h.db");
+    let store_arg = store.to_str().expect("utf-8");
+    let scan = || {
+        json(
+            "image",
+            &image,
+            &["--scanners", "misconfig,secret", "--store", store_arg],
+        )
+    };
+    let v = scan();
+    let hidden = entries_of(&v, "secrets", "DD-306");
+    assert_eq!(hidden.len(), 1, "{v}");
+    assert_eq!(hidden[0]["verdict"], "fail");
+    let fingerprint = hidden[0]["fingerprint"].as_str().expect("fingerprint");
+    let out = drydock()
+        .args(["triage", "set", "DD-306", "--package", fingerprint, "--all"])
+        .args(["--state", "accepted", "--reason", "test key, revoked"])
+        .args(["--expires", "2099-01-01", "--store", store_arg])
+        .env("DRYDOCK_USER", "alice")
+        .output()
+        .expect("run drydock triage set");
+    assert_success(&out, "drydock triage set");
+    let v = scan();
+    let hidden = entries_of(&v, "secrets", "DD-306");
+    assert_eq!(hidden[0]["verdict"], "suppressed", "{v}");
+    assert_eq!(hidden[0]["suppressed_by"], "triage #1");
+    assert_eq!(hidden[0]["expires"], "2099-01-01");
+    assert!(
+        hidden[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("test key, revoked"))
+    );
+    // Only that finding: the other secrets still fail.
+    let others = v["targets"][0]["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .filter(|e| e["id"] != "DD-306")
+        .collect::<Vec<_>>();
+    assert!(!others.is_empty());
+    assert!(others.iter().all(|e| e["verdict"] == "fail"), "{others:?}");
+
+    let ignore = dir.path().join(".trivyignore");
+    std::fs::write(&ignore, "# the entrypoint drops privileges\nDS002\n").expect("write");
+    let v = json(
+        "image",
+        &image,
+        &[
+            "--scanners",
+            "misconfig",
+            "--ignore-file",
+            ignore.to_str().expect("utf-8"),
+        ],
+    );
+    let root = entries_of(&v, "misconfigurations", "DD-101");
+    assert!(!root.is_empty(), "{v}");
+    for e in &root {
+        assert_eq!(e["verdict"], "suppressed", "{e}");
+        assert_eq!(e["reason"], "the entrypoint drops privileges");
+    }
+    let notices = v["policy_notices"].to_string();
+    assert!(!notices.contains("matches no finding"), "{notices}");
+}
+
 /// SARIF: a rule per check with `security-severity`, Dockerfile results at their line, layer
 /// files at their path; valid against the SARIF 2.1.0 schema (as the report tests check).
 #[test]
