@@ -1,8 +1,10 @@
 //! Escaping for the text formats: advisory titles and descriptions come from feeds, so every
 //! writer treats them as untrusted text.
 
-/// HTML text and attribute values (`&`, `<`, `>`, `"`, `'`).
-pub(crate) fn html(s: &str) -> String {
+/// HTML text and attribute values (`&`, `<`, `>`, `"`, `'`); control characters other than
+/// newline and tab become a space. The one HTML escaper of drydock's reports and of the
+/// `drydock publish` site ([`crate::escape_html`]).
+pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {

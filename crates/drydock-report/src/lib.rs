@@ -56,6 +56,7 @@ mod suppression;
 mod table;
 mod trivy_json;
 
+pub use escape::html as escape_html;
 pub use group::{FindingGroup, finding_groups, source_kind};
 pub use misconfig::{MisconfigEntry, severity_of as misconfig_severity};
 pub use model::{

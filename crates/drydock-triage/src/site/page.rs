@@ -1,5 +1,5 @@
 //! The pages of the site, built with `maud`. Untrusted text goes through [`Text`], which
-//! escapes markup and quotes and replaces control characters, so a title such as
+//! escapes markup and quotes and blanks control characters, so a title such as
 //! `<script>…` or `"><img onerror=…>` stays text.
 
 use std::collections::BTreeMap;
@@ -16,23 +16,14 @@ use crate::state::date_of_unix;
 const STYLE: &str = include_str!("site.css");
 const SCRIPT: &str = include_str!("site.js");
 
-/// Untrusted text for an HTML text node or a quoted attribute value.
+/// Untrusted text for an HTML text node or a quoted attribute value, escaped by drydock's one
+/// HTML escaper ([`drydock_report::escape_html`]: markup and quotes escaped, control
+/// characters blanked), the one drydock's HTML report uses.
 pub(crate) struct Text<'a>(pub &'a str);
 
 impl Render for Text<'_> {
     fn render_to(&self, out: &mut String) {
-        for c in self.0.chars() {
-            match c {
-                '&' => out.push_str("&amp;"),
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '"' => out.push_str("&quot;"),
-                '\'' => out.push_str("&#39;"),
-                '\n' | '\t' => out.push(c),
-                c if c.is_control() => out.push('\u{FFFD}'),
-                c => out.push(c),
-            }
-        }
+        out.push_str(&drydock_report::escape_html(self.0));
     }
 }
 
