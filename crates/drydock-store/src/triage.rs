@@ -178,6 +178,11 @@ fn key_params(k: &TriageKey) -> Vec<Value> {
     ]
 }
 
+/// The fields in column order (`state` … `expires`, as [`TriageFields::named`]).
+fn field_params(f: &TriageFields) -> [Value; 7] {
+    f.named().map(|(_, v)| v.into())
+}
+
 const BY_KEY: &str = "scope = $1 AND repository = $2 AND release_name = $3 AND ecosystem = $4 \
     AND package = $5 AND vuln_id = $6";
 
@@ -272,14 +277,8 @@ fn write_one(c: &mut Conn, write: &TriageWrite) -> Result<TriageOutcome, StoreEr
         .clone()
         .unwrap_or_else(|| (write.actor.clone(), write.at));
     let mut params = key_params(&write.key);
+    params.extend(field_params(f));
     params.extend([
-        f.state.as_str().into(),
-        f.justification.clone().into(),
-        f.reason.clone().into(),
-        f.notes.clone().into(),
-        f.owner.clone().into(),
-        f.approver.clone().into(),
-        f.expires.clone().into(),
         created_by.as_str().into(),
         created_at.into(),
         write.actor.as_str().into(),
@@ -338,17 +337,11 @@ fn write_one(c: &mut Conn, write: &TriageWrite) -> Result<TriageOutcome, StoreEr
              owner = $6, approver = $7, expires = $8, updated_by = $9, updated_at = $10 \
              WHERE id = $1",
         &[
-            old.id.into(),
-            f.state.as_str().into(),
-            f.justification.clone().into(),
-            f.reason.clone().into(),
-            f.notes.clone().into(),
-            f.owner.clone().into(),
-            f.approver.clone().into(),
-            f.expires.clone().into(),
-            write.actor.as_str().into(),
-            write.at.into(),
-        ],
+            vec![old.id.into()],
+            field_params(f).to_vec(),
+            vec![write.actor.as_str().into(), write.at.into()],
+        ]
+        .concat(),
     )?;
     let record = select_by_key(c, &write.key)?
         .ok_or_else(|| StoreError::Internal("triage record vanished after update".into()))?;
