@@ -555,9 +555,50 @@ fn issue14_case11_inflated_copies_live_in_the_cache_and_go_on_every_exit() {
         w.assert_no_leftovers();
     }
 
-    // An error exit (the bound on the image hit while inflating) removes it too.
+    // `kill -9` runs no handler: the copy and its owner's lock file stay behind, and the
+    // next drydock removes them when it starts (their owner's lock is free).
+    let mut child = w
+        .command(&["image", bomb, "--db", db, "--max-image-size", "8GiB"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn drydock");
+    let start = Instant::now();
+    let copy = loop {
+        let found = std::fs::read_dir(&inflate)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > (8 << 20)));
+        if let Some(p) = found {
+            break p;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no growing copy"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let pid = child.id();
+    child.kill().expect("kill -9");
+    child.wait().expect("wait");
+    let name = copy
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    assert!(
+        name.starts_with(&format!(".drydock-inflate-{pid}-")),
+        "named for its owner: {name}"
+    );
+    let lock = inflate.join(format!(".drydock-{pid}.lock"));
+    assert!(copy.exists() && lock.exists(), "kill -9 leaves them");
+
+    // An error exit (the bound on the image hit while inflating) removes its own copy, and
+    // the one `kill -9` left.
     let out = w.run(&["image", bomb, "--db", db, "--max-image-size", "256MiB"]);
     let err = one_line_error(&out, "bomb");
     assert!(err.contains("bytes"), "{err}");
+    assert!(!copy.exists() && !lock.exists(), "swept at start");
     w.assert_no_leftovers();
 }
