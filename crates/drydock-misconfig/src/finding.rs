@@ -94,6 +94,16 @@ impl Evidence {
         }
     }
 
+    /// What the finding is about, where a vulnerability names its package (the history
+    /// store's `package`, a triage record's): the file path, the config field, `history`.
+    pub fn subject(&self) -> &str {
+        match self {
+            Evidence::Dockerfile { path, .. } | Evidence::Layer { path, .. } => path,
+            Evidence::Config { field, .. } => field,
+            Evidence::History { .. } => "history",
+        }
+    }
+
     /// The part of the location that survives a rebuild: no line numbers, no layer digests.
     fn stable_key(&self) -> String {
         match self {

@@ -108,7 +108,7 @@ pub(crate) fn to_value(report: &Report) -> Value {
         for t in &report.targets {
             for e in t.misconfigurations.iter().chain(&t.secrets) {
                 if matches!(
-                    e.verdict,
+                    e.policy.verdict,
                     Verdict::Fail | Verdict::Report | Verdict::Suppressed
                 ) {
                     vulns.push(check(t, e, &mut refs));
@@ -335,8 +335,12 @@ fn check(
     if let Some(c) = drydock_misconfig::CHECKS.iter().find(|c| c.id == f.id) {
         v["detail"] = json!(c.rationale);
     }
-    if e.verdict == Verdict::Suppressed {
-        let detail = e.reason.clone().unwrap_or_else(|| "suppressed".to_string());
+    if e.policy.verdict == Verdict::Suppressed {
+        let detail = e
+            .policy
+            .reason
+            .clone()
+            .unwrap_or_else(|| "suppressed".to_string());
         v["analysis"] = json!({ "state": "not_affected", "detail": detail });
     }
     v

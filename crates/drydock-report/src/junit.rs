@@ -134,7 +134,7 @@ fn suite(t: &TargetReport, kind: ReportKind) -> Suite {
             f.evidence.location()
         ));
         let name = xml(&format!("[{}] {}", f.severity, f.id));
-        match e.verdict {
+        match e.policy.verdict {
             Verdict::Fail | Verdict::Report => {
                 s.failures += 1;
                 s.cases.push(format!(
@@ -148,7 +148,7 @@ fn suite(t: &TargetReport, kind: ReportKind) -> Suite {
                 s.skipped += 1;
                 s.cases.push(format!(
                     "    <testcase classname=\"{class}\" name=\"{name}\" time=\"0\">\n      <skipped message=\"{}\"/>\n    </testcase>\n",
-                    xml(e.reason.as_deref().unwrap_or("suppressed"))
+                    xml(e.policy.reason.as_deref().unwrap_or("suppressed"))
                 ));
             }
             _ => {}

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use drydock_match::Severity;
 use drydock_misconfig::{Evidence, MisconfigFinding};
-use drydock_policy::Verdict;
+use drydock_policy::{CheckVerdict, Verdict};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -21,15 +21,10 @@ use crate::severity::sarif_level;
 pub struct MisconfigEntry {
     #[serde(flatten)]
     pub finding: MisconfigFinding,
-    pub verdict: Verdict,
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub reason: Option<String>,
-    /// Where a suppression came from (`.trivyignore:3`, `triage #4`).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub suppressed_by: Option<String>,
-    /// The suppressing entry's expiry date (YYYY-MM-DD).
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub expires: Option<String>,
+    /// The verdict, and why: `reason`, `suppressed_by` (`.trivyignore:3`, `triage #4`) and
+    /// `expires`, as a vulnerability's decision has them.
+    #[serde(flatten)]
+    pub policy: CheckVerdict,
 }
 
 impl MisconfigEntry {
@@ -56,7 +51,7 @@ impl MisconfigEntry {
 
     /// Shown in the table and SARIF (verdict `fail` or `report`).
     pub fn is_reported(&self) -> bool {
-        matches!(self.verdict, Verdict::Fail | Verdict::Report)
+        matches!(self.policy.verdict, Verdict::Fail | Verdict::Report)
     }
 
     /// The file the finding is about: the Dockerfile, the layer file, else `None` (config
@@ -219,9 +214,9 @@ pub(crate) fn hidden(t: &TargetReport) -> usize {
 
 /// The verdict as a reader sees it: `fail`, `suppressed: reason`.
 pub(crate) fn verdict_text(e: &MisconfigEntry) -> String {
-    let mut s = crate::model::serde_name(&e.verdict);
+    let mut s = crate::model::serde_name(&e.policy.verdict);
     if !e.is_reported()
-        && let Some(r) = &e.reason
+        && let Some(r) = &e.policy.reason
     {
         s.push_str(": ");
         s.push_str(r);

@@ -574,7 +574,7 @@ fn misconfig_sections(
                 Cell::plain(&f.title),
             ];
             if opts.show_suppressed {
-                row.push(Cell::plain(&crate::model::serde_name(&e.verdict)));
+                row.push(Cell::plain(&crate::model::serde_name(&e.policy.verdict)));
             }
             table.row(row);
         }

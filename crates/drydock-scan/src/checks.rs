@@ -95,13 +95,7 @@ pub(crate) fn decide(
     findings
         .into_iter()
         .zip(verdicts)
-        .map(|(finding, v)| MisconfigEntry {
-            finding,
-            verdict: v.verdict,
-            reason: v.reason,
-            suppressed_by: v.suppressed_by,
-            expires: v.expires,
-        })
+        .map(|(finding, policy)| MisconfigEntry { finding, policy })
         .collect()
 }
 

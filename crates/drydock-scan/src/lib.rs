@@ -224,7 +224,7 @@ fn add_checks(out: &mut ScanOutcome, checked: drydock_misconfig::Outcome, settin
     }
     let failing = entries
         .iter()
-        .filter(|e| e.verdict == Verdict::Fail)
+        .filter(|e| e.policy.verdict == Verdict::Fail)
         .count();
     let (misconfigurations, secrets) = checks::split(entries);
     if let Some(t) = out.report.targets.last_mut() {

@@ -199,9 +199,10 @@ impl drydock_scan::Suppressor for TriageSuppressor {
         }
     }
 
-    /// A misconfiguration or secret is named by its check id as the vulnerability and its
-    /// fingerprint as the package (`drydock triage set --vuln DD-306 --package FINGERPRINT`);
-    /// a record with an ecosystem never names one.
+    /// A misconfiguration or secret is named by its check id as the vulnerability and, as
+    /// the package, its fingerprint (`drydock triage set DD-306 --package FINGERPRINT`: that
+    /// one finding) or what it is about as the history store names it (the file path, the
+    /// config field); a record with an ecosystem never names one.
     fn apply_checks(
         &self,
         repository: &str,
@@ -211,12 +212,14 @@ impl drydock_scan::Suppressor for TriageSuppressor {
     ) {
         for e in entries.iter_mut() {
             let f = &e.finding;
-            if let Some(m) = self.matching(repository, releases, "", &f.fingerprint, &f.id) {
+            let by_name = |package: &str| self.matching(repository, releases, "", package, &f.id);
+            if let Some(m) = by_name(&f.fingerprint).or_else(|| by_name(f.evidence.subject())) {
+                let p = &mut e.policy;
                 let fields = Settled {
-                    verdict: &mut e.verdict,
-                    reason: &mut e.reason,
-                    suppressed_by: &mut e.suppressed_by,
-                    expires: &mut e.expires,
+                    verdict: &mut p.verdict,
+                    reason: &mut p.reason,
+                    suppressed_by: &mut p.suppressed_by,
+                    expires: &mut p.expires,
                 };
                 self.settle(m, today, fields);
             }

@@ -9,7 +9,7 @@ use drydock_match::{
     CvssScore, Finding, FindingStatus, Notice, Severity, SeveritySource, fingerprint,
 };
 use drydock_package::{Ecosystem, ScanWarning};
-use drydock_policy::{Decision, PolicyNotice, PolicyNoticeKind, Verdict};
+use drydock_policy::{CheckVerdict, Decision, PolicyNotice, PolicyNoticeKind, Verdict};
 use drydock_report::{Gate, LayerSummary, MisconfigEntry, Report, ReportKind, TargetReport};
 use serde_json::Value;
 
@@ -373,10 +373,12 @@ pub fn misconfig_report() -> Report {
         .into_iter()
         .map(|finding| MisconfigEntry {
             finding,
-            verdict: Verdict::Fail,
-            reason: None,
-            suppressed_by: None,
-            expires: None,
+            policy: CheckVerdict {
+                verdict: Verdict::Fail,
+                reason: None,
+                suppressed_by: None,
+                expires: None,
+            },
         })
         .collect();
     let by_id = |entries: &mut Vec<MisconfigEntry>, id: &str| -> usize {
@@ -386,11 +388,11 @@ pub fn misconfig_report() -> Report {
             .unwrap_or_else(|| panic!("the checks found no {id}"))
     };
     let i = by_id(&mut entries, "DD-101");
-    entries[i].verdict = Verdict::Suppressed;
-    entries[i].reason = Some("the entrypoint drops privileges (.trivyignore:2)".into());
+    entries[i].policy.verdict = Verdict::Suppressed;
+    entries[i].policy.reason = Some("the entrypoint drops privileges (.trivyignore:2)".into());
     let i = by_id(&mut entries, "DD-102");
-    entries[i].verdict = Verdict::Filtered;
-    entries[i].reason = Some("severity LOW not in --severity CRITICAL,HIGH".into());
+    entries[i].policy.verdict = Verdict::Filtered;
+    entries[i].policy.reason = Some("severity LOW not in --severity CRITICAL,HIGH".into());
     by_id(&mut entries, "DD-109");
     let (secrets, misconfigurations): (Vec<_>, Vec<_>) = entries
         .into_iter()

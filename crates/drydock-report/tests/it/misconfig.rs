@@ -23,7 +23,7 @@ fn reported(r: &Report) -> Vec<&MisconfigEntry> {
 fn with_verdict(r: &Report, v: Verdict) -> &MisconfigEntry {
     entries(r)
         .into_iter()
-        .find(|e| e.verdict == v)
+        .find(|e| e.policy.verdict == v)
         .expect("the fixture has every verdict")
 }
 
@@ -125,7 +125,7 @@ fn html_has_a_table_each_for_misconfigurations_and_secrets() {
     // A title that is markup stays text.
     let mut hostile = r.clone();
     hostile.targets[0].misconfigurations[0].finding.title = "<script>alert(1)</script>".into();
-    hostile.targets[0].misconfigurations[0].verdict = Verdict::Fail;
+    hostile.targets[0].misconfigurations[0].policy.verdict = Verdict::Fail;
     let text = render(&hostile, Format::Html, &WriteOptions::default());
     assert!(text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
 }

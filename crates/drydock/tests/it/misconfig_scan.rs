@@ -187,7 +187,8 @@ fn entries_of<'a>(v: &'a Value, key: &str, id: &str) -> Vec<&'a Value> {
 }
 
 /// Triage and Trivy's ignore ids reach misconfigurations and secrets: a triage record naming
-/// the check id and the fingerprint suppresses that one finding in a scan with `--store`, and
+/// the check id and the fingerprint suppresses that one finding in a scan with `--store` (one
+/// naming the check id and the file, those on that file), and
 /// a `.trivyignore` listing Trivy's `DS002` suppresses the root-user check (DD-101).
 #[test]
 fn triage_and_trivy_ids_suppress_misconfigurations_and_secrets() {
@@ -234,6 +235,36 @@ fn triage_and_trivy_ids_suppress_misconfigurations_and_secrets() {
         .collect::<Vec<_>>();
     assert!(!others.is_empty());
     assert!(others.iter().all(|e| e["verdict"] == "fail"), "{others:?}");
+    // A record may name what the finding is about as the history store does (a file path):
+    // it suppresses the findings of that check on that file.
+    let file = others
+        .iter()
+        .find(|e| e["evidence"]["kind"] == "layer")
+        .expect("a secret in a layer file");
+    let (id, path) = (
+        file["id"].as_str().expect("id"),
+        file["evidence"]["path"].as_str().expect("path"),
+    );
+    let out = drydock()
+        .args(["triage", "set", id, "--package", path, "--all"])
+        .args(["--state", "false_positive", "--reason", "a placeholder"])
+        .args(["--store", store_arg])
+        .env("DRYDOCK_USER", "alice")
+        .output()
+        .expect("run drydock triage set");
+    assert_success(&out, "drydock triage set");
+    let v = scan();
+    let same: Vec<&Value> = v["targets"][0]["secrets"]
+        .as_array()
+        .expect("secrets")
+        .iter()
+        .filter(|e| e["id"] == id && e["evidence"]["path"] == path)
+        .collect();
+    assert!(!same.is_empty());
+    assert!(
+        same.iter().all(|e| e["suppressed_by"] == "triage #2"),
+        "{same:?}"
+    );
 
     let ignore = dir.path().join(".trivyignore");
     std::fs::write(&ignore, "# the entrypoint drops privileges\nDS002\n").expect("write");
