@@ -7,6 +7,7 @@
 //!   severity: [HIGH, CRITICAL]
 //!   ignore-files: [.drydockignore.yaml]
 //!   env-profile: handbook
+//!   scanners: [vuln, secret]
 //! releases:
 //!   - name: v2.9
 //!     images:
@@ -69,6 +70,9 @@ pub struct Defaults {
     pub ignore_files: Vec<String>,
     pub env_profile: Option<String>,
     pub ignore_unfixed: Option<bool>,
+    /// `vuln`, `misconfig`, `secret`, `all` (as `--scanners`); empty: vulnerabilities only.
+    #[serde(default)]
+    pub scanners: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]

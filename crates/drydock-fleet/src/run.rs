@@ -142,8 +142,9 @@ impl FleetOutcome {
 struct Task {
     index: usize,
     image: PlannedImage,
-    /// The opened target and its layer keys, once a worker opened it.
-    opened: Option<(Target, Vec<String>)>,
+    /// The opened target, the local path it was read from and its layer keys, once a worker
+    /// opened it.
+    opened: Option<(Target, String, Vec<String>)>,
 }
 
 #[derive(Default)]
@@ -166,7 +167,9 @@ impl Schedule {
         }
         let pos = self.pending.iter().position(|t| match &t.opened {
             None => true,
-            Some((_, layers)) => !share_layers || layers.iter().all(|l| !self.walking.contains(l)),
+            Some((_, _, layers)) => {
+                !share_layers || layers.iter().all(|l| !self.walking.contains(l))
+            }
         });
         match pos {
             Some(p) => Pick::Task(Box::new(self.pending.remove(p))),
@@ -277,8 +280,7 @@ pub fn scan_fleet(
                     let result = image_result(&img, &outcome);
                     progress.finished(&result);
                     if store_error.is_none()
-                        && let Err(e) =
-                            record(store, seq, opts.shard, &img, &outcome, started, finished)
+                        && let Err(e) = record(store, seq, opts, &img, &outcome, started, finished)
                     {
                         // The store is gone or refused: stop handing out work; what was recorded
                         // stays, and the run stays incomplete until it is run again.
@@ -338,19 +340,19 @@ fn worker(
         // Open first (for a registry reference this pulls it), to learn its layers.
         if task.opened.is_none() {
             let _ = tx.send(Msg::Started(task.image.reference.clone()));
-            match drydock_scan::open(&spec) {
-                Ok(t) => {
+            match drydock_scan::open_local(&spec) {
+                Ok((t, local)) => {
                     let layers = match &t {
                         Target::Image(img) => img.layer_keys(),
                         Target::Dir(_) => Vec::new(),
                     };
-                    task.opened = Some((t, layers));
+                    task.opened = Some((t, local, layers));
                     let Ok(mut s) = lock.lock() else { return };
                     let busy = share_layers
                         && task
                             .opened
                             .as_ref()
-                            .is_some_and(|(_, l)| l.iter().any(|k| s.walking.contains(k)));
+                            .is_some_and(|(_, _, l)| l.iter().any(|k| s.walking.contains(k)));
                     if busy {
                         // Another worker is walking one of its layers: let it finish first.
                         s.pending.insert(0, task);
@@ -371,7 +373,7 @@ fn worker(
                 }
             }
         }
-        let Some((target, layers)) = task.opened.take() else {
+        let Some((target, local, layers)) = task.opened.take() else {
             continue;
         };
         let claimed: Vec<String> = {
@@ -395,11 +397,9 @@ fn worker(
                 db = Some(drydock_advisory::Db::open(&opts.db_path).map_err(|e| e.to_string())?);
             }
             let db = db.as_ref().ok_or("no DB")?;
-            let result = drydock_scan::inventory(&spec, &target).map_err(|e| chain(&e))?;
             let mut settings = opts.settings.clone();
             settings.releases = task.image.releases.iter().map(|r| r.0.clone()).collect();
-            drydock_scan::scan_inventory(&spec, &target, result, db, &settings)
-                .map_err(|e| chain(&e))
+            drydock_scan::scan_opened(&spec, &target, &local, db, &settings).map_err(|e| chain(&e))
         })()
         .map_err(|e| (e, Some(repository)));
         {
@@ -491,12 +491,19 @@ pub fn clean_error(e: &str) -> String {
 fn record(
     store: &mut Store,
     seq: i64,
-    shard: Shard,
+    opts: &FleetScanOptions,
     img: &PlannedImage,
     outcome: &Result<drydock_scan::ScanOutcome, Failure>,
     started: i64,
     finished: i64,
 ) -> Result<(), FleetError> {
+    // Findings of a scanner this run does not run are left as last seen.
+    let s = opts.settings.scanners;
+    let scanned = drydock_store::Scanned {
+        vuln: s.vuln,
+        misconfig: s.misconfig,
+        secret: s.secret,
+    };
     let mut scan = ImageScan {
         run_seq: seq,
         reference: img.reference.clone(),
@@ -513,7 +520,7 @@ fn record(
         layers_cached: 0,
         started_at: started,
         finished_at: finished,
-        shard_index: i64::from(shard.index),
+        shard_index: i64::from(opts.shard.index),
         sources: img.sources.clone(),
         labels: img.labels.clone(),
         mirrored: img.mirrored,
@@ -552,7 +559,7 @@ fn record(
             scan.finding_count = obs.len() as i64;
             scan.layers_analysed = o.layers_analysed as i64;
             scan.layers_cached = o.layers_cached as i64;
-            store.record_image(&scan, &obs, &vulns)?;
+            store.record_image_scanned(&scan, &obs, &vulns, scanned)?;
         }
     }
     Ok(())

@@ -49,7 +49,7 @@ use std::collections::HashSet;
 
 pub use conn::{Backend, Value};
 pub use model::{
-    ImageScan, Observation, Run, RunStart, RunStatus, ScanStatus, Shard, VulnInfo,
+    ImageScan, Observation, Run, RunStart, RunStatus, ScanStatus, Scanned, Shard, VulnInfo,
     observations_from_report, pkg_type,
 };
 pub use schema::LATEST as SCHEMA_VERSION;

@@ -134,6 +134,33 @@ pub struct ImageScan {
     pub mirrored: bool,
 }
 
+/// Which scanners an image scan ran: the kinds of finding it can speak for. A kind it did not
+/// look for is left as it was last seen, never taken as resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scanned {
+    pub vuln: bool,
+    pub misconfig: bool,
+    pub secret: bool,
+}
+
+impl Scanned {
+    pub const ALL: Scanned = Scanned {
+        vuln: true,
+        misconfig: true,
+        secret: true,
+    };
+
+    /// Whether a finding of `ecosystem` (`misconfig`, `secret`, else a vulnerability) was
+    /// looked for.
+    pub fn covers(&self, ecosystem: &str) -> bool {
+        match ecosystem {
+            "misconfig" => self.misconfig,
+            "secret" => self.secret,
+            _ => self.vuln,
+        }
+    }
+}
+
 /// A finding as one image scan saw it: the identity and the attributes of this observation.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Observation {

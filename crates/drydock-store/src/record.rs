@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use crate::conn::{Conn, Value};
-use crate::model::{ImageScan, Observation, RunStart, RunStatus, ScanStatus, VulnInfo};
+use crate::model::{ImageScan, Observation, RunStart, RunStatus, ScanStatus, Scanned, VulnInfo};
 use crate::{Store, StoreError};
 
 /// What recording an image did.
@@ -102,6 +102,18 @@ impl Store {
         observations: &[Observation],
         vulns: &[VulnInfo],
     ) -> Result<Recorded, StoreError> {
+        self.record_image_scanned(scan, observations, vulns, Scanned::ALL)
+    }
+
+    /// [`Store::record_image`] for a scan that ran only the scanners in `scanned`: open
+    /// findings of the other kinds stay open (as last seen), since this scan did not look.
+    pub fn record_image_scanned(
+        &mut self,
+        scan: &ImageScan,
+        observations: &[Observation],
+        vulns: &[VulnInfo],
+        scanned: Scanned,
+    ) -> Result<Recorded, StoreError> {
         // Compared with what is stored, so cleaned the way the store cleans text.
         let cleaned: Vec<Observation>;
         let observations = if observations.iter().any(has_nul) {
@@ -162,7 +174,7 @@ impl Store {
                 for v in &fresh_vulns {
                     upsert_vuln(c, v, scan.run_seq)?;
                 }
-                fold_intervals(c, scan, ref_id, repository, observations)?;
+                fold_intervals(c, scan, ref_id, repository, observations, scanned)?;
             }
             Ok(Recorded::Written)
         })?;
@@ -338,6 +350,7 @@ fn fold_intervals(
     ref_id: i64,
     repository: i64,
     observations: &[Observation],
+    scanned: Scanned,
 ) -> Result<(), StoreError> {
     let seq = scan.run_seq;
     // The reference's previous successful scan, and whether a later one is recorded already.
@@ -359,7 +372,7 @@ fn fold_intervals(
         return Ok(());
     }
     let open = c.rows(
-        "SELECT i.id, f.fingerprint, i.installed, i.fixed, i.severity, i.status \
+        "SELECT i.id, f.fingerprint, i.installed, i.fixed, i.severity, i.status, f.ecosystem \
          FROM intervals i JOIN findings f ON f.id = i.finding_id \
          WHERE i.ref_id = $1 AND i.last_seq IS NULL",
         &[ref_id.into()],
@@ -369,6 +382,10 @@ fn fold_intervals(
         let (Some(id), Some(fp)) = (r[0].int(), r[1].text()) else {
             continue;
         };
+        if !scanned.covers(r[6].text().as_deref().unwrap_or_default()) {
+            // Not looked for this time: neither gone nor changed.
+            continue;
+        }
         let attrs = Observation {
             fingerprint: fp.clone(),
             repository: String::new(),

@@ -534,3 +534,60 @@ fn a_postgres_that_drops_the_connection_mid_run_is_a_clear_error_and_the_run_sta
         "an unfinished run is not the latest complete one"
     );
 }
+
+/// A scan that did not run the secret scanner says nothing about secrets: a secret found
+/// before stays as last seen, while the vulnerabilities it did look for are folded as usual.
+/// The next scan that looks for secrets again and does not find it closes it.
+#[test]
+fn kinds_a_scan_did_not_look_for_stay_as_last_seen() {
+    let answers = both(|s| {
+        let a = obs("django", "CVE-1", "3.2.0", Some("3.2.1"), "HIGH");
+        let b = obs("requests", "CVE-2", "2.25.0", None, "MEDIUM");
+        let mut secret = obs("/app/.env", "DD-305", "", None, "CRITICAL");
+        secret.fingerprint = "fp-secret".into();
+        secret.ecosystem = "secret".into();
+        secret.pkg_type = "secret".into();
+        let only_vulns = drydock_store::Scanned {
+            vuln: true,
+            misconfig: false,
+            secret: false,
+        };
+        let mut run = |id: &str, at: i64, found: &[Observation], scanned| {
+            let seq = s.begin_run(&start(id, Shard::WHOLE, at)).expect("begin");
+            let vulns: Vec<VulnInfo> = found.iter().map(|o| vuln(&o.vuln_id)).collect();
+            s.record_image_scanned(
+                &scan(seq, "reg/app:1", ScanStatus::Ok, found.len()),
+                found,
+                &vulns,
+                scanned,
+            )
+            .expect("record");
+            s.finish_shard(seq, 0, at + 1).expect("finish");
+            seq
+        };
+        let all = drydock_store::Scanned::ALL;
+        let r1 = run("r1", 100, &[a.clone(), secret.clone()], all);
+        // Vulnerabilities only: `a` is gone, `b` is new, the secret was not looked for.
+        let r2 = run("r2", 200, std::slice::from_ref(&b), only_vulns);
+        // Everything looked for, the secret not found: it is gone now.
+        let r3 = run("r3", 300, std::slice::from_ref(&b), all);
+        [r1, r2, r3]
+            .iter()
+            .map(|r| {
+                s.observations(*r, "reg/app:1")
+                    .expect("observations")
+                    .into_iter()
+                    .map(|o| o.vuln_id)
+                    .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        answers,
+        vec![
+            vec!["CVE-1".to_string(), "DD-305".into()],
+            vec!["CVE-2".to_string(), "DD-305".into()],
+            vec!["CVE-2".to_string()],
+        ]
+    );
+}

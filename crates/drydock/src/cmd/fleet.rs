@@ -55,7 +55,8 @@ Examples:
   drydock fleet scan fleet.yaml
   drydock fleet scan images.txt --release v2.9 --jobs 4
   drydock fleet scan fleet.yaml --store postgres://drydock@db/drydock --shard 3/8 --run-id nightly-2026-12-04
-  drydock fleet scan fleet.yaml --fail-on CRITICAL --fixable-only"
+  drydock fleet scan fleet.yaml --fail-on CRITICAL --fixable-only
+  drydock fleet scan fleet.yaml --scanners vuln,misconfig,secret"
 )]
 pub struct FleetScanArgs {
     /// A fleet file (YAML, see docs/fleet.md) or an image list (`IMAGE [SOURCE,…]` per line).
@@ -94,6 +95,11 @@ pub struct FleetScanArgs {
     /// Only findings with a fixed version fail the gate.
     #[arg(long)]
     pub fixable_only: bool,
+    /// Scanners to run on every image: `vuln`, `misconfig`, `secret`, `all` [default: the
+    /// fleet file's `defaults.scanners`, else `vuln`]. Misconfigurations and secrets are
+    /// recorded in the store like vulnerabilities.
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub scanners: Vec<String>,
     /// Ignore file(s) applied to every image (drydock YAML, `.trivyignore`, `.trivyignore.yaml`).
     #[arg(long, value_name = "FILE")]
     pub ignore_file: Vec<PathBuf>,
@@ -351,6 +357,18 @@ fn settings(
             ..Policy::default()
         },
         gate_requested: args.fail_on.is_some() || args.exit_code.is_some(),
+        scanners: drydock_scan::Scanners::parse(if args.scanners.is_empty() {
+            &fleet.defaults.scanners
+        } else {
+            &args.scanners
+        })
+        .map_err(|e| {
+            if args.scanners.is_empty() {
+                anyhow::anyhow!("`{}`: defaults.scanners: {e}", fleet.path.display())
+            } else {
+                anyhow::anyhow!("`--scanners`: {e}")
+            }
+        })?,
         ..ScanSettings::default()
     })
 }

@@ -916,3 +916,109 @@ fn a_fleet_scan_alerts_on_what_is_new_and_is_quiet_when_nothing_is() {
         }
     }
 }
+
+/// `--scanners` (and the fleet file's `defaults.scanners`) run the misconfiguration and secret
+/// checks on every image; what they find is recorded like vulnerabilities, so turning them on
+/// shows up in `diff` as new. A later run without them leaves those findings as last seen:
+/// not looking is not "resolved".
+#[test]
+fn fleet_scanners_record_misconfigurations_and_secrets() {
+    let fixtures = super::misconfig::fixtures();
+    let image = fixtures.join("images/bad/docker-archive.tar");
+    let tmp = tempfile::tempdir().expect("tmp");
+    let list = tmp.path().join("images.txt");
+    std::fs::write(&list, format!("{}\n", image.display())).expect("list");
+    let fleet = tmp.path().join("fleet.yaml");
+    std::fs::write(
+        &fleet,
+        format!(
+            "version: 1\ndefaults:\n  scanners: [all]\nreleases:\n  - name: r\n    images: [{}]\n",
+            image.display()
+        ),
+    )
+    .expect("fleet file");
+    // What `drydock image` finds with the same scanners: the ids the store must hold.
+    let report = stdout_json(
+        &drydock()
+            .arg("image")
+            .arg(&image)
+            .args(["--scanners", "misconfig,secret", "--format", "json", "--db"])
+            .arg(db())
+            .output()
+            .expect("drydock image"),
+        "drydock image --scanners misconfig,secret",
+    );
+    let target = &report["targets"][0];
+    let want: BTreeSet<String> = ["misconfigurations", "secrets"]
+        .iter()
+        .flat_map(|k| target[*k].as_array().cloned().unwrap_or_default())
+        .filter_map(|e| e["id"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        want.len() > 5,
+        "the bad image has checks that fire: {target}"
+    );
+
+    for store in stores(tmp.path()) {
+        let cache = tmp.path().join("cache");
+        let diff = |a: &str, b: &str| {
+            stdout_json(
+                &drydock()
+                    .args(["diff", a, b, "--format", "json", "--store", &store])
+                    .output()
+                    .expect("diff"),
+                "diff",
+            )
+        };
+        let ids = |d: &Value, cat: &str| -> BTreeSet<String> {
+            d["entries"]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .filter(|e| e["category"] == cat)
+                .filter(|e| matches!(e["ecosystem"].as_str(), Some("misconfig" | "secret")))
+                .filter_map(|e| e["vulnerability_id"].as_str().map(str::to_string))
+                .collect()
+        };
+        let run = |file: &Path, id: &str, extra: &[&str]| {
+            let mut args = vec!["--release", "r", "--run-id", id];
+            args.extend_from_slice(extra);
+            let out = fleet_scan(&store, &cache, file, &args);
+            assert_eq!(json_of(&out)["images_ok"], 1, "{id}: {out:?}");
+        };
+        run(&list, "vuln", &[]);
+        run(&list, "all", &["--scanners", "vuln,misconfig,secret"]);
+        assert_eq!(ids(&diff("vuln", "all"), "new"), want, "{store}");
+        run(&list, "vuln-again", &[]);
+        let d = diff("all", "vuln-again");
+        assert_eq!(ids(&d, "resolved"), BTreeSet::new(), "{store}: {d}");
+        // The fleet file's defaults.scanners runs them too: nothing new, nothing gone.
+        run(&fleet, "from-file", &[]);
+        let d = diff("all", "from-file");
+        assert!(
+            ids(&d, "new").is_empty() && ids(&d, "resolved").is_empty(),
+            "{d}"
+        );
+    }
+    let bad = tmp.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        format!(
+            "version: 1\ndefaults:\n  scanners: [vuln, licence]\nreleases:\n  - name: r\n    images: [{}]\n",
+            image.display()
+        ),
+    )
+    .expect("bad fleet");
+    let out = fleet_scan(
+        &tmp.path().join("h.db").display().to_string(),
+        &tmp.path().join("cache"),
+        &bad,
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("defaults.scanners") && err.contains("licence"),
+        "{err}"
+    );
+}
