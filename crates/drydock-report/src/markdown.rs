@@ -108,7 +108,9 @@ fn packages(t: &TargetReport, out: &mut String) -> std::fmt::Result {
 }
 
 /// `CRITICAL 1, HIGH 2, MEDIUM 0, LOW 0, UNKNOWN 0`, highest first.
-fn counts_text(counts: &std::collections::BTreeMap<drydock_match::Severity, usize>) -> String {
+pub(crate) fn counts_text<S: std::fmt::Display>(
+    counts: &std::collections::BTreeMap<S, usize>,
+) -> String {
     counts
         .iter()
         .rev()

@@ -249,10 +249,5 @@ pub(crate) fn counts_text(list: &[&MisconfigEntry]) -> String {
     for e in list.iter().filter(|e| e.is_reported()) {
         *counts.entry(e.finding.severity).or_default() += 1;
     }
-    counts
-        .iter()
-        .rev()
-        .map(|(s, n)| format!("{s} {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
+    crate::markdown::counts_text(&counts)
 }
