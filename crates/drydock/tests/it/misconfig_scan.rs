@@ -444,3 +444,93 @@ fn fs_scan_checks_the_dockerfiles_it_finds() {
         "--scanners all",
     );
 }
+
+/// Every key of an object in `items` (`Misconfigurations`, `Secrets`, or the results of a
+/// class) over the results of a Trivy-shaped document.
+fn trivy_keys(doc: &Value, class: &str, items: Option<&str>) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    for r in doc["Results"].as_array().into_iter().flatten() {
+        if r["Class"] != class {
+            continue;
+        }
+        let objects: Vec<&Value> = match items {
+            Some(k) => r[k].as_array().into_iter().flatten().collect(),
+            None => vec![r],
+        };
+        for o in objects {
+            keys.extend(o.as_object().into_iter().flatten().map(|(k, _)| k.clone()));
+        }
+    }
+    keys
+}
+
+/// `--format trivy-json` puts misconfigurations and secrets where Trivy does, under its field
+/// names: compared with what Trivy itself writes for the same image (`trivy image
+/// --image-config-scanners misconfig,secret --scanners secret`).
+#[test]
+fn trivy_json_uses_trivys_field_names_for_misconfigurations_and_secrets() {
+    let Some(trivy) = crate::peer("trivy") else {
+        return;
+    };
+    let image = bad();
+    let ours = json_trivy(&image);
+    let cache = tempfile::tempdir().expect("temp dir");
+    let out = std::process::Command::new(trivy)
+        .args(["image", "--quiet", "--skip-db-update", "--offline-scan"])
+        .args([
+            "--skip-check-update",
+            "--format",
+            "json",
+            "--scanners",
+            "secret",
+        ])
+        .args(["--image-config-scanners", "misconfig,secret", "--cache-dir"])
+        .arg(cache.path())
+        .arg("--input")
+        .arg(&image)
+        .output()
+        .expect("run trivy");
+    let theirs = stdout_json(&out, "trivy image");
+    // What Trivy writes that drydock does not: the match's byte offset, the AVD page and the
+    // Rego query (drydock's checks are not Rego and have no AVD page).
+    let not_ours = ["Offset", "PrimaryURL", "Query"];
+    // What drydock writes that Trivy leaves out here: `Layer` of a misconfiguration in a layer
+    // file (setuid, accounts); Trivy's misconfiguration has the field, its image checks never
+    // fill it.
+    let not_theirs = ["Layer"];
+    for (class, items) in [
+        ("config", None),
+        ("config", Some("Misconfigurations")),
+        ("secret", None),
+        ("secret", Some("Secrets")),
+    ] {
+        let o = trivy_keys(&ours, class, items);
+        let t = trivy_keys(&theirs, class, items);
+        assert!(!o.is_empty() && !t.is_empty(), "{class} {items:?}: {ours}");
+        let extra: Vec<&String> = o
+            .difference(&t)
+            .filter(|k| !not_theirs.contains(&k.as_str()))
+            .collect();
+        assert!(
+            extra.is_empty(),
+            "{class} {items:?}: keys Trivy does not write: {extra:?}"
+        );
+        let missing: Vec<&String> = t
+            .difference(&o)
+            .filter(|k| !not_ours.contains(&k.as_str()))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{class} {items:?}: Trivy's keys missing: {missing:?}"
+        );
+    }
+}
+
+fn json_trivy(image: &Path) -> Value {
+    let out = run(
+        "image",
+        image,
+        &["--scanners", "misconfig,secret", "--format", "trivy-json"],
+    );
+    stdout_json(&out, "drydock image --format trivy-json")
+}
