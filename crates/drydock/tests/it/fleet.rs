@@ -1022,3 +1022,74 @@ fn fleet_scanners_record_misconfigurations_and_secrets() {
         "{err}"
     );
 }
+
+/// `docs/fleet.schema.json` describes what the parser takes: the example of docs/fleet.md and
+/// the test fleet's files validate, and files the parser refuses (an unknown key, a wrong type,
+/// an unknown scanner) are refused by the schema too.
+#[test]
+fn the_fleet_schema_agrees_with_the_parser() {
+    let Some(tools) = require(
+        "DRYDOCK_CI_TOOLS (check-jsonschema, .ci/setup.d/ci-files.sh)",
+        std::env::var_os("DRYDOCK_CI_TOOLS")
+            .map(PathBuf::from)
+            .filter(|d| d.join("bin/check-jsonschema").is_file()),
+    ) else {
+        return;
+    };
+    let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let schema = repo.join("docs/fleet.schema.json");
+    let valid = |file: &Path| -> bool {
+        std::process::Command::new(tools.join("bin/check-jsonschema"))
+            .arg("--schemafile")
+            .arg(&schema)
+            .arg(file)
+            .output()
+            .expect("run check-jsonschema")
+            .status
+            .success()
+    };
+    let tmp = tempfile::tempdir().expect("tmp");
+    // The documented example, as docs/fleet.md shows it.
+    let doc = std::fs::read_to_string(repo.join("docs/fleet.md")).expect("docs/fleet.md");
+    let example = doc
+        .split("```yaml\n")
+        .nth(1)
+        .and_then(|b| b.split("```").next())
+        .expect("a yaml example in docs/fleet.md");
+    let example_file = tmp.path().join("example.yaml");
+    std::fs::write(&example_file, example).expect("write example");
+    assert!(valid(&example_file), "docs/fleet.md's example:\n{example}");
+    if let Some(dir) = fleet_dir() {
+        for f in ["fleet.yaml", "fleet-registry.yaml"] {
+            assert!(valid(&dir.join(f)), "{f}");
+        }
+    }
+    let image = "reg.example/a:1";
+    let cases = [
+        ("defaults:\n  platfrom: linux/amd64\n", "platfrom"),
+        ("defaults:\n  scanners: [vuln, licence]\n", "licence"),
+        (
+            "defaults:\n  ignore-unfixed: sometimes\n",
+            "bad.yaml:3:19: invalid boolean",
+        ),
+        ("colour: blue\n", "colour"),
+    ];
+    for (extra, named) in cases {
+        let file = tmp.path().join("bad.yaml");
+        std::fs::write(
+            &file,
+            format!("version: 1\n{extra}releases:\n  - name: r\n    images: [{image}]\n"),
+        )
+        .expect("write");
+        assert!(!valid(&file), "the schema takes `{extra}`");
+        let out = fleet_scan(
+            &tmp.path().join("h.db").display().to_string(),
+            &tmp.path().join("cache"),
+            &file,
+            &[],
+        );
+        assert_eq!(out.status.code(), Some(2), "the parser takes `{extra}`");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(named), "{err}");
+    }
+}
