@@ -1,7 +1,8 @@
 //! The static site of `drydock publish` from a store holding two runs and two releases of real
 //! scans (the shared Alpine images, the corpus image when built), on SQLite and PostgreSQL: one
 //! page per release and per image with the CSVs' rows, triage marked, hostile names and reasons
-//! inert, every link resolving, byte-identical when built again; then opened in headless
+//! inert, every page valid HTML (the Nu HTML Checker, `.ci/setup.d/htmlcheck.sh`), every link
+//! resolving, byte-identical when built again; then opened in headless
 //! Chromium (`.ci/setup.d/chromium.sh`): no console message, the script's filter counts the
 //! rows, links in the rendered DOM resolve, and screenshots of an index, a release and an image
 //! with triaged findings are kept under `target/tmp/` for a person to look at.
@@ -11,6 +12,9 @@ mod pg_cluster;
 
 #[path = "it/data.rs"]
 mod data;
+
+#[path = "support/htmlcheck.rs"]
+mod htmlcheck;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -404,6 +408,16 @@ fn site_of_two_releases_on_both_backends() {
         check_links(&files, |p| {
             String::from_utf8(files.get(p).cloned().unwrap_or_default()).expect("utf-8")
         });
+
+        // Valid HTML with every hostile name and reason on it (the pages' CSS checked too).
+        if let Some(jar) = htmlcheck::jar() {
+            let names: Vec<&str> = pages.iter().map(|(p, _)| *p).collect();
+            let messages = htmlcheck::validate(&jar, dir.path(), &names);
+            assert!(
+                messages.trim().is_empty(),
+                "{b}: the Nu HTML Checker:\n{messages}"
+            );
+        }
 
         // Built again from the same store: the same bytes.
         let again = tempfile::tempdir().expect("dir");

@@ -6,9 +6,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
+
+#[path = "../../../drydock-triage/tests/support/htmlcheck.rs"]
+mod htmlcheck;
 
 use super::scan::db;
 use super::{assert_success, drydock, require, stdout};
@@ -28,16 +31,6 @@ fn fleet_yaml() -> Option<PathBuf> {
     require(
         "the test fleet (.ci/setup.d/fleet.sh)",
         f.is_file().then_some(f),
-    )
-}
-
-/// The Nu HTML Checker's jar (`.ci/setup.d/htmlcheck.sh`) and a `java` to run it.
-fn vnu_jar() -> Option<PathBuf> {
-    let jar = std::env::var_os("DRYDOCK_VNU_JAR").map(PathBuf::from);
-    let java = Command::new("java").arg("-version").output().is_ok();
-    require(
-        "the Nu HTML Checker (DRYDOCK_VNU_JAR and java, .ci/setup.d/htmlcheck.sh)",
-        jar.filter(|j| j.is_file() && java),
     )
 }
 
@@ -83,35 +76,6 @@ fn local_links(html: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// Validates every page and stylesheet of the site with the Nu HTML Checker, warnings
-/// counting as errors; returns its messages (empty: valid).
-fn validate(jar: &Path, site: &Path, pages: &[String]) -> String {
-    let out = Command::new("java")
-        .arg("-jar")
-        .arg(jar)
-        .args([
-            "--format",
-            "gnu",
-            "--Werror",
-            "--also-check-css",
-            "--no-langdetect",
-        ])
-        .args(pages.iter().map(|p| site.join(p)))
-        .output()
-        .expect("run the Nu HTML Checker");
-    let messages =
-        String::from_utf8_lossy(&out.stderr).into_owned() + &String::from_utf8_lossy(&out.stdout);
-    if out.status.success() {
-        assert!(
-            messages.trim().is_empty(),
-            "exit 0 with messages: {messages}"
-        );
-    } else {
-        assert!(!messages.trim().is_empty(), "the checker failed silently");
-    }
-    messages
 }
 
 #[test]
@@ -320,8 +284,9 @@ fn publish_writes_the_release_csv_and_a_valid_site_the_same_twice() {
     );
 
     // Valid HTML, every page (and the stylesheets the checker also reads from them).
-    let Some(jar) = vnu_jar() else { return };
-    let messages = validate(&jar, &a, &pages);
+    let Some(jar) = htmlcheck::jar() else { return };
+    let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
+    let messages = htmlcheck::validate(&jar, &a, &pages);
     assert!(
         messages.trim().is_empty(),
         "the Nu HTML Checker:\n{messages}"
@@ -336,7 +301,7 @@ fn publish_writes_the_release_csv_and_a_valid_site_the_same_twice() {
     )
     .expect("write");
     assert!(
-        !validate(&jar, &broken, &["index.html".to_string()])
+        !htmlcheck::validate(&jar, &broken, &["index.html"])
             .trim()
             .is_empty(),
         "an unclosed element is reported"
