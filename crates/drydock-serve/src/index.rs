@@ -21,7 +21,7 @@ use drydock_store::{ImageScan, LiveQuery, Store, TrendPoint, TriageFilter};
 use drydock_triage::TriageSuppressor;
 
 use crate::error::AppError;
-use crate::view::{Counts, Filter, FindingRow, Page, paginate, severity_rank};
+use crate::view::{Counts, Filter, FindingRow, Page, RunOut, paginate, severity_rank};
 
 /// No text (an absent optional field).
 const NONE: u32 = u32::MAX;
@@ -449,6 +449,8 @@ pub struct Cache {
     /// Serializes index builds: two requests for a new run build it once.
     building: Mutex<()>,
     trends: Mutex<Option<(TrendKey, Trends)>>,
+    /// Complete runs as the runs page shows them (their counts are per-image subqueries).
+    run_outs: Mutex<HashMap<i64, RunOut>>,
 }
 
 type TrendKey = ((i64, i64), Vec<Option<String>>);
@@ -487,6 +489,18 @@ impl Cache {
             }
         }
         Ok(ix)
+    }
+
+    /// A run for display; kept once the run is complete.
+    pub fn run_out(&self, store: &mut Store, seq: i64, complete: bool) -> Result<RunOut, AppError> {
+        if complete && let Some(r) = self.run_outs.lock().ok().and_then(|m| m.get(&seq).cloned()) {
+            return Ok(r);
+        }
+        let r = RunOut::from(&store.run(&format!("#{seq}"))?);
+        if complete && let Ok(mut m) = self.run_outs.lock() {
+            m.insert(seq, r.clone());
+        }
+        Ok(r)
     }
 
     /// Severity counts over the last `runs` complete runs per release selection, recomputed

@@ -39,7 +39,7 @@ pub async fn overview(st: &Shared, who: &Who) -> Result<Overview, AppError> {
 }
 
 pub async fn runs(st: &Shared, who: &Who, p: &Params) -> Result<Page<RunOut>, AppError> {
-    query(st, who, p, |s, _, f, _| view::runs(s, f)).await
+    query(st, who, p, |s, c, f, _| view::runs(s, c, f)).await
 }
 
 pub async fn release(

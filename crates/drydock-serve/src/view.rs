@@ -736,16 +736,15 @@ pub fn expiring(store: &mut Store, today: Date, days: i64) -> Result<Vec<Expirin
 }
 
 /// Runs, newest first.
-pub fn runs(store: &mut Store, filter: &Filter) -> Result<Page<RunOut>, AppError> {
+pub fn runs(store: &mut Store, cache: &Cache, filter: &Filter) -> Result<Page<RunOut>, AppError> {
     let total = usize::try_from(store.run_count()?).unwrap_or_default();
-    let items = store
-        .runs_page(
-            filter.per_page,
-            (filter.page - 1).saturating_mul(filter.per_page),
-        )?
-        .iter()
-        .map(RunOut::from)
-        .collect();
+    let mut items = Vec::with_capacity(filter.per_page);
+    for (seq, complete) in store.runs_page(
+        filter.per_page,
+        (filter.page - 1).saturating_mul(filter.per_page),
+    )? {
+        items.push(cache.run_out(store, seq, complete)?);
+    }
     Ok(Page {
         items,
         total,

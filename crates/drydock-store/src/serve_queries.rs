@@ -227,22 +227,20 @@ impl Store {
         Ok(rows.first().and_then(|r| r[0].int()).unwrap_or_default())
     }
 
-    /// Runs newest first, `limit` of them after skipping `offset`.
+    /// Runs newest first, `limit` of them after skipping `offset`: each run's sequence number
+    /// and whether it is complete (its details are [`Store::run`]`("#SEQ")`).
     pub fn runs_page(
         &mut self,
         limit: usize,
         offset: usize,
-    ) -> Result<Vec<crate::Run>, StoreError> {
-        let seqs = self.conn.rows(
-            "SELECT seq FROM runs ORDER BY seq DESC LIMIT $1 OFFSET $2",
+    ) -> Result<Vec<(i64, bool)>, StoreError> {
+        let rows = self.conn.rows(
+            "SELECT seq, status FROM runs ORDER BY seq DESC LIMIT $1 OFFSET $2",
             &[limit.into(), offset.into()],
         )?;
-        let mut out = Vec::with_capacity(seqs.len());
-        for s in seqs {
-            if let Some(seq) = s[0].int() {
-                out.push(self.run(&format!("#{seq}"))?);
-            }
-        }
-        Ok(out)
+        Ok(rows
+            .iter()
+            .filter_map(|r| Some((r[0].int()?, r[1].text()? == "complete")))
+            .collect())
     }
 }
