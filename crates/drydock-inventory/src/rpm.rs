@@ -92,10 +92,9 @@ pub(crate) enum Error {
     #[error("package record `{record}`: {source}")]
     Header { record: i64, source: header::Error },
     #[error(
-        "{count} package records, more than {} per file; not read (the bound on packages per file, `--max-packages`, docs/limits.md)",
-        crate::limit::bounds().max_packages
+        "more than {max} package records in one file; not read (the bound on packages per file, `--max-packages`, docs/limits.md)"
     )]
-    TooMany { count: usize },
+    TooMany { max: usize },
 }
 
 fn decode(record: impl Into<i64>, blob: &[u8]) -> Result<header::Header, Error> {
@@ -103,22 +102,31 @@ fn decode(record: impl Into<i64>, blob: &[u8]) -> Result<header::Header, Error> 
     header::parse(blob).map_err(|source| Error::Header { record, source })
 }
 
-/// The decoded headers: the blobs together are at most the file's size (each reader checks),
-/// and more than [`crate::limit::Bounds::max_packages`] of them are refused before decoding.
+/// The decoded headers, in record order. Blobs are decoded as the reader finds them, one at
+/// a time (each at most [`header::MAX_BLOB`], together at most the file's size: each reader
+/// checks), so no more than one blob is held besides the file; more than
+/// [`crate::limit::Bounds::max_packages`] records stop the read at the first one past it.
 fn headers(format: Format, content: &[u8]) -> Result<Vec<header::Header>, Error> {
-    fn decode_all<R: Copy + Into<i64>, B: AsRef<[u8]>>(
-        blobs: &[(R, B)],
-    ) -> Result<Vec<header::Header>, Error> {
-        if blobs.len() > crate::limit::bounds().max_packages {
-            return Err(Error::TooMany { count: blobs.len() });
+    let max = crate::limit::bounds().max_packages;
+    let mut out: Vec<(i64, header::Header)> = Vec::new();
+    let mut each = |record: i64, blob: &[u8]| -> Result<(), Error> {
+        if out.len() >= max {
+            return Err(Error::TooMany { max });
         }
-        blobs.iter().map(|(r, b)| decode(*r, b.as_ref())).collect()
-    }
+        out.push((record, decode(record, blob)?));
+        Ok(())
+    };
     match format {
-        Format::Sqlite => decode_all(&sqlite::blobs(content)?),
-        Format::Bdb => decode_all(&bdb::blobs(content)?),
-        Format::Ndb => decode_all(&ndb::blobs(content)?),
+        Format::Sqlite => sqlite::each_blob(content, |r, b| each(r, b))?,
+        Format::Bdb => bdb::each_blob(content, |r, b| each(r.into(), b))?,
+        Format::Ndb => ndb::each_blob(content, |r, b| each(r.into(), b))?,
     }
+    // Berkeley DB walks buckets; rpm lists records in order (SQLite's come ordered, NDB's in
+    // slot order, as before).
+    if format == Format::Bdb {
+        out.sort_by_key(|(record, _)| *record);
+    }
+    Ok(out.into_iter().map(|(_, h)| h).collect())
 }
 
 /// Splits `name-version-release.src.rpm` into the name and `version-release`.

@@ -153,8 +153,9 @@ impl<'a> Db<'a> {
             Some(&H_OFFPAGE) if item.len() >= 12 => {
                 let first = self.order.u32(item, 4);
                 let tlen = self.order.u32(item, 8) as usize;
-                // Values come from distinct pages, so none can be larger than the file.
-                if tlen > self.file.len() {
+                // Values come from distinct pages, so none can be larger than the file; and
+                // none larger than a header blob may be (checked before allocating).
+                if tlen > self.file.len() || tlen > super::header::MAX_BLOB {
                     return Err(page_err(
                         pgno,
                         format!("overflow item claims `{tlen}` bytes"),
@@ -205,8 +206,40 @@ fn log2_ceil(n: u64) -> usize {
     bits
 }
 
-/// The header blobs of a Berkeley DB hash `Packages` file, with their record numbers.
+/// Calls `each` with every header blob of a Berkeley DB `Packages` file, in bucket order (not sorted), one at a time: a blob is not kept
+/// once `each` returns. An error from `each` stops the walk and is returned.
+pub(crate) fn each_blob<E: From<Error>>(
+    file: &[u8],
+    mut each: impl FnMut(u32, &[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut failed = None;
+    let walked = walk(file, &mut |record, blob| match each(record, blob) {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => walked.map_err(E::from),
+    }
+}
+
+/// The blobs of `file`, kept (for tests).
+#[cfg(test)]
 pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
+    let mut out = Vec::new();
+    each_blob::<Error>(file, |r, b| {
+        out.push((r, b.to_vec()));
+        Ok(())
+    })?;
+    out.sort_by_key(|(record, _)| *record);
+    Ok(out)
+}
+
+/// Walks the header blobs of a Berkeley DB hash `Packages` file, with their record numbers; `visit` returns `false` to stop.
+fn walk(file: &[u8], visit: &mut dyn FnMut(u32, &[u8]) -> bool) -> Result<(), Error> {
     if file.len() < META_SIZE {
         return Err(Error::TooShort { len: file.len() });
     }
@@ -255,7 +288,6 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
             pages: db.pages(),
         });
     }
-    let mut out = Vec::new();
     for bucket in 0..=u64::from(max_bucket) {
         let spare = order.u32(file, 96 + 4 * log2_ceil(bucket + 1).min(NCACHED - 1));
         let first = bucket + u64::from(spare);
@@ -281,13 +313,14 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
                 if record == 0 {
                     continue;
                 }
-                out.push((record, db.value(pgno, value)?));
+                if !visit(record, &db.value(pgno, value)?) {
+                    return Ok(());
+                }
             }
             pgno = order.u32(page, 16);
         }
     }
-    out.sort_by_key(|(record, _)| *record);
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

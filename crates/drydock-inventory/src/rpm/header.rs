@@ -27,6 +27,11 @@ const MAX_ENTRIES: u32 = 0xffff;
 const MAX_DATA: u32 = 0x0fff_ffff;
 const ENTRY_SIZE: usize = 16;
 
+/// The largest header blob read (issue 14 case 10): rpm allows about 256 MiB of data, and a
+/// real header, even of a package with tens of thousands of files, is a few MiB. Blobs are
+/// decoded one at a time, so this bounds what one package costs.
+pub(crate) const MAX_BLOB: usize = 64 << 20;
+
 /// Entry types (`rpmTagType`).
 const TYPE_CHAR: u32 = 1;
 const TYPE_INT8: u32 = 2;
@@ -43,6 +48,11 @@ const TYPE_I18NSTRING: u32 = 9;
 pub(crate) enum Error {
     #[error("header blob of {len} bytes is shorter than its 8-byte preamble")]
     TooShort { len: usize },
+    #[error(
+        "header blob of {len} bytes; at most {} MiB are read (the bound on one rpm header, docs/limits.md)",
+        MAX_BLOB >> 20
+    )]
+    TooLarge { len: usize },
     #[error("header claims {il} entries (rpm allows 1 to {MAX_ENTRIES})")]
     EntryCount { il: u32 },
     #[error("header claims {dl} data bytes (rpm allows at most {MAX_DATA})")]
@@ -120,6 +130,9 @@ impl<'a> Blob<'a> {
     fn parse(blob: &'a [u8]) -> Result<Self, Error> {
         if blob.len() < 8 {
             return Err(Error::TooShort { len: blob.len() });
+        }
+        if blob.len() > MAX_BLOB {
+            return Err(Error::TooLarge { len: blob.len() });
         }
         let il = be32(blob, 0);
         let dl = be32(blob, 4);
@@ -327,6 +340,19 @@ pub(crate) fn sample() -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 14 case 10: a blob past the bound on one header is refused before its entries
+    /// are looked at.
+    #[test]
+    fn issue14_case10_header_blob_is_bounded() {
+        let mut blob = sample();
+        assert!(parse(&blob).is_ok());
+        blob.resize(MAX_BLOB + 1, 0);
+        assert_eq!(
+            parse(&blob).map(|h| h.name),
+            Err(Error::TooLarge { len: MAX_BLOB + 1 })
+        );
+    }
 
     fn set_be32(b: &mut [u8], at: usize, v: u32) {
         b[at..at + 4].copy_from_slice(&v.to_be_bytes());

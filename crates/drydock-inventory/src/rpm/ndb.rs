@@ -77,8 +77,39 @@ fn adler32(data: &[u8]) -> u32 {
     (b << 16) | a
 }
 
-/// The header blobs of an NDB file, in slot order, each with its package index.
-pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(u32, &[u8])>, Error> {
+/// Calls `each` with every header blob of an NDB `Packages.db`, in slot order, one at a time: a blob is not kept
+/// once `each` returns. An error from `each` stops the walk and is returned.
+pub(crate) fn each_blob<E: From<Error>>(
+    file: &[u8],
+    mut each: impl FnMut(u32, &[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut failed = None;
+    let walked = walk(file, &mut |record, blob| match each(record, blob) {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => walked.map_err(E::from),
+    }
+}
+
+/// The blobs of `file`, kept (for tests).
+#[cfg(test)]
+pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
+    let mut out = Vec::new();
+    each_blob::<Error>(file, |r, b| {
+        out.push((r, b.to_vec()));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Walks the header blobs of an NDB file, in slot order, each with its package index; `visit` returns `false` to stop.
+fn walk(file: &[u8], visit: &mut dyn FnMut(u32, &[u8]) -> bool) -> Result<(), Error> {
     if file.len() < DB_HEADER_SIZE {
         return Err(Error::TooShort { len: file.len() });
     }
@@ -101,7 +132,6 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(u32, &[u8])>, Error> {
     }
     // In range: checked against the file length just above.
     let slot_area = &file[DB_HEADER_SIZE..slots_end as usize];
-    let mut out = Vec::new();
     for (i, slot) in slot_area.chunks_exact(SLOT_SIZE).enumerate() {
         let n = i + DB_HEADER_SIZE / SLOT_SIZE;
         if &slot[..4] != SLOT_MAGIC {
@@ -127,9 +157,11 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(u32, &[u8])>, Error> {
         }
         let blob = blob(&file[start as usize..end as usize], pkgidx)
             .map_err(|reason| Error::Blob { pkgidx, reason })?;
-        out.push((pkgidx, blob));
+        if !visit(pkgidx, blob) {
+            return Ok(());
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Checks one blob's head, tail and checksum and returns the header blob inside.

@@ -53,6 +53,11 @@ pub(crate) enum Error {
     NotATable { kind: String },
     #[error("reading took more than {steps} SQLite steps; stopped (a hostile schema?)")]
     TooSlow { steps: u64 },
+    #[error(
+        "a value longer than the file or than {} MiB (the bound on one rpm header, docs/limits.md); not read",
+        super::header::MAX_BLOB >> 20
+    )]
+    TooBig,
 }
 
 fn sql(e: rusqlite::Error) -> Error {
@@ -137,8 +142,39 @@ fn check_schema(conn: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
-/// The header blobs of an `rpmdb.sqlite` file, with their `hnum`, in `hnum` order.
+/// Calls `each` with every header blob of an `rpmdb.sqlite`, in `hnum` order, one at a time: a blob is not kept
+/// once `each` returns. An error from `each` stops the walk and is returned.
+pub(crate) fn each_blob<E: From<Error>>(
+    file: &[u8],
+    mut each: impl FnMut(i64, &[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut failed = None;
+    let walked = walk(file, &mut |record, blob| match each(record, blob) {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => walked.map_err(E::from),
+    }
+}
+
+/// The blobs of `file`, kept (for tests).
+#[cfg(test)]
 pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
+    let mut out = Vec::new();
+    each_blob::<Error>(file, |r, b| {
+        out.push((r, b.to_vec()));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Walks the header blobs of an `rpmdb.sqlite` file, with their `hnum`, in `hnum` order; `visit` returns `false` to stop.
+fn walk(file: &[u8], visit: &mut dyn FnMut(i64, &[u8]) -> bool) -> Result<(), Error> {
     check_header(file)?;
     let mut conn = Connection::open_in_memory().map_err(sql)?;
     // A database from an image is untrusted input: SQLite's advice for such files.
@@ -156,7 +192,8 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
         .map_err(sql)?;
     // A damaged file can make rows share or loop through overflow pages and so claim more
     // data than it holds: no value may be longer than the file, nor all values together.
-    let limit = i32::try_from(file.len()).unwrap_or(i32::MAX);
+    // One value is also at most a header blob's bound.
+    let limit = i32::try_from(file.len().min(super::header::MAX_BLOB)).unwrap_or(i32::MAX);
     conn.set_limit(Limit::SQLITE_LIMIT_LENGTH, limit)
         .map_err(sql)?;
     conn.execute_batch(
@@ -178,6 +215,7 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
     .map_err(sql)?;
     let interrupted = |e: rusqlite::Error| match e.sqlite_error_code() {
         Some(rusqlite::ErrorCode::OperationInterrupted) => Error::TooSlow { steps },
+        Some(rusqlite::ErrorCode::TooBig) => Error::TooBig,
         _ => sql(e),
     };
     check_schema(&conn)?;
@@ -185,7 +223,6 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
         .prepare("SELECT hnum, blob FROM main.Packages ORDER BY hnum")
         .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(interrupted)?;
-    let mut out = Vec::new();
     let mut total = 0usize;
     while let Some(row) = rows.next().map_err(interrupted)? {
         let hnum: i64 = row.get(0).map_err(sql)?;
@@ -195,12 +232,14 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
                 if total > file.len() {
                     return Err(Error::Oversized { len: file.len() });
                 }
-                out.push((hnum, b.to_vec()));
+                if !visit(hnum, b) {
+                    return Ok(());
+                }
             }
             _ => return Err(Error::NotBlob { hnum }),
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -255,7 +255,11 @@ fn hostile_package_db_names_never_print_escapes() {
 /// plus 96 MiB: an allocation past it fails and aborts the process.
 fn run_bounded(w: &Work, file: &Path, args: &[&str]) -> Output {
     let size = std::fs::metadata(file).expect("file").len();
-    let limit = 4 * size + (96 << 20);
+    run_within(w, 4 * size + (96 << 20), args)
+}
+
+/// `drydock sbom rootfs ARGS` with its data segment limited to `limit` bytes.
+fn run_within(w: &Work, limit: u64, args: &[&str]) -> Output {
     let mut sh = Command::new("sh");
     sh.arg("-c")
         .arg("ulimit -d \"$1\" && shift && exec \"$@\"")
@@ -485,6 +489,70 @@ fn assert_toml_lock_within_bound(w: &Work, lock: &Path, packages: usize) {
             .sum()
     });
     assert_eq!(found, packages, "{}", lock.display());
+}
+
+/// Writes an `rpmdb.sqlite` of `count` packages `p0`, `p1`, … whose headers each carry `pad`
+/// bytes of data (a BIN entry), with Python's `sqlite3` (python3 is needed by the fixtures).
+fn write_rpmdb(path: &Path, count: usize, pad: usize) {
+    const SCRIPT: &str = r#"
+import sqlite3, struct, sys
+path, count, pad = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def header(name):
+    entries = [(1000, 6, 1, name.encode() + b"\0"), (1001, 6, 1, b"1.0\0"),
+               (1002, 6, 1, b"1\0"), (1022, 6, 1, b"x86_64\0"), (1004, 7, pad, b"\xaa" * pad)]
+    index, data = b"", b""
+    for tag, ty, n, value in entries:
+        index += struct.pack(">IIII", tag, ty, len(data), n)
+        data += value
+    return struct.pack(">II", len(entries), len(data)) + index + data
+db = sqlite3.connect(path)
+db.execute("CREATE TABLE Packages (hnum INTEGER PRIMARY KEY AUTOINCREMENT, blob BLOB NOT NULL)")
+for i in range(count):
+    db.execute("INSERT INTO Packages (blob) VALUES (?)", (header(f"p{i}"),))
+db.commit()
+"#;
+    let _ = std::fs::remove_file(path);
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(path)
+        .arg(count.to_string())
+        .arg(pad.to_string())
+        .status()
+        .expect("python3 (needed by the fixtures)");
+    assert!(status.success(), "writing {}", path.display());
+}
+
+/// Issue 14 case 10: rpm header blobs are decoded one at a time as the database is read,
+/// never all held together (which cost the database's size once more), and one header may
+/// be at most 64 MiB. A 150 MB `rpmdb.sqlite` of 150 headers of 1 MB is read with the data
+/// segment limited to 2.5 times the file plus 32 MiB (the file and SQLite's copy of it are
+/// about 2 times; all blobs held at once made it 3 times).
+#[test]
+fn issue14_case10_rpm_headers_are_read_one_at_a_time() {
+    let w = Work::new();
+    let rpm = w.path("rootfs/var/lib/rpm");
+    std::fs::create_dir_all(&rpm).expect("mkdir");
+    let db = rpm.join("rpmdb.sqlite");
+    write_rpmdb(&db, 150, 1_000_000);
+    let size = std::fs::metadata(&db).expect("db").len();
+    let out = run_within(&w, size * 5 / 2 + (32 << 20), &["--format", "json"]);
+    assert!(
+        out.status.success(),
+        "150 headers within the bound: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(packages_in(&out), 150);
+
+    // One header past the bound on a header: the scan's error, naming the database.
+    write_rpmdb(&db, 1, 65 << 20);
+    let out = w.run(&["sbom", w.path("rootfs").to_str().expect("UTF-8")]);
+    let err = one_line_error(&out, "a 65 MiB header");
+    assert!(
+        err.contains("var/lib/rpm/rpmdb.sqlite") && err.contains("64 MiB"),
+        "{err}"
+    );
+    w.assert_no_leftovers();
 }
 
 /// A gzip-compressed archive that inflates to `gib` GiB of zeros: concatenated gzip members
