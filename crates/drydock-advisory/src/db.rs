@@ -37,6 +37,22 @@ pub struct DbStatus {
     pub sources: BTreeMap<String, SourceStats>,
 }
 
+/// `file:` URI of `path` (made absolute, every byte outside RFC 3986's unreserved set and `/`
+/// percent-encoded) with `immutable=1`.
+fn immutable_uri(path: &Path) -> String {
+    let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut uri = String::from("file:");
+    for &b in abs.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
+}
+
 impl Db {
     /// Opens the DB at `path` read-only and checks its schema version.
     pub fn open(path: &Path) -> Result<Db, DbError> {
@@ -45,9 +61,15 @@ impl Db {
                 path: path.to_path_buf(),
             });
         }
+        // `immutable=1`: no file locks and no journal checks per query (a fleet scan makes
+        // tens of thousands of queries). Sound because a DB file is never written in place:
+        // `build` and `db update` write a new file and rename it over the old one, and an
+        // open handle keeps reading the file it opened. The build leaves no journal behind.
         let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX
+                | OpenFlags::SQLITE_OPEN_URI,
         )
         .map_err(|source| DbError::Open {
             path: path.to_path_buf(),
@@ -364,5 +386,24 @@ impl Db {
             })
             .map_err(self.qerr())?;
         Ok(AliasGroup { canonical, ids })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::immutable_uri;
+    use std::path::Path;
+
+    #[test]
+    fn uri_escapes_what_a_uri_would_misread() {
+        assert_eq!(
+            immutable_uri(Path::new("/var/cache/drydock/db/drydock.db")),
+            "file:/var/cache/drydock/db/drydock.db?immutable=1"
+        );
+        assert_eq!(
+            immutable_uri(Path::new("/tmp/a b?c#d%e/é.db")),
+            "file:/tmp/a%20b%3Fc%23d%25e/%C3%A9.db?immutable=1"
+        );
+        assert!(immutable_uri(Path::new("rel/x.db")).starts_with("file:/"));
     }
 }

@@ -175,3 +175,35 @@ fn a_base_without_feeds_is_an_error_naming_it() {
         "{err}"
     );
 }
+
+/// The DB is opened through a `file:` URI (read-only, immutable): a directory whose name holds
+/// what a URI would misread (`?`, `#`, `%`, a space, non-ASCII) still opens the right file,
+/// and a DB rebuilt over an open one leaves the open handle reading the file it opened.
+#[test]
+fn a_db_in_an_oddly_named_directory_opens_and_survives_a_rebuild_over_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let feeds = dir.path().join("feeds");
+    write_zip(
+        &feeds.join("osv/PyPI/all.zip"),
+        &[("PYSEC-1.json", osv("PYSEC-1", "good", "ECOSYSTEM", "1.2.3"))],
+    );
+    let odd = dir.path().join("a b?c#d%20e é");
+    std::fs::create_dir_all(&odd).expect("odd dir");
+    let target = odd.join("drydock.db");
+    drydock_advisory::build(std::slice::from_ref(&feeds), &target).expect("build");
+    let db = Db::open(&target).expect("opens");
+    let key = FeedKey::language("PyPI");
+    assert_eq!(db.affected(&key, "good").expect("q").len(), 1);
+
+    // Rebuilt with another advisory while `db` is open: `db` still answers from its file.
+    write_zip(
+        &feeds.join("osv/PyPI/all.zip"),
+        &[("PYSEC-2.json", osv("PYSEC-2", "other", "ECOSYSTEM", "2.0"))],
+    );
+    drydock_advisory::build(std::slice::from_ref(&feeds), &target).expect("rebuild");
+    assert_eq!(db.affected(&key, "good").expect("q").len(), 1);
+    assert!(db.affected(&key, "other").expect("q").is_empty());
+    let fresh = Db::open(&target).expect("opens again");
+    assert!(fresh.affected(&key, "good").expect("q").is_empty());
+    assert_eq!(fresh.affected(&key, "other").expect("q").len(), 1);
+}
