@@ -131,7 +131,7 @@ impl RunIndex {
             .collect::<std::collections::BTreeSet<_>>()
             .into_iter()
             .collect();
-        let vulns = store.vulns(&ids)?;
+        let vulns = store.vuln_titles(&ids)?;
         let mut texts = Texts::default();
         texts.id("");
         let mut image_of: HashMap<String, u32> = HashMap::new();
@@ -181,8 +181,8 @@ impl RunIndex {
                 status: texts.id(&o.status),
                 layer: texts.opt(o.layer.as_deref()),
                 path: texts.opt(o.path.as_deref()),
-                title: texts.opt(v.and_then(|v| v.title.as_deref())),
-                url: texts.opt(v.and_then(|v| v.url.as_deref())),
+                title: texts.opt(v.and_then(|v| v.0.as_deref())),
+                url: texts.opt(v.and_then(|v| v.1.as_deref())),
                 first_seq: l.first_seen_seq,
                 first_at: l.first_seen_at,
             });

@@ -8,6 +8,9 @@ use crate::conn::Value;
 use crate::model::Observation;
 use crate::{Store, StoreError};
 
+/// A vulnerability's title and advisory URL.
+type TitleAndUrl = (Option<String>, Option<String>);
+
 /// A finding present in one image scan of a run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveFinding {
@@ -219,6 +222,31 @@ impl Store {
             r.and_then(|r| r[0].int()).unwrap_or_default(),
             r.and_then(|r| r[1].int()).unwrap_or_default(),
         ))
+    }
+
+    /// The title and URL of each of these vulnerabilities the store has text for, 500 ids a
+    /// query ([`Store::vulns`] reads everything, one id at a time: a whole run's ids are 10⁵).
+    pub fn vuln_titles(
+        &mut self,
+        ids: &[String],
+    ) -> Result<BTreeMap<String, TitleAndUrl>, StoreError> {
+        let mut out = BTreeMap::new();
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let params: Vec<Value> = chunk.iter().map(|id| id.as_str().into()).collect();
+            for r in self.conn.rows(
+                &format!(
+                    "SELECT vuln_id, title, url FROM vulns WHERE vuln_id IN ({})",
+                    marks.join(", ")
+                ),
+                &params,
+            )? {
+                if let Some(id) = r[0].text() {
+                    out.insert(id, (r[1].text(), r[2].text()));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// How many runs the store holds.
