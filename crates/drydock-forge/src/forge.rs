@@ -5,11 +5,13 @@ use std::str::FromStr;
 
 use crate::ForgeError;
 use crate::http::{Pacing, Stats, Token};
+use remote::Remote;
 
 mod api;
 pub mod gitea;
 pub mod github;
 pub mod gitlab;
+mod remote;
 
 /// Which forge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -226,9 +228,9 @@ pub fn connect(config: &ForgeConfig) -> Result<Box<dyn Forge>, ForgeError> {
     let pacing = config.pacing.unwrap_or_else(|| config.kind.pacing());
     let token = config.token.clone();
     Ok(match config.kind {
-        ForgeKind::Github => Box::new(github::GitHub::new(&url, repo, token, pacing)?),
-        ForgeKind::Gitlab => Box::new(gitlab::GitLab::new(&url, repo, token, pacing)?),
-        ForgeKind::Gitea => Box::new(gitea::Gitea::new(&url, repo, token, pacing)?),
+        ForgeKind::Github => Box::new(Remote::<github::GitHub>::new(&url, repo, token, pacing)?),
+        ForgeKind::Gitlab => Box::new(Remote::<gitlab::GitLab>::new(&url, repo, token, pacing)?),
+        ForgeKind::Gitea => Box::new(Remote::<gitea::Gitea>::new(&url, repo, token, pacing)?),
     })
 }
 

@@ -8,56 +8,33 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::api::{Api, IssueShape, Paging};
-use super::{Forge, ForgeKind, Issue, IssueUpdate, LabelSpec, NewIssue, str_field};
+use super::remote::Dialect;
+use super::{CloseReason, ForgeKind, str_field};
 use crate::ForgeError;
-use crate::http::{AuthStyle, Method, Pacing, Stats, Token, encode};
+use crate::http::{AuthStyle, Method, Response};
 
-const SHAPE: IssueShape = IssueShape {
-    number: "number",
-    body: "body",
-    author: ("user", "login"),
-    url: "html_url",
-};
-
-#[derive(Debug)]
-pub struct Gitea {
-    api: Api,
+/// The Gitea dialect of [`super::remote::Remote`].
+#[derive(Debug, Default)]
+pub(crate) struct Gitea {
     /// Lower-cased label name → id, once read.
     label_ids: Option<BTreeMap<String, u64>>,
 }
 
 impl Gitea {
-    pub fn new(
-        url: &str,
-        repository: &str,
-        token: Option<Token>,
-        pacing: Pacing,
-    ) -> Result<Gitea, ForgeError> {
-        Ok(Gitea {
-            api: Api::new(
-                ForgeKind::Gitea,
-                url,
-                repository,
-                token,
-                AuthStyle::TokenPrefix,
-                pacing,
-            )?,
-            label_ids: None,
-        })
-    }
-
-    fn path(&self, rest: &str) -> String {
-        format!("{}{rest}", self.api.owner_name_path())
-    }
-
-    fn labels(&mut self) -> Result<&BTreeMap<String, u64>, ForgeError> {
+    fn labels(
+        &mut self,
+        api: &mut Api,
+        project: &str,
+    ) -> Result<&BTreeMap<String, u64>, ForgeError> {
         if self.label_ids.is_none() {
-            let all = self
-                .api
-                .pages(self.path("/labels?limit=50"), "list labels", Paging::Link)?;
+            let all = api.pages(
+                format!("{project}/labels?{}", Self::PAGE_SIZE),
+                "list labels",
+                Paging::Link,
+            )?;
             let map = all
                 .iter()
                 .filter_map(|l| Some((str_field(l, "name").to_lowercase(), l.get("id")?.as_u64()?)))
@@ -66,142 +43,68 @@ impl Gitea {
         }
         Ok(self.label_ids.get_or_insert_default())
     }
+}
 
-    fn ids(&mut self, names: &[String]) -> Result<Vec<u64>, ForgeError> {
-        let map = self.labels()?.clone();
+impl Dialect for Gitea {
+    const KIND: ForgeKind = ForgeKind::Gitea;
+    const AUTH: AuthStyle = AuthStyle::TokenPrefix;
+    const SHAPE: IssueShape = IssueShape {
+        number: "number",
+        body: "body",
+        author: ("user", "login"),
+        url: "html_url",
+    };
+    const PAGING: Paging = Paging::Link;
+    const PAGE_SIZE: &'static str = "limit=50";
+    const LIST_BY_AUTHOR: &'static str = "state=all&type=issues&created_by=";
+    const USER_FIELD: &'static str = "login";
+    const COMMENTS: &'static str = "comments";
+    const UPDATE: Method = Method::Patch;
+    const LABELS_IN_UPDATE: bool = false;
+    const COLOR_PREFIX: &'static str = "#";
+
+    /// The labels' ids, looked up by name.
+    fn labels_value(
+        &mut self,
+        api: &mut Api,
+        project: &str,
+        names: &[String],
+    ) -> Result<Value, ForgeError> {
+        let map = self.labels(api, project)?;
         let mut ids = Vec::new();
         for n in names {
             match map.get(&n.to_lowercase()) {
                 Some(id) => ids.push(*id),
                 None => {
                     return Err(ForgeError::Status {
-                        repository: self.api.repository().to_string(),
+                        repository: api.repository().to_string(),
                         status: 422,
                         message: format!("label `{n}` does not exist in the repository"),
                     });
                 }
             }
         }
-        Ok(ids)
-    }
-}
-
-impl Forge for Gitea {
-    fn kind(&self) -> ForgeKind {
-        ForgeKind::Gitea
+        Ok(json!(ids))
     }
 
-    fn repository(&self) -> &str {
-        self.api.repository()
+    /// Gitea has no close reason.
+    fn state_fields(reason: Option<CloseReason>, body: &mut Map<String, Value>) {
+        let state = if reason.is_some() { "closed" } else { "open" };
+        body.insert("state".into(), json!(state));
     }
 
-    fn me(&mut self) -> Result<String, ForgeError> {
-        self.api.me("login")
+    /// Created meanwhile: 409 (Forgejo) or 422 (Gitea).
+    fn label_exists(r: &Response) -> bool {
+        r.status == 409 || r.status == 422
     }
 
-    fn list_issues(&mut self, label: Option<&str>, author: &str) -> Result<Vec<Issue>, ForgeError> {
-        let mut url = self.path(&format!(
-            "/issues?state=all&type=issues&created_by={}&limit=50",
-            encode(author)
-        ));
-        if let Some(l) = label {
-            url.push_str(&format!("&labels={}", encode(l)));
-        }
-        let items = self.api.pages(url, "list issues", Paging::Link)?;
-        Ok(items.iter().filter_map(|i| SHAPE.parse(i)).collect())
-    }
-
-    fn get_issue(&mut self, number: u64) -> Result<Issue, ForgeError> {
-        let path = self.path(&format!("/issues/{number}"));
-        self.api.issue(
-            Method::Get,
-            &path,
-            None,
-            &format!("read issue #{number}"),
-            &SHAPE,
-        )
-    }
-
-    fn create_issue(&mut self, issue: &NewIssue) -> Result<Issue, ForgeError> {
-        let ids = self.ids(&issue.labels)?;
-        let path = self.path("/issues");
-        self.api.issue(
-            Method::Post,
-            &path,
-            Some(&json!({"title": issue.title, "body": issue.body, "labels": ids})),
-            "create an issue",
-            &SHAPE,
-        )
-    }
-
-    fn update_issue(&mut self, number: u64, u: &IssueUpdate) -> Result<(), ForgeError> {
-        let mut body = serde_json::Map::new();
-        if let Some(t) = &u.title {
-            body.insert("title".into(), json!(t));
-        }
-        if let Some(b) = &u.body {
-            body.insert("body".into(), json!(b));
-        }
-        match u.state {
-            Some(None) => {
-                body.insert("state".into(), json!("open"));
-            }
-            Some(Some(_)) => {
-                body.insert("state".into(), json!("closed"));
-            }
-            None => {}
-        }
-        if !body.is_empty() {
-            let path = self.path(&format!("/issues/{number}"));
-            self.api.call(
-                Method::Patch,
-                &path,
-                Some(&Value::Object(body)),
-                &format!("update issue #{number}"),
-            )?;
-        }
-        if let Some(labels) = &u.labels {
-            let ids = self.ids(labels)?;
-            let path = self.path(&format!("/issues/{number}/labels"));
-            self.api.call(
-                Method::Put,
-                &path,
-                Some(&json!({ "labels": ids })),
-                &format!("replace the labels of issue #{number}"),
-            )?;
-        }
-        Ok(())
-    }
-
-    fn comment(&mut self, number: u64, body: &str) -> Result<(), ForgeError> {
-        let path = self.path(&format!("/issues/{number}/comments"));
-        self.api.call(
-            Method::Post,
-            &path,
-            Some(&json!({ "body": body })),
-            &format!("comment on issue #{number}"),
-        )?;
-        Ok(())
-    }
-
-    fn ensure_labels(&mut self, labels: &[LabelSpec]) -> Result<(), ForgeError> {
+    /// Read afresh, and kept for the ids.
+    fn label_names(&mut self, api: &mut Api, project: &str) -> Result<Vec<String>, ForgeError> {
         self.label_ids = None;
-        let have: Vec<String> = self.labels()?.keys().cloned().collect();
-        let path = self.path("/labels");
-        let created = self.api.create_missing_labels(
-            &have,
-            labels,
-            &path,
-            |l| {
-                json!({
-                    "name": l.name,
-                    "color": format!("#{}", l.color),
-                    "description": l.description,
-                })
-            },
-            // Created meanwhile: 409 (Forgejo) or 422 (Gitea).
-            |r| r.status == 409 || r.status == 422,
-        )?;
+        Ok(self.labels(api, project)?.keys().cloned().collect())
+    }
+
+    fn labels_created(&mut self, created: Vec<(String, Option<Value>)>) {
         let mut unknown = false;
         for (name, answer) in created {
             match answer
@@ -221,10 +124,5 @@ impl Forge for Gitea {
             // An id is unknown (created meanwhile): read the labels again when next needed.
             self.label_ids = None;
         }
-        Ok(())
-    }
-
-    fn stats(&self) -> Stats {
-        self.api.stats()
     }
 }

@@ -5,12 +5,13 @@
 //! path on the same origin); items with a `pull_request` key are pull requests and skipped. One
 //! `PATCH` carries body, title, labels and state (`state_reason`), so an update is one write.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::api::{Api, IssueShape, Paging};
-use super::{CloseReason, Forge, ForgeKind, Issue, IssueUpdate, LabelSpec, NewIssue};
+use super::remote::Dialect;
+use super::{CloseReason, ForgeKind, Issue};
 use crate::ForgeError;
-use crate::http::{AuthStyle, Method, Pacing, Stats, Token, encode};
+use crate::http::{AuthStyle, Method, Response};
 
 const SHAPE: IssueShape = IssueShape {
     number: "number",
@@ -19,35 +20,9 @@ const SHAPE: IssueShape = IssueShape {
     url: "html_url",
 };
 
-#[derive(Debug)]
-pub struct GitHub {
-    api: Api,
-}
-
-impl GitHub {
-    pub fn new(
-        url: &str,
-        repository: &str,
-        token: Option<Token>,
-        pacing: Pacing,
-    ) -> Result<GitHub, ForgeError> {
-        Ok(GitHub {
-            api: Api::new(
-                ForgeKind::Github,
-                url,
-                repository,
-                token,
-                AuthStyle::Bearer,
-                pacing,
-            )?
-            .with_header("X-GitHub-Api-Version", "2022-11-28"),
-        })
-    }
-
-    fn path(&self, rest: &str) -> String {
-        format!("{}{rest}", self.api.owner_name_path())
-    }
-}
+/// The GitHub dialect of [`super::remote::Remote`].
+#[derive(Debug, Default)]
+pub(crate) struct GitHub;
 
 /// Parses one page of `GET /repos/{o}/{r}/issues` (public for the recorded-fixture tests).
 pub fn parse_issue_page(body: &str) -> Result<Vec<Issue>, String> {
@@ -56,119 +31,42 @@ pub fn parse_issue_page(body: &str) -> Result<Vec<Issue>, String> {
     Ok(arr.iter().filter_map(|i| SHAPE.parse(i)).collect())
 }
 
-impl Forge for GitHub {
-    fn kind(&self) -> ForgeKind {
-        ForgeKind::Github
+impl Dialect for GitHub {
+    const KIND: ForgeKind = ForgeKind::Github;
+    const AUTH: AuthStyle = AuthStyle::Bearer;
+    const HEADERS: &'static [(&'static str, &'static str)] =
+        &[("X-GitHub-Api-Version", "2022-11-28")];
+    const SHAPE: IssueShape = SHAPE;
+    const PAGING: Paging = Paging::Link;
+    const PAGE_SIZE: &'static str = "per_page=100";
+    const LIST_BY_AUTHOR: &'static str = "state=all&creator=";
+    const USER_FIELD: &'static str = "login";
+    const COMMENTS: &'static str = "comments";
+    const UPDATE: Method = Method::Patch;
+    const COLOR_PREFIX: &'static str = "";
+
+    fn labels_value(
+        &mut self,
+        _: &mut Api,
+        _: &str,
+        names: &[String],
+    ) -> Result<Value, ForgeError> {
+        Ok(json!(names))
     }
 
-    fn repository(&self) -> &str {
-        self.api.repository()
+    fn state_fields(reason: Option<CloseReason>, body: &mut Map<String, Value>) {
+        let (state, reason) = match reason {
+            None => ("open", "reopened"),
+            Some(CloseReason::Completed) => ("closed", "completed"),
+            Some(CloseReason::NotPlanned) => ("closed", "not_planned"),
+            Some(CloseReason::Duplicate) => ("closed", "duplicate"),
+        };
+        body.insert("state".into(), json!(state));
+        body.insert("state_reason".into(), json!(reason));
     }
 
-    fn me(&mut self) -> Result<String, ForgeError> {
-        self.api.me("login")
-    }
-
-    fn list_issues(&mut self, label: Option<&str>, author: &str) -> Result<Vec<Issue>, ForgeError> {
-        let mut url = self.path(&format!(
-            "/issues?state=all&creator={}&per_page=100",
-            encode(author)
-        ));
-        if let Some(l) = label {
-            url.push_str(&format!("&labels={}", encode(l)));
-        }
-        let items = self.api.pages(url, "list issues", Paging::Link)?;
-        Ok(items.iter().filter_map(|i| SHAPE.parse(i)).collect())
-    }
-
-    fn get_issue(&mut self, number: u64) -> Result<Issue, ForgeError> {
-        let path = self.path(&format!("/issues/{number}"));
-        self.api.issue(
-            Method::Get,
-            &path,
-            None,
-            &format!("read issue #{number}"),
-            &SHAPE,
-        )
-    }
-
-    fn create_issue(&mut self, issue: &NewIssue) -> Result<Issue, ForgeError> {
-        let body = json!({"title": issue.title, "body": issue.body, "labels": issue.labels});
-        let path = self.path("/issues");
-        self.api
-            .issue(Method::Post, &path, Some(&body), "create an issue", &SHAPE)
-    }
-
-    fn update_issue(&mut self, number: u64, u: &IssueUpdate) -> Result<(), ForgeError> {
-        if u.is_empty() {
-            return Ok(());
-        }
-        let mut body = serde_json::Map::new();
-        if let Some(t) = &u.title {
-            body.insert("title".into(), json!(t));
-        }
-        if let Some(b) = &u.body {
-            body.insert("body".into(), json!(b));
-        }
-        if let Some(l) = &u.labels {
-            body.insert("labels".into(), json!(l));
-        }
-        match u.state {
-            Some(None) => {
-                body.insert("state".into(), json!("open"));
-                body.insert("state_reason".into(), json!("reopened"));
-            }
-            Some(Some(reason)) => {
-                body.insert("state".into(), json!("closed"));
-                body.insert(
-                    "state_reason".into(),
-                    json!(match reason {
-                        CloseReason::Completed => "completed",
-                        CloseReason::NotPlanned => "not_planned",
-                        CloseReason::Duplicate => "duplicate",
-                    }),
-                );
-            }
-            None => {}
-        }
-        let path = self.path(&format!("/issues/{number}"));
-        self.api.call(
-            Method::Patch,
-            &path,
-            Some(&Value::Object(body)),
-            &format!("update issue #{number}"),
-        )?;
-        Ok(())
-    }
-
-    fn comment(&mut self, number: u64, body: &str) -> Result<(), ForgeError> {
-        let path = self.path(&format!("/issues/{number}/comments"));
-        self.api.call(
-            Method::Post,
-            &path,
-            Some(&json!({ "body": body })),
-            &format!("comment on issue #{number}"),
-        )?;
-        Ok(())
-    }
-
-    fn ensure_labels(&mut self, labels: &[LabelSpec]) -> Result<(), ForgeError> {
-        let path = self.path("/labels");
-        let have = self
-            .api
-            .label_names(format!("{path}?per_page=100"), Paging::Link)?;
-        self.api.create_missing_labels(
-            &have,
-            labels,
-            &path,
-            |l| json!({"name": l.name, "color": l.color, "description": l.description}),
-            // 422 `already_exists`: created meanwhile (another sync): what we wanted.
-            |r| r.status == 422 && r.body.contains("already_exists"),
-        )?;
-        Ok(())
-    }
-
-    fn stats(&self) -> Stats {
-        self.api.stats()
+    /// 422 `already_exists`: created meanwhile (another sync): what we wanted.
+    fn label_exists(r: &Response) -> bool {
+        r.status == 422 && r.body.contains("already_exists")
     }
 }

@@ -5,163 +5,57 @@
 //! rows GitLab drops the totals but keeps it). `labels` is a comma string and filters by all of
 //! them; `state_event` closes and reopens (GitLab has no close reason).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use super::api::{Api, IssueShape, Paging};
-use super::{Forge, ForgeKind, Issue, IssueUpdate, LabelSpec, NewIssue};
+use super::remote::Dialect;
+use super::{CloseReason, ForgeKind};
 use crate::ForgeError;
-use crate::http::{AuthStyle, Method, Pacing, Stats, Token, encode};
+use crate::http::{AuthStyle, Method, Response, encode};
 
-const SHAPE: IssueShape = IssueShape {
-    number: "iid",
-    body: "description",
-    author: ("author", "username"),
-    url: "web_url",
-};
+/// The GitLab dialect of [`super::remote::Remote`].
+#[derive(Debug, Default)]
+pub(crate) struct GitLab;
 
-#[derive(Debug)]
-pub struct GitLab {
-    api: Api,
-}
+impl Dialect for GitLab {
+    const KIND: ForgeKind = ForgeKind::Gitlab;
+    const AUTH: AuthStyle = AuthStyle::PrivateToken;
+    const SHAPE: IssueShape = IssueShape {
+        number: "iid",
+        body: "description",
+        author: ("author", "username"),
+        url: "web_url",
+    };
+    const PAGING: Paging = Paging::NextPageHeader;
+    const PAGE_SIZE: &'static str = "per_page=100";
+    const LIST_BY_AUTHOR: &'static str = "author_username=";
+    const USER_FIELD: &'static str = "username";
+    const COMMENTS: &'static str = "notes";
+    const UPDATE: Method = Method::Put;
+    const COLOR_PREFIX: &'static str = "#";
 
-impl GitLab {
-    pub fn new(
-        url: &str,
-        repository: &str,
-        token: Option<Token>,
-        pacing: Pacing,
-    ) -> Result<GitLab, ForgeError> {
-        Ok(GitLab {
-            api: Api::new(
-                ForgeKind::Gitlab,
-                url,
-                repository,
-                token,
-                AuthStyle::PrivateToken,
-                pacing,
-            )?,
-        })
+    fn project(api: &Api) -> String {
+        format!("/projects/{}", encode(api.repository()))
     }
 
-    fn path(&self, rest: &str) -> String {
-        format!("/projects/{}{rest}", encode(self.api.repository()))
-    }
-}
-
-impl Forge for GitLab {
-    fn kind(&self) -> ForgeKind {
-        ForgeKind::Gitlab
-    }
-
-    fn repository(&self) -> &str {
-        self.api.repository()
+    /// One comma string.
+    fn labels_value(
+        &mut self,
+        _: &mut Api,
+        _: &str,
+        names: &[String],
+    ) -> Result<Value, ForgeError> {
+        Ok(json!(names.join(",")))
     }
 
-    fn me(&mut self) -> Result<String, ForgeError> {
-        self.api.me("username")
+    /// GitLab has no close reason.
+    fn state_fields(reason: Option<CloseReason>, body: &mut Map<String, Value>) {
+        let event = if reason.is_some() { "close" } else { "reopen" };
+        body.insert("state_event".into(), json!(event));
     }
 
-    fn list_issues(&mut self, label: Option<&str>, author: &str) -> Result<Vec<Issue>, ForgeError> {
-        let mut url = self.path(&format!(
-            "/issues?author_username={}&per_page=100",
-            encode(author)
-        ));
-        if let Some(l) = label {
-            url.push_str(&format!("&labels={}", encode(l)));
-        }
-        let items = self.api.pages(url, "list issues", Paging::NextPageHeader)?;
-        Ok(items.iter().filter_map(|i| SHAPE.parse(i)).collect())
-    }
-
-    fn get_issue(&mut self, number: u64) -> Result<Issue, ForgeError> {
-        let path = self.path(&format!("/issues/{number}"));
-        self.api.issue(
-            Method::Get,
-            &path,
-            None,
-            &format!("read issue #{number}"),
-            &SHAPE,
-        )
-    }
-
-    fn create_issue(&mut self, issue: &NewIssue) -> Result<Issue, ForgeError> {
-        let body = json!({
-            "title": issue.title,
-            "description": issue.body,
-            "labels": issue.labels.join(","),
-        });
-        let path = self.path("/issues");
-        self.api
-            .issue(Method::Post, &path, Some(&body), "create an issue", &SHAPE)
-    }
-
-    fn update_issue(&mut self, number: u64, u: &IssueUpdate) -> Result<(), ForgeError> {
-        if u.is_empty() {
-            return Ok(());
-        }
-        let mut body = serde_json::Map::new();
-        if let Some(t) = &u.title {
-            body.insert("title".into(), json!(t));
-        }
-        if let Some(b) = &u.body {
-            body.insert("description".into(), json!(b));
-        }
-        if let Some(l) = &u.labels {
-            body.insert("labels".into(), json!(l.join(",")));
-        }
-        match u.state {
-            Some(None) => {
-                body.insert("state_event".into(), json!("reopen"));
-            }
-            Some(Some(_)) => {
-                body.insert("state_event".into(), json!("close"));
-            }
-            None => {}
-        }
-        let path = self.path(&format!("/issues/{number}"));
-        self.api.call(
-            Method::Put,
-            &path,
-            Some(&Value::Object(body)),
-            &format!("update issue #{number}"),
-        )?;
-        Ok(())
-    }
-
-    fn comment(&mut self, number: u64, body: &str) -> Result<(), ForgeError> {
-        let path = self.path(&format!("/issues/{number}/notes"));
-        self.api.call(
-            Method::Post,
-            &path,
-            Some(&json!({ "body": body })),
-            &format!("comment on issue #{number}"),
-        )?;
-        Ok(())
-    }
-
-    fn ensure_labels(&mut self, labels: &[LabelSpec]) -> Result<(), ForgeError> {
-        let path = self.path("/labels");
-        let have = self
-            .api
-            .label_names(format!("{path}?per_page=100"), Paging::NextPageHeader)?;
-        self.api.create_missing_labels(
-            &have,
-            labels,
-            &path,
-            |l| {
-                json!({
-                    "name": l.name,
-                    "color": format!("#{}", l.color),
-                    "description": l.description,
-                })
-            },
-            // 409: created meanwhile.
-            |r| r.status == 409,
-        )?;
-        Ok(())
-    }
-
-    fn stats(&self) -> Stats {
-        self.api.stats()
+    /// 409: created meanwhile.
+    fn label_exists(r: &Response) -> bool {
+        r.status == 409
     }
 }

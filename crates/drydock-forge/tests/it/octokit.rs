@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 
 use drydock_forge::Pacing;
-use drydock_forge::forge::github::{GitHub, parse_issue_page};
+use drydock_forge::forge::github::parse_issue_page;
 use drydock_forge::forge::{Forge, ForgeConfig, ForgeKind, connect};
 use drydock_forge::http::next_link;
 use drydock_forge::sync::{self, SyncOptions};
@@ -306,5 +306,4 @@ fn recorded_pagination_replayed_through_the_client() {
         .expect("all pages");
     assert_eq!(all.len(), 13);
     assert_eq!(f.stats().requests, 5, "five recorded pages");
-    let _ = std::any::type_name::<GitHub>();
 }
