@@ -111,6 +111,19 @@ pub struct ImageResult {
     pub layers_cached: usize,
     /// Already recorded by an earlier attempt of this run: not scanned again.
     pub resumed: bool,
+    /// Packages that could not be checked, per ecosystem: (ecosystem, why, how many).
+    pub not_checked: Vec<(String, Option<String>, usize)>,
+}
+
+/// Packages of one ecosystem that could not be checked, for one reason, summed over a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotChecked {
+    pub ecosystem: String,
+    /// Why (`the DB has no advisories for debian 12`), when known.
+    pub reason: Option<String>,
+    /// Images with such packages, and the packages in all of them.
+    pub images: usize,
+    pub packages: usize,
 }
 
 /// A finished (shard of a) fleet run.
@@ -136,6 +149,30 @@ impl FleetOutcome {
     }
     pub fn layers_analysed(&self) -> usize {
         self.images.iter().map(|i| i.layers_analysed).sum()
+    }
+
+    /// What could not be checked, summed over the images: one entry per ecosystem and reason,
+    /// most images first.
+    pub fn not_checked(&self) -> Vec<NotChecked> {
+        let mut sum: BTreeMap<(&str, Option<&str>), (usize, usize)> = BTreeMap::new();
+        for i in &self.images {
+            for (eco, why, n) in &i.not_checked {
+                let e = sum.entry((eco, why.as_deref())).or_default();
+                e.0 += 1;
+                e.1 += n;
+            }
+        }
+        let mut out: Vec<NotChecked> = sum
+            .into_iter()
+            .map(|((eco, why), (images, packages))| NotChecked {
+                ecosystem: eco.to_string(),
+                reason: why.map(str::to_string),
+                images,
+                packages,
+            })
+            .collect();
+        out.sort_by_key(|n| std::cmp::Reverse(n.images));
+        out
     }
 }
 
@@ -241,6 +278,7 @@ pub fn scan_fleet(
                 layers_analysed: 0,
                 layers_cached: 0,
                 resumed: true,
+                not_checked: Vec::new(),
             });
         } else {
             todo.push(Task {
@@ -440,6 +478,13 @@ fn image_result(
                     }
                 }
             }
+            let not_checked = o
+                .report
+                .targets
+                .iter()
+                .flat_map(|t| t.unchecked())
+                .map(|c| (c.ecosystem.to_string(), c.reason.clone(), c.unmatched))
+                .collect();
             ImageResult {
                 reference: img.reference.clone(),
                 repository: o.repository.clone(),
@@ -451,6 +496,7 @@ fn image_result(
                 layers_analysed: o.layers_analysed,
                 layers_cached: o.layers_cached,
                 resumed: false,
+                not_checked,
             }
         }
         Err((e, repository)) => ImageResult {
@@ -464,6 +510,7 @@ fn image_result(
             layers_analysed: 0,
             layers_cached: 0,
             resumed: false,
+            not_checked: Vec::new(),
         },
     }
 }

@@ -82,6 +82,9 @@ pub struct ScanSettings {
     pub scanners: Scanners,
     /// `--dockerfile` and the secret-reading bounds, for the misconfig and secret scanners.
     pub checks: CheckSettings,
+    /// The caller says what could not be checked itself (a fleet sums it over its images), so
+    /// no warning per target; the report's coverage is filled either way.
+    pub quiet_coverage: bool,
 }
 
 /// Suppresses or annotates decisions after the policy ran: triage records kept in the history
@@ -332,7 +335,9 @@ fn evaluate(
         tracing::warn!("no packages found in `{name}`: nothing was checked");
     }
     tr.coverage = std::mem::take(&mut matched.coverage);
-    if let Some(line) = tr.coverage_notice() {
+    if !settings.quiet_coverage
+        && let Some(line) = tr.coverage_notice()
+    {
         tracing::warn!("`{name}`: {line}");
     }
     for w in &matched.warnings {

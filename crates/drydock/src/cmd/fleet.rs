@@ -284,6 +284,22 @@ fn scan(args: FleetScanArgs) -> anyhow::Result<ExitCode> {
         progress: !args.no_progress,
     };
     let outcome = drydock_fleet::run::scan_fleet(&mut store, &fleet, &images, &opts)?;
+    // What could not be checked, once for the run rather than once per image.
+    let scanned = outcome.images.iter().filter(|i| !i.resumed).count();
+    for n in outcome.not_checked() {
+        let why = n
+            .reason
+            .as_deref()
+            .map(|r| format!(" ({r})"))
+            .unwrap_or_default();
+        tracing::warn!(
+            "not checked in {} of {scanned} images: {} {} packages in all{}",
+            n.images,
+            n.packages,
+            drydock_fleet::display::escape(&n.ecosystem, 40),
+            drydock_fleet::display::escape(&why, 300)
+        );
+    }
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     if args.format == "json" {
@@ -357,6 +373,8 @@ fn settings(
             ..Policy::default()
         },
         gate_requested: args.fail_on.is_some() || args.exit_code.is_some(),
+        // Summed over the fleet after the run instead of a warning per image.
+        quiet_coverage: true,
         scanners: drydock_scan::Scanners::parse(if args.scanners.is_empty() {
             &fleet.defaults.scanners
         } else {
@@ -460,6 +478,9 @@ fn summary_json(o: &FleetOutcome, w: &mut dyn std::io::Write) -> anyhow::Result<
                 "layers_analysed": i.layers_analysed,
                 "layers_cached": i.layers_cached,
                 "resumed": i.resumed,
+                "not_checked": i.not_checked.iter().map(|(eco, why, n)| serde_json::json!({
+                    "ecosystem": eco, "reason": why, "packages": n,
+                })).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -472,6 +493,9 @@ fn summary_json(o: &FleetOutcome, w: &mut dyn std::io::Write) -> anyhow::Result<
         "layers_analysed": o.layers_analysed(),
         "unique_layers": o.unique_layers,
         "gate_failed": o.gate_failed(),
+        "not_checked": o.not_checked().iter().map(|n| serde_json::json!({
+            "ecosystem": n.ecosystem, "reason": n.reason, "images": n.images, "packages": n.packages,
+        })).collect::<Vec<_>>(),
         "images": images,
     });
     serde_json::to_writer_pretty(&mut *w, &v)?;

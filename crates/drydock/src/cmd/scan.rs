@@ -316,6 +316,7 @@ pub fn settings(args: &ScanArgs) -> anyhow::Result<ScanSettings> {
             dockerfile: args.trivy.dockerfile.clone(),
             limits: None,
         },
+        quiet_coverage: false,
     })
 }
 

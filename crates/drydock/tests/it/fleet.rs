@@ -89,6 +89,7 @@ fn fleet_scan_records_every_image_and_diffs_match_what_was_built() {
         );
         let summary = json_of(&out);
         assert_eq!(summary["status"], "complete");
+        not_checked_is_said_once_per_run(&summary, &String::from_utf8_lossy(&out.stderr));
 
         // Every image with `expect: ok` scanned, every broken one failed with its message.
         let images = expected_images(&exp);
@@ -162,6 +163,66 @@ fn fleet_scan_records_every_image_and_diffs_match_what_was_built() {
             );
             check_release_diff(pair, repos, &d);
         }
+    }
+}
+
+/// What could not be checked is one warning per ecosystem and reason for the whole run, not
+/// one per image, and the run's sums are the images' own.
+fn not_checked_is_said_once_per_run(summary: &Value, stderr: &str) {
+    assert!(
+        !stderr.contains("Not checked:"),
+        "a per-image coverage warning in a fleet run:\n{stderr}"
+    );
+    let mut sums: BTreeMap<(String, String), (u64, u64)> = BTreeMap::new();
+    let images = summary["images"].as_array().expect("images");
+    for i in images {
+        for n in i["not_checked"].as_array().expect("not_checked per image") {
+            let key = (
+                n["ecosystem"].as_str().expect("ecosystem").to_string(),
+                n["reason"].as_str().unwrap_or_default().to_string(),
+            );
+            let e = sums.entry(key).or_default();
+            e.0 += 1;
+            e.1 += n["packages"].as_u64().expect("packages");
+        }
+    }
+    let run = summary["not_checked"].as_array().expect("not_checked");
+    assert!(
+        !run.is_empty(),
+        "the test DB lacks some of the fleet's ecosystems: something is not checked"
+    );
+    let said: BTreeMap<(String, String), (u64, u64)> = run
+        .iter()
+        .map(|n| {
+            (
+                (
+                    n["ecosystem"].as_str().expect("ecosystem").to_string(),
+                    n["reason"].as_str().unwrap_or_default().to_string(),
+                ),
+                (
+                    n["images"].as_u64().expect("images"),
+                    n["packages"].as_u64().expect("packages"),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(
+        said, sums,
+        "the run's not_checked is the sum of the images'"
+    );
+    let scanned = images.iter().filter(|i| i["resumed"] != true).count();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.contains("not checked in "))
+        .collect();
+    assert_eq!(lines.len(), run.len(), "one line each:\n{stderr}");
+    for ((eco, _), (n_images, packages)) in &said {
+        let line =
+            format!("not checked in {n_images} of {scanned} images: {packages} {eco} packages");
+        assert!(
+            lines.iter().any(|l| l.contains(&line)),
+            "no `{line}` in:\n{stderr}"
+        );
     }
 }
 
