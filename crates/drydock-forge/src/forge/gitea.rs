@@ -10,11 +10,12 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
-use super::api::{Api, IssueShape, Paging};
+use super::api::{Api, IssueShape};
+use super::github::GitHub;
 use super::remote::Dialect;
 use super::{CloseReason, ForgeKind, str_field};
 use crate::ForgeError;
-use crate::http::{AuthStyle, Method, Response};
+use crate::http::{AuthStyle, Response};
 
 /// The Gitea dialect of [`super::remote::Remote`].
 #[derive(Debug, Default)]
@@ -33,7 +34,7 @@ impl Gitea {
             let all = api.pages(
                 format!("{project}/labels?{}", Self::PAGE_SIZE),
                 "list labels",
-                Paging::Link,
+                Self::PAGING,
             )?;
             let map = all
                 .iter()
@@ -48,20 +49,11 @@ impl Gitea {
 impl Dialect for Gitea {
     const KIND: ForgeKind = ForgeKind::Gitea;
     const AUTH: AuthStyle = AuthStyle::TokenPrefix;
-    const SHAPE: IssueShape = IssueShape {
-        number: "number",
-        body: "body",
-        author: ("user", "login"),
-        url: "html_url",
-    };
-    const PAGING: Paging = Paging::Link;
+    /// Gitea's issue JSON names its fields as GitHub's does.
+    const SHAPE: IssueShape = <GitHub as Dialect>::SHAPE;
     const PAGE_SIZE: &'static str = "limit=50";
     const LIST_BY_AUTHOR: &'static str = "state=all&type=issues&created_by=";
-    const USER_FIELD: &'static str = "login";
-    const COMMENTS: &'static str = "comments";
-    const UPDATE: Method = Method::Patch;
     const LABELS_IN_UPDATE: bool = false;
-    const COLOR_PREFIX: &'static str = "#";
 
     /// The labels' ids, looked up by name.
     fn labels_value(

@@ -7,11 +7,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::api::{Api, IssueShape, Paging};
+use super::api::{Api, IssueShape};
 use super::remote::Dialect;
 use super::{CloseReason, ForgeKind, Issue};
 use crate::ForgeError;
-use crate::http::{AuthStyle, Method, Response};
+use crate::http::{AuthStyle, Response};
 
 const SHAPE: IssueShape = IssueShape {
     number: "number",
@@ -37,12 +37,7 @@ impl Dialect for GitHub {
     const HEADERS: &'static [(&'static str, &'static str)] =
         &[("X-GitHub-Api-Version", "2022-11-28")];
     const SHAPE: IssueShape = SHAPE;
-    const PAGING: Paging = Paging::Link;
-    const PAGE_SIZE: &'static str = "per_page=100";
     const LIST_BY_AUTHOR: &'static str = "state=all&creator=";
-    const USER_FIELD: &'static str = "login";
-    const COMMENTS: &'static str = "comments";
-    const UPDATE: Method = Method::Patch;
     const COLOR_PREFIX: &'static str = "";
 
     fn labels_value(

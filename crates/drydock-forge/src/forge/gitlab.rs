@@ -27,12 +27,10 @@ impl Dialect for GitLab {
         url: "web_url",
     };
     const PAGING: Paging = Paging::NextPageHeader;
-    const PAGE_SIZE: &'static str = "per_page=100";
     const LIST_BY_AUTHOR: &'static str = "author_username=";
     const USER_FIELD: &'static str = "username";
     const COMMENTS: &'static str = "notes";
     const UPDATE: Method = Method::Put;
-    const COLOR_PREFIX: &'static str = "#";
 
     fn project(api: &Api) -> String {
         format!("/projects/{}", encode(api.repository()))

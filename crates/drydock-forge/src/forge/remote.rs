@@ -13,29 +13,30 @@ use super::{CloseReason, Forge, ForgeKind, Issue, IssueUpdate, LabelSpec, NewIss
 use crate::ForgeError;
 use crate::http::{AuthStyle, Method, Pacing, Response, Stats, Token, encode};
 
-/// What one forge spells its own way.
+/// What one forge spells its own way (the defaults are GitHub's and Gitea's).
 pub(crate) trait Dialect: fmt::Debug + Default {
     const KIND: ForgeKind;
     const AUTH: AuthStyle;
     /// Headers sent with every request (GitHub pins its API version).
     const HEADERS: &'static [(&'static str, &'static str)] = &[];
     const SHAPE: IssueShape;
-    const PAGING: Paging;
+    /// How a list announces its next page.
+    const PAGING: Paging = Paging::Link;
     /// The page-size parameter of every list: `per_page=100` or `limit=50`.
-    const PAGE_SIZE: &'static str;
+    const PAGE_SIZE: &'static str = "per_page=100";
     /// The issue-list query up to the author's name, e.g. `state=all&creator=`.
     const LIST_BY_AUTHOR: &'static str;
     /// The user's name field in `GET /user`.
-    const USER_FIELD: &'static str;
+    const USER_FIELD: &'static str = "login";
     /// The collection an issue's comments are posted to: `comments` or `notes`.
-    const COMMENTS: &'static str;
+    const COMMENTS: &'static str = "comments";
     /// The method of an issue update: `PATCH` or `PUT`.
-    const UPDATE: Method;
+    const UPDATE: Method = Method::Patch;
     /// Whether the update request carries the labels (else they are replaced by a separate
     /// `PUT …/issues/{n}/labels`).
     const LABELS_IN_UPDATE: bool = true;
     /// Before a label's six hex digits: `` or `#`.
-    const COLOR_PREFIX: &'static str;
+    const COLOR_PREFIX: &'static str = "#";
 
     /// The repository's path, before `/issues`, `/labels`.
     fn project(api: &Api) -> String {
