@@ -117,9 +117,9 @@ fn headers(format: Format, content: &[u8]) -> Result<Vec<header::Header>, Error>
         Ok(())
     };
     match format {
-        Format::Sqlite => sqlite::each_blob(content, |r, b| each(r, b))?,
-        Format::Bdb => bdb::each_blob(content, |r, b| each(r.into(), b))?,
-        Format::Ndb => ndb::each_blob(content, |r, b| each(r.into(), b))?,
+        Format::Sqlite => each_blob(|v| sqlite::walk(content, v), |r, b| each(r, b))?,
+        Format::Bdb => each_blob(|v| bdb::walk(content, v), |r: u32, b| each(r.into(), b))?,
+        Format::Ndb => each_blob(|v| ndb::walk(content, v), |r: u32, b| each(r.into(), b))?,
     }
     // Berkeley DB walks buckets; rpm lists records in order (SQLite's come ordered, NDB's in
     // slot order, as before).
@@ -127,6 +127,44 @@ fn headers(format: Format, content: &[u8]) -> Result<Vec<header::Header>, Error>
         out.sort_by_key(|(record, _)| *record);
     }
     Ok(out.into_iter().map(|(_, h)| h).collect())
+}
+
+/// A reader's blob walk (`sqlite::walk`, …: it calls its visitor with each record and blob,
+/// and stops when the visitor returns `false`).
+type Visit<'v, R> = &'v mut dyn FnMut(R, &[u8]) -> bool;
+
+/// Runs a reader's `walk`, calling `each` with every blob, one at a time: a blob is not kept
+/// once `each` returns. An error from `each` stops the walk and is returned, else the
+/// reader's own.
+fn each_blob<R, ReadError, E: From<ReadError>>(
+    walk: impl FnOnce(Visit<'_, R>) -> Result<(), ReadError>,
+    mut each: impl FnMut(R, &[u8]) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut failed = None;
+    let walked = walk(&mut |record, blob| match each(record, blob) {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    });
+    match failed {
+        Some(e) => Err(e),
+        None => walked.map_err(E::from),
+    }
+}
+
+/// Every blob of a reader's walk, kept (for the readers' tests).
+#[cfg(test)]
+fn collect<R, ReadError>(
+    walk: impl FnOnce(Visit<'_, R>) -> Result<(), ReadError>,
+) -> Result<Vec<(R, Vec<u8>)>, ReadError> {
+    let mut out = Vec::new();
+    walk(&mut |record, blob| {
+        out.push((record, blob.to_vec()));
+        true
+    })?;
+    Ok(out)
 }
 
 /// Splits `name-version-release.src.rpm` into the name and `version-release`.

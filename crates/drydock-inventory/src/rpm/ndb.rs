@@ -77,39 +77,15 @@ fn adler32(data: &[u8]) -> u32 {
     (b << 16) | a
 }
 
-/// Calls `each` with every header blob of an NDB `Packages.db`, in slot order, one at a time: a blob is not kept
-/// once `each` returns. An error from `each` stops the walk and is returned.
-pub(crate) fn each_blob<E: From<Error>>(
-    file: &[u8],
-    mut each: impl FnMut(u32, &[u8]) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut failed = None;
-    let walked = walk(file, &mut |record, blob| match each(record, blob) {
-        Ok(()) => true,
-        Err(e) => {
-            failed = Some(e);
-            false
-        }
-    });
-    match failed {
-        Some(e) => Err(e),
-        None => walked.map_err(E::from),
-    }
-}
-
 /// The blobs of `file`, kept (for tests).
 #[cfg(test)]
 pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(u32, Vec<u8>)>, Error> {
-    let mut out = Vec::new();
-    each_blob::<Error>(file, |r, b| {
-        out.push((r, b.to_vec()));
-        Ok(())
-    })?;
-    Ok(out)
+    super::collect(|visit| walk(file, visit))
 }
 
-/// Walks the header blobs of an NDB file, in slot order, each with its package index; `visit` returns `false` to stop.
-fn walk(file: &[u8], visit: &mut dyn FnMut(u32, &[u8]) -> bool) -> Result<(), Error> {
+/// Walks the header blobs of an NDB file, in slot order, each with its package index;
+/// `visit` returns `false` to stop.
+pub(crate) fn walk(file: &[u8], visit: &mut dyn FnMut(u32, &[u8]) -> bool) -> Result<(), Error> {
     if file.len() < DB_HEADER_SIZE {
         return Err(Error::TooShort { len: file.len() });
     }

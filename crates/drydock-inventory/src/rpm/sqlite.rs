@@ -142,39 +142,15 @@ fn check_schema(conn: &Connection) -> Result<(), Error> {
     Ok(())
 }
 
-/// Calls `each` with every header blob of an `rpmdb.sqlite`, in `hnum` order, one at a time: a blob is not kept
-/// once `each` returns. An error from `each` stops the walk and is returned.
-pub(crate) fn each_blob<E: From<Error>>(
-    file: &[u8],
-    mut each: impl FnMut(i64, &[u8]) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut failed = None;
-    let walked = walk(file, &mut |record, blob| match each(record, blob) {
-        Ok(()) => true,
-        Err(e) => {
-            failed = Some(e);
-            false
-        }
-    });
-    match failed {
-        Some(e) => Err(e),
-        None => walked.map_err(E::from),
-    }
-}
-
 /// The blobs of `file`, kept (for tests).
 #[cfg(test)]
 pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
-    let mut out = Vec::new();
-    each_blob::<Error>(file, |r, b| {
-        out.push((r, b.to_vec()));
-        Ok(())
-    })?;
-    Ok(out)
+    super::collect(|visit| walk(file, visit))
 }
 
-/// Walks the header blobs of an `rpmdb.sqlite` file, with their `hnum`, in `hnum` order; `visit` returns `false` to stop.
-fn walk(file: &[u8], visit: &mut dyn FnMut(i64, &[u8]) -> bool) -> Result<(), Error> {
+/// Walks the header blobs of an `rpmdb.sqlite` file, with their `hnum`, in `hnum` order;
+/// `visit` returns `false` to stop.
+pub(crate) fn walk(file: &[u8], visit: &mut dyn FnMut(i64, &[u8]) -> bool) -> Result<(), Error> {
     check_header(file)?;
     let mut conn = Connection::open_in_memory().map_err(sql)?;
     // A database from an image is untrusted input: SQLite's advice for such files.
