@@ -5,7 +5,8 @@
 //! packages, each lockfile or binary), one expandable row per finding with its path, ecosystem,
 //! CVSS scores and vectors, fixed version, description and links. Filtered and suppressed
 //! findings (with `--show-suppressed`) are greyed out with their reason. Misconfigurations
-//! and secrets (`--scanners misconfig,secret`) follow in a table each.
+//! and secrets (`--scanners misconfig,secret`) follow in a table each. A closing card sums up
+//! what ignore files, VEX and triage suppressed, per source and rule, as the table does.
 //!
 //! One small inline script filters by severity, package and text (also from the URL fragment,
 //! `report.html#sev=CRITICAL,HIGH&pkg=musl&q=overflow`, so a filtered view can be linked). The
@@ -213,6 +214,7 @@ pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut String) -> s
     for t in &report.targets {
         target(t, report, opts, out)?;
     }
+    suppressed(report, out)?;
     if !report.policy_notices.is_empty() {
         writeln!(
             out,
@@ -251,6 +253,36 @@ pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut String) -> s
         writeln!(out, "<script>{SCRIPT}</script>")?;
     }
     writeln!(out, "</body>\n</html>")
+}
+
+/// What ignore files, VEX and triage kept out, per source and rule, as the table and
+/// Markdown sum it up.
+fn suppressed(report: &Report, out: &mut String) -> std::fmt::Result {
+    let sources = crate::suppression::summarize(report);
+    if sources.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section class=\"card\" id=\"suppressed\"><h2>Suppressed</h2><ul class=\"notices\">"
+    )?;
+    for s in &sources {
+        write!(out, "<li>{}", esc(&s.line()))?;
+        if !s.rules.is_empty() {
+            write!(out, "<ul>")?;
+            for (at, rule) in &s.rules {
+                write!(
+                    out,
+                    "<li><code>{}</code>: {}</li>",
+                    esc(at),
+                    esc(&rule.line())
+                )?;
+            }
+            write!(out, "</ul>")?;
+        }
+        writeln!(out, "</li>")?;
+    }
+    writeln!(out, "</ul></section>")
 }
 
 fn counts_badges(counts: &BTreeMap<Severity, usize>, out: &mut String) -> std::fmt::Result {

@@ -1,5 +1,5 @@
 //! What ignore files, VEX documents and triage kept out of a report, per source, for the
-//! summaries of the table and Markdown reports: `3 findings ignored by `.trivyignore` (2
+//! summaries of the table, Markdown and HTML reports: `3 findings ignored by `.trivyignore` (2
 //! rules); 1 rule matched nothing`, then one line per rule with its reason.
 //!
 //! A Trivy user gets a hint that something was ignored; drydock says how much, by which file,

@@ -474,3 +474,50 @@ fn ignore_file_summary_counts_findings_rules_and_unused_rules_with_reasons() {
         "{md}"
     );
 }
+
+/// Issue 13 leftover: the HTML report sums up what was suppressed as the table and Markdown
+/// do, per source and rule, and a reason or rule from an ignore file is escaped.
+#[test]
+fn html_sums_up_suppressed_findings_per_source_and_rule_escaped() {
+    let mut r = vulnerability_report();
+    for (i, d) in r.targets[0].findings.iter_mut().take(3).enumerate() {
+        d.verdict = Verdict::Suppressed;
+        d.suppressed_by = Some(if i < 2 { ".trivyignore:3" } else { "vex.json" }.into());
+        d.reason = Some(if i < 2 {
+            "x87 <script>alert(1)</script> & not built".into()
+        } else {
+            "vulnerable_code_not_in_execute_path".into()
+        });
+    }
+    let html = render(&r, Format::Html, &PLAIN);
+    let start = html
+        .find("<section class=\"card\" id=\"suppressed\"><h2>Suppressed</h2>")
+        .unwrap_or_else(|| panic!("no suppression summary in:\n{html}"));
+    let card = &html[start..];
+    let card = &card[..card.find("</section>").expect("the card closes")];
+    assert!(
+        card.contains("<li>2 findings ignored by `.trivyignore` (1 rule)"),
+        "{card}"
+    );
+    assert!(
+        card.contains(
+            "<li><code>.trivyignore:3</code>: CVE-2019-14697 (2 findings): x87 &lt;script&gt;alert(1)&lt;/script&gt; &amp; not built</li>"
+        ),
+        "{card}"
+    );
+    assert!(
+        card.contains("<li>1 finding suppressed by `vex.json`"),
+        "{card}"
+    );
+    assert_eq!(html.matches("<script").count(), 1, "only the filter script");
+    // Nothing suppressed, no card.
+    let mut clean = vulnerability_report();
+    for d in &mut clean.targets[0].findings {
+        if d.verdict == Verdict::Suppressed {
+            d.verdict = Verdict::Report;
+        }
+    }
+    clean.policy_notices.clear();
+    let clean = render(&clean, Format::Html, &PLAIN);
+    assert!(!clean.contains("id=\"suppressed\""));
+}
