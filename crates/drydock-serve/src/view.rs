@@ -642,19 +642,31 @@ pub fn finding(
     filter: &Filter,
     today: Date,
 ) -> Result<FindingView, AppError> {
+    finding_with(store, vuln_id, filter, today, |store, run, vuln_id| {
+        let (ix, st) = indexed(store, cache, run, today)?;
+        Ok(ix
+            .select(|row| row.vuln() == vuln_id, &st)
+            .into_iter()
+            .map(|i| ix.finding_row(i, &st))
+            .collect())
+    })
+}
+
+/// The finding page with `load` giving the rows of the vulnerability in a run.
+fn finding_with(
+    store: &mut Store,
+    vuln_id: &str,
+    filter: &Filter,
+    today: Date,
+    load: impl FnOnce(&mut Store, &Run, &str) -> Result<Vec<FindingRow>, AppError>,
+) -> Result<FindingView, AppError> {
     let vuln_id = drydock_triage::normalize_vuln_id(vuln_id);
     let advisory = store
         .vulns(std::slice::from_ref(&vuln_id))?
         .remove(&vuln_id);
     let run = latest(store)?;
     let all = match &run {
-        Some(r) => {
-            let (ix, st) = indexed(store, cache, r, today)?;
-            ix.select(|row| row.vuln() == vuln_id, &st)
-                .into_iter()
-                .map(|i| ix.finding_row(i, &st))
-                .collect()
-        }
+        Some(r) => load(store, r, &vuln_id)?,
         None => Vec::new(),
     };
     let records = store.triage_list(&TriageFilter {

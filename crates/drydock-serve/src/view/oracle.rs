@@ -233,67 +233,13 @@ pub fn finding(
     filter: &Filter,
     today: Date,
 ) -> Result<FindingView, AppError> {
-    let vuln_id = drydock_triage::normalize_vuln_id(vuln_id);
-    let advisory = store
-        .vulns(std::slice::from_ref(&vuln_id))?
-        .remove(&vuln_id);
-    let run = latest(store)?;
-    let all = match &run {
-        Some(r) => rows(
-            store,
-            &LiveQuery {
-                run_seq: r.seq,
-                vuln_id: Some(vuln_id.clone()),
-                ..LiveQuery::default()
-            },
-            today,
-        )?,
-        None => Vec::new(),
-    };
-    let records = store.triage_list(&TriageFilter {
-        vuln_id: Some(vuln_id.clone()),
-        ..TriageFilter::default()
-    })?;
-    if advisory.is_none() && all.is_empty() && records.is_empty() {
-        return Err(AppError::NotFound(format!(
-            "the store knows nothing about `{vuln_id}`"
-        )));
-    }
-    let packages: BTreeSet<(String, String)> = all
-        .iter()
-        .map(|r| (r.package.clone(), r.ecosystem.clone()))
-        .chain(
-            records
-                .iter()
-                .map(|r| (r.key.package.clone(), r.key.ecosystem.clone())),
-        )
-        .collect();
-    let repositories: BTreeSet<String> = all.iter().map(|r| r.repository.clone()).collect();
-    let releases: BTreeSet<String> = all.iter().flat_map(|r| r.releases.clone()).collect();
-    let mut triage = Vec::with_capacity(records.len());
-    for r in records {
-        let events = store.triage_history(r.id)?;
-        let expired = r
-            .fields
-            .expires
-            .as_deref()
-            .and_then(|e| e.parse::<Date>().ok())
-            .is_some_and(|e| e < today);
-        triage.push(TriageOut {
-            record: r,
-            expired,
-            events,
-        });
-    }
-    Ok(FindingView {
-        vuln_id,
-        advisory,
-        run: run.as_ref().map(RunOut::from),
-        images: filter.apply(all),
-        packages: packages.into_iter().collect(),
-        repositories: repositories.into_iter().collect(),
-        releases: releases.into_iter().collect(),
-        triage,
+    finding_with(store, vuln_id, filter, today, |store, run, vuln_id| {
+        let q = LiveQuery {
+            run_seq: run.seq,
+            vuln_id: Some(vuln_id.to_string()),
+            ..LiveQuery::default()
+        };
+        rows(store, &q, today)
     })
 }
 
