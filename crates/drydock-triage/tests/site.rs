@@ -13,8 +13,8 @@ mod pg_cluster;
 #[path = "it/data.rs"]
 mod data;
 
-#[path = "support/htmlcheck.rs"]
-mod htmlcheck;
+#[path = "support/site_check.rs"]
+mod site_check;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +28,7 @@ use drydock_triage::site::{self, SiteOptions, image_path, release_path};
 use drydock_triage::{Triage, TriageInput};
 
 use data::{Img, corpus_archive, record_run, stores, target_named};
+use site_check::tree;
 
 /// Sets an attribute on `<html>` if it ever runs as markup or script.
 const XSS: &str = "document.documentElement.setAttribute('data-xss','1')";
@@ -228,27 +229,6 @@ fn publish_all(store: &mut Store, out: &Path) -> BTreeMap<(String, String), usiz
     per_image
 }
 
-/// Every file under `dir`, relative, with its bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).expect("read dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).expect("under root");
-                out.insert(
-                    rel.to_string_lossy().into_owned(),
-                    std::fs::read(&p).expect("read"),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
-}
-
 /// The `href` values of an HTML text, entity-decoded as a browser would.
 fn hrefs(html: &str) -> Vec<String> {
     html.split("href=\"")
@@ -410,9 +390,9 @@ fn site_of_two_releases_on_both_backends() {
         });
 
         // Valid HTML with every hostile name and reason on it (the pages' CSS checked too).
-        if let Some(jar) = htmlcheck::jar() {
+        if let Some(jar) = site_check::jar() {
             let names: Vec<&str> = pages.iter().map(|(p, _)| *p).collect();
-            let messages = htmlcheck::validate(&jar, dir.path(), &names);
+            let messages = site_check::validate(&jar, dir.path(), &names);
             assert!(
                 messages.trim().is_empty(),
                 "{b}: the Nu HTML Checker:\n{messages}"

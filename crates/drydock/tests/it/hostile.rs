@@ -565,6 +565,32 @@ fn zero_bomb(path: &Path, gib: usize) {
     }
 }
 
+/// Waits until a copy under `inflate` exists and is growing (the child is inflating).
+fn growing_copy(inflate: &Path, child: &mut std::process::Child) -> PathBuf {
+    let start = Instant::now();
+    loop {
+        let found = std::fs::read_dir(inflate)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > (8 << 20)));
+        if let Some(p) = found {
+            return p;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "no growing copy under {}",
+            inflate.display()
+        );
+        assert!(
+            child.try_wait().expect("wait").is_none(),
+            "drydock ended early"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// Issue 14 case 11: `drydock image` inflates a compressed archive into the cache directory
 /// (never `$TMPDIR`), and the copy is removed on an error exit and on SIGINT / SIGTERM (exit
 /// 130 / 143).
@@ -583,29 +609,7 @@ fn issue14_case11_inflated_copies_live_in_the_cache_and_go_on_every_exit() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("spawn drydock");
-        // Wait until the copy exists and is growing: drydock is inflating.
-        let start = Instant::now();
-        let copy = loop {
-            let found = std::fs::read_dir(&inflate)
-                .into_iter()
-                .flatten()
-                .flatten()
-                .map(|e| e.path())
-                .find(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > (8 << 20)));
-            if let Some(p) = found {
-                break p;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(120),
-                "no growing copy under {}",
-                inflate.display()
-            );
-            assert!(
-                child.try_wait().expect("wait").is_none(),
-                "drydock ended early"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let copy = growing_copy(&inflate, &mut child);
         assert!(w.files_under("tmp").is_empty(), "nothing in $TMPDIR");
         let status = Command::new("kill")
             .arg(format!("-{signal}"))
@@ -631,23 +635,7 @@ fn issue14_case11_inflated_copies_live_in_the_cache_and_go_on_every_exit() {
         .stderr(Stdio::null())
         .spawn()
         .expect("spawn drydock");
-    let start = Instant::now();
-    let copy = loop {
-        let found = std::fs::read_dir(&inflate)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| std::fs::metadata(p).is_ok_and(|m| m.len() > (8 << 20)));
-        if let Some(p) = found {
-            break p;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(120),
-            "no growing copy"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let copy = growing_copy(&inflate, &mut child);
     let pid = child.id();
     child.kill().expect("kill -9");
     child.wait().expect("wait");

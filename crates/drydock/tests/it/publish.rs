@@ -4,14 +4,14 @@
 //! there, every relative link resolving, the triage reason escaped, every page valid HTML by the
 //! Nu HTML Checker), two runs byte for byte the same, and a bad store as one clear error.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use serde_json::Value;
 
-#[path = "../../../drydock-triage/tests/support/htmlcheck.rs"]
-mod htmlcheck;
+#[path = "../../../drydock-triage/tests/support/site_check.rs"]
+mod site_check;
 
 use super::scan::db;
 use super::{assert_success, drydock, require, stdout};
@@ -42,24 +42,6 @@ fn publish(store: &str, out: &Path, extra: &[&str]) -> Output {
         .env("SOURCE_DATE_EPOCH", NOW)
         .output()
         .expect("run drydock publish")
-}
-
-/// Every file under `dir`, by path relative to it, with its bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).expect("read_dir").flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let rel = p.strip_prefix(root).expect("inside").to_string_lossy();
-                out.insert(rel.into_owned(), std::fs::read(&p).expect("read"));
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
 }
 
 /// The `href`/`src` targets of a page that are files of the site (not URLs, not fragments).
@@ -168,8 +150,8 @@ fn publish_writes_the_release_csv_and_a_valid_site_the_same_twice() {
     let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
     let said = stdout(&publish(&store, &a, &[]), "publish a");
     assert_success(&publish(&store, &b, &[]), "publish b");
-    let site = files(&a);
-    let again = files(&b);
+    let site = site_check::tree(&a);
+    let again = site_check::tree(&b);
     assert_eq!(
         site.keys().collect::<Vec<_>>(),
         again.keys().collect::<Vec<_>>()
@@ -284,9 +266,9 @@ fn publish_writes_the_release_csv_and_a_valid_site_the_same_twice() {
     );
 
     // Valid HTML, every page (and the stylesheets the checker also reads from them).
-    let Some(jar) = htmlcheck::jar() else { return };
+    let Some(jar) = site_check::jar() else { return };
     let pages: Vec<&str> = pages.iter().map(String::as_str).collect();
-    let messages = htmlcheck::validate(&jar, &a, &pages);
+    let messages = site_check::validate(&jar, &a, &pages);
     assert!(
         messages.trim().is_empty(),
         "the Nu HTML Checker:\n{messages}"
@@ -301,7 +283,7 @@ fn publish_writes_the_release_csv_and_a_valid_site_the_same_twice() {
     )
     .expect("write");
     assert!(
-        !htmlcheck::validate(&jar, &broken, &["index.html"])
+        !site_check::validate(&jar, &broken, &["index.html"])
             .trim()
             .is_empty(),
         "an unclosed element is reported"

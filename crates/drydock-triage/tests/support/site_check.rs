@@ -1,11 +1,13 @@
-//! The Nu HTML Checker (vnu) for the tests of the `drydock publish` site: the checker's jar
-//! (`DRYDOCK_VNU_JAR`, installed by `.ci/setup.d/htmlcheck.sh`) run by `java` on every page.
+//! Checking a published `drydock publish` site: its files ([`tree`]) and the Nu HTML Checker
+//! (vnu: the checker's jar, `DRYDOCK_VNU_JAR`, installed by `.ci/setup.d/htmlcheck.sh`, run by
+//! `java` on every page).
 //!
-//! Shared by the test crates that validate the site:
-//! `#[path = "…/drydock-triage/tests/support/htmlcheck.rs"] mod htmlcheck;`.
+//! Shared by the test crates that check the site:
+//! `#[path = "…/drydock-triage/tests/support/site_check.rs"] mod site_check;`.
 
 #![allow(dead_code)]
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -58,4 +60,25 @@ pub fn validate(jar: &Path, dir: &Path, pages: &[&str]) -> String {
         assert!(!messages.trim().is_empty(), "the checker failed silently");
     }
     messages
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+pub fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
+        for e in std::fs::read_dir(dir).expect("read dir").flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).expect("under root");
+                out.insert(
+                    rel.to_string_lossy().into_owned(),
+                    std::fs::read(&p).expect("read"),
+                );
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
 }
