@@ -254,6 +254,57 @@ fn issue14_case06_nested_indexes_are_expanded_once_and_bounded() {
     }
 }
 
+/// The child's stdout, after checking it ended on its own (not killed at a limit).
+#[track_caller]
+fn child_stdout(name: &str, out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{name}: the child was stopped at a limit: {out:?}"
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Issue 14 case 5: one link target of 300,000 components (a 600 KB layer) made symlink
+/// resolution run for minutes. Within a hard CPU and memory limit now, and the wanted path
+/// behind the link is a warning that names it.
+#[test]
+fn issue14_case05_long_link_targets_cost_bounded_time_and_memory() {
+    let Some(dir) = fixtures() else { return };
+    let name = "case05-long-link-rootfs.tar";
+    let stdout = child_stdout(name, &scan_in_limited_child(&dir.join(name), 256));
+    assert!(stdout.contains("CHILD-OK"), "{stdout}");
+    assert!(
+        stdout.contains(&format!(
+            "CHILD-WARN {APK_DB}: not read: a link target or path is longer than 4096 bytes"
+        )),
+        "{stdout}"
+    );
+}
+
+/// Issue 14 case 6 under a hard memory and CPU limit: the 68 KB layout that reached 16 GB
+/// (each nested index expanded once per reference) opens and scans in 256 MiB, and the
+/// refused layouts are refused there too.
+#[test]
+fn issue14_case06_nested_indexes_cost_bounded_time_and_memory() {
+    let Some(dir) = fixtures() else { return };
+    let name = "case06-nested-index-layout";
+    let stdout = child_stdout(name, &scan_in_limited_child(&dir.join(name), 256));
+    assert!(stdout.contains("CHILD-OK 2 files"), "{stdout}");
+    for (name, says) in [
+        ("case06-too-deep-layout", "nested more than 4 deep"),
+        (
+            "case06-too-many-layout",
+            "more than 4096 manifest descriptors",
+        ),
+    ] {
+        let stdout = child_stdout(name, &scan_in_limited_child(&dir.join(name), 256));
+        assert!(
+            stdout.contains("CHILD-ERR") && stdout.contains(says),
+            "{name}: {stdout}"
+        );
+    }
+}
+
 #[test]
 fn issue14_case07_repeated_layers_walk_once_and_images_are_bounded() {
     let Some(dir) = fixtures() else { return };
@@ -276,11 +327,18 @@ fn issue14_case07_repeated_layers_walk_once_and_images_are_bounded() {
     assert!(err.to_string().contains("--max-image-size"), "{err}");
 }
 
-/// Runs `child_scan` in a child test process under a hard address-space limit.
+/// CPU seconds the child of [`scan_in_limited_child`] may use before the kernel kills it: a
+/// hard bound on time that a loaded machine does not make flaky (the scans take well under one
+/// second of CPU; the quadratic and exponential ones of issue 14 took minutes or never ended).
+const CHILD_CPU_SECONDS: u64 = 60;
+
+/// Runs `child_scan` in a child test process under a hard address-space limit and a hard CPU
+/// time limit ([`CHILD_CPU_SECONDS`]).
 fn scan_in_limited_child(target: &Path, limit_mib: u64) -> std::process::Output {
     let exe = std::env::current_exe().expect("test binary");
     let out = Command::new("prlimit")
         .arg(format!("--as={}", limit_mib << 20))
+        .arg(format!("--cpu={CHILD_CPU_SECONDS}"))
         .arg(exe)
         .args([
             "--exact",
@@ -307,7 +365,12 @@ fn child_scan() {
     };
     let target = target.to_str().expect("UTF-8");
     match open(target, &opts(None)).and_then(|t| t.scan(&Apk)) {
-        Ok(s) => println!("CHILD-OK {} files", s.files.len()),
+        Ok(s) => {
+            for w in &s.warnings {
+                println!("CHILD-WARN {}: {}", w.path, w.message);
+            }
+            println!("CHILD-OK {} files", s.files.len());
+        }
         Err(e) => println!("CHILD-ERR {e}"),
     }
 }
@@ -369,6 +432,27 @@ fn issue14_case12_layout_files_are_not_read_through_symlinks_out() {
         .to_string();
     assert!(err.contains("leads out of the layout"), "{err}");
     assert!(!err.contains("SECRET"), "{err}");
+}
+
+/// Issue 14 case 12, the blob: a layer blob symlinked to a host file had that file's sha256
+/// printed (a digest mismatch naming the actual digest). It is refused unread now.
+#[test]
+fn issue14_case12_layout_blobs_are_not_read_through_symlinks_out() {
+    let Some(dir) = fixtures() else { return };
+    let secret = std::fs::read(dir.join("case12-host-secret.txt")).expect("secret");
+    let secret_digest = drydock_image::Digest::of(&secret);
+    let target = open(&path_of(dir, "case12-symlinked-blob-layout"), &opts(None))
+        .expect("index and manifest are in the layout");
+    let err = target
+        .scan(&Apk)
+        .expect_err("the layer is refused")
+        .to_string();
+    assert!(err.contains("leads out of the layout"), "{err}");
+    assert!(!err.contains("SECRET"), "{err}");
+    assert!(
+        !err.contains(secret_digest.hex()),
+        "the host file's digest: {err}"
+    );
 }
 
 #[test]
