@@ -1,7 +1,8 @@
 //! VEX export and import on both stores: export → import into an empty store → export is
 //! byte-identical (OpenVEX and CycloneDX), the records come back field for field, the documents
-//! validate against the official schemas and are read by drydock's independent `--vex` reader;
-//! bad documents are one-line errors that write nothing.
+//! validate against the official schemas and are read by drydock's independent `--vex` reader and
+//! by another OpenVEX implementation (`vexipy`); bad documents are one-line errors that write
+//! nothing.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -278,6 +279,149 @@ fn drydocks_vex_reader_reads_the_exports() {
             "an acceptance is not a VEX suppression"
         );
     }
+}
+
+/// A second OpenVEX v0.2.0 implementation, PyPI's `vexipy` (pydantic models with the spec's
+/// statement rules; `.ci/setup.d/openvex.sh`), reads the export: one statement per record with
+/// the documented status, justification, product and statement text, no warning; and it refuses
+/// an `affected` statement without its action statement, so reading means something.
+#[test]
+fn another_openvex_implementation_reads_the_export() {
+    let Some(python) = env_path("DRYDOCK_OPENVEX_PYTHON") else {
+        let msg = "the OpenVEX reader needs DRYDOCK_OPENVEX_PYTHON (.ci/setup.d/openvex.sh)";
+        assert!(!ci(), "{msg}");
+        eprintln!("SKIPPED: {msg}");
+        return;
+    };
+    let mut a = stores().remove(0);
+    fill(&mut a.store);
+    let doc = export(&mut a.store, vex::VexFormat::OpenVex);
+    let read = |docs: &[&str]| {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let paths: Vec<PathBuf> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| {
+                let p = dir.path().join(format!("doc-{i}.json"));
+                std::fs::write(&p, d).expect("write");
+                p
+            })
+            .collect();
+        let out = Command::new(&python)
+            .arg(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/read_openvex.py"))
+            .args(&paths)
+            .output()
+            .expect("run the OpenVEX reader");
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("the reader prints JSON"))
+            .collect();
+        (
+            out.status.success(),
+            lines,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (ok, docs, err) = read(&[&doc]);
+    assert!(ok, "vexipy refuses the export: {docs:?} {err}");
+    let got = &docs[0];
+    assert_eq!(got["author"], opts().author);
+    assert_eq!(got["warnings"], serde_json::json!([]), "{got}");
+    let ours: serde_json::Value = serde_json::from_str(&doc).expect("JSON");
+    assert_eq!(got["id"], ours["@id"]);
+    let statements = got["statements"].as_array().expect("statements");
+    let recs = records(&mut a.store);
+    assert_eq!(statements.len(), recs.len());
+    for r in &recs {
+        let t = Triage::from_record(r).expect("a valid record");
+        let s = statements
+            .iter()
+            .find(|s| s["vulnerability"] == t.vuln_id.as_str())
+            .unwrap_or_else(|| panic!("no statement for {}", t.vuln_id));
+        use drydock_triage::State;
+        let (status, justification) = match t.state {
+            State::InTriage => ("under_investigation", None),
+            State::NotAffected => (
+                "not_affected",
+                t.justification.map(|j| j.openvex().to_string()),
+            ),
+            State::FalsePositive => (
+                "not_affected",
+                Some("vulnerable_code_not_present".to_string()),
+            ),
+            State::Affected | State::Accepted | State::Waiting => ("affected", None),
+        };
+        assert_eq!(s["status"], status, "{s}");
+        assert_eq!(s["justification"].as_str(), justification.as_deref(), "{s}");
+        if let Some(reason) = &t.reason
+            && t.state != State::InTriage
+        {
+            let text = s["impact_statement"]
+                .as_str()
+                .or(s["action_statement"].as_str())
+                .unwrap_or_default();
+            assert!(text.contains(reason.as_str()), "{s}");
+        }
+        if t.state == State::Accepted {
+            let expires = t.expires.expect("an acceptance expires").to_string();
+            assert!(
+                s["action_statement"]
+                    .as_str()
+                    .is_some_and(|a| a.contains(&expires)),
+                "{s}"
+            );
+        }
+        let product = &s["products"][0];
+        let subcomponents = product["subcomponents"].as_array().expect("a list");
+        match &t.scope {
+            drydock_triage::Scope::Image(repo) => {
+                let id = product["id"].as_str().expect("a product id");
+                assert!(id.starts_with("pkg:oci/"), "{s}");
+                let encoded: String = repo
+                    .chars()
+                    .map(|c| match c {
+                        '/' => "%2F".to_string(),
+                        ':' => "%3A".to_string(),
+                        c => c.to_string(),
+                    })
+                    .collect();
+                assert!(id.ends_with(&format!("repository_url={encoded}")), "{s}");
+                assert_eq!(subcomponents.len(), 1, "{s}");
+            }
+            drydock_triage::Scope::Release(rel) => {
+                assert_eq!(product["id"], format!("urn:drydock:release:{rel}"), "{s}");
+                assert_eq!(subcomponents.len(), 1, "{s}");
+            }
+            drydock_triage::Scope::All => {
+                assert!(
+                    product["id"]
+                        .as_str()
+                        .is_some_and(|p| p.starts_with("pkg:")),
+                    "{s}"
+                );
+                assert!(subcomponents.is_empty(), "{s}");
+            }
+        }
+    }
+
+    // The reader is strict where the spec is: an `affected` statement needs an action statement.
+    let mut bad: serde_json::Value = ours.clone();
+    let affected = bad["statements"]
+        .as_array_mut()
+        .expect("statements")
+        .iter_mut()
+        .find(|s| s["status"] == "affected")
+        .expect("an affected statement");
+    affected
+        .as_object_mut()
+        .expect("an object")
+        .remove("action_statement");
+    let (ok, docs, _) = read(&[&bad.to_string()]);
+    assert!(!ok, "{docs:?}");
+    assert!(
+        docs[0]["error"].as_str().is_some_and(|e| !e.is_empty()),
+        "{docs:?}"
+    );
 }
 
 fn env_path(name: &str) -> Option<PathBuf> {
