@@ -39,6 +39,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub use catalog::{CHECKS, Check};
+pub use checks::config::mask_history;
 pub use checks::files::{FileLimits, Output as FileOutput};
 pub use dockerfile::{Dockerfile, ParseError, ParseWarning};
 pub use finding::{Evidence, MisconfigFinding, Severity, cut, mask, sort};

@@ -430,7 +430,8 @@ pub fn target_report(target: &Target, result: InventoryResult) -> TargetReport {
             digest: l.digest.as_ref().map(|d| d.to_string()),
             diff_id: l.diff_id.as_ref().map(|d| d.to_string()),
             size: l.size,
-            created_by: l.created_by.clone(),
+            // Build-arg secrets recorded in history never reach a report in full.
+            created_by: l.created_by.as_deref().map(drydock_misconfig::mask_history),
         })
         .collect();
     t.set_inventory(result.inventory.os, result.inventory.packages);

@@ -212,6 +212,38 @@ pub(crate) fn parse_created_by(created_by: &str) -> Step {
     }
 }
 
+/// A history command as a report may show it (the image's layer list): the values of
+/// secret-named build args and every token-format match masked, e.g. `RUN |1
+/// NPM_TOKEN=npm_********(40 chars) /bin/sh -c npm ci`. Other build args (versions, URLs) stay
+/// readable.
+pub fn mask_history(created_by: &str) -> String {
+    let step = parse_created_by(created_by);
+    mask_command(
+        created_by,
+        step.build_args
+            .iter()
+            .filter(|(k, _)| secret::is_secret_name(k))
+            .map(|(_, v)| v.as_str()),
+    )
+}
+
+/// `text` with each of `values` (at least 4 characters) and each word holding a token format
+/// masked.
+fn mask_command<'a>(text: &str, values: impl Iterator<Item = &'a str>) -> String {
+    let mut shown = text.to_string();
+    for v in values {
+        if v.len() >= 4 {
+            shown = shown.replace(v, &mask(v));
+        }
+    }
+    for w in text.split(|c: char| c.is_whitespace() || matches!(c, '=' | '"' | '\'')) {
+        if w.len() >= 8 && !secret::scan(w).is_empty() {
+            shown = shown.replace(w, &mask(w));
+        }
+    }
+    shown
+}
+
 fn history(config: &Value, out: &mut Vec<MisconfigFinding>) {
     let Some(hist) = config.get("history").and_then(Value::as_array) else {
         return;
@@ -240,19 +272,9 @@ fn history(config: &Value, out: &mut Vec<MisconfigFinding>) {
             index: *i,
             created_by: cut(text, 200),
         };
-        // Masked text for evidence: build-arg values and token matches hidden.
-        let mut shown = cb.to_string();
-        for (_, v) in &step.build_args {
-            if v.len() >= 4 {
-                shown = shown.replace(v.as_str(), &mask(v));
-            }
-        }
+        // Masked text for evidence: every build-arg value and token match hidden.
+        let shown = mask_command(cb, step.build_args.iter().map(|(_, v)| v.as_str()));
         let hits = secret::scan(cb);
-        for w in cb.split(|c: char| c.is_whitespace() || matches!(c, '=' | '"' | '\'')) {
-            if w.len() >= 8 && !secret::scan(w).is_empty() {
-                shown = shown.replace(w, &mask(w));
-            }
-        }
         for (k, v) in &step.build_args {
             if secret::is_secret_name(k) && secret::is_literal_value(v) {
                 out.push(MisconfigFinding::new(
@@ -340,6 +362,31 @@ mod tests {
         assert_eq!((s.keyword.as_str(), s.args.as_str()), ("USER", "app"));
         let s = parse_created_by("|9 A");
         assert!(s.build_args.is_empty());
+    }
+
+    #[test]
+    fn history_commands_are_masked_for_reports() {
+        let npm = format!("npm_{}", "a1B2c3".repeat(6));
+        let cb = format!(
+            "RUN |3 NPM_TOKEN={npm} VERSION=1.2.3 DB_PASSWORD=hunter22 /bin/sh -c npm ci # buildkit"
+        );
+        let shown = mask_history(&cb);
+        assert!(
+            !shown.contains(&npm[4..]) && !shown.contains("hunter22"),
+            "{shown}"
+        );
+        assert!(shown.contains("VERSION=1.2.3"), "{shown}");
+        assert!(shown.contains(&mask(&npm)), "{shown}");
+        // A token in the command itself, with no build arg.
+        let gh = format!("ghp_{}", "Z9y8".repeat(9));
+        let shown = mask_history(&format!(
+            "/bin/sh -c git clone https://x:{gh}@github.com/o/r"
+        ));
+        assert!(!shown.contains(&gh[4..]), "{shown}");
+        assert_eq!(
+            mask_history("/bin/sh -c #(nop)  CMD [\"bash\"]"),
+            "/bin/sh -c #(nop)  CMD [\"bash\"]"
+        );
     }
 
     #[test]

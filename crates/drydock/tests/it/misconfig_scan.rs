@@ -97,6 +97,63 @@ fn image_scan_reports_what_drydock_config_finds() {
     assert!(!ids(&v, "secrets").is_empty());
 }
 
+/// No report format prints a secret of the bad image in full (issue 19: "the secret value
+/// itself is never printed in full"), the layer list's history commands included; the table
+/// has a Misconfigurations and a Secrets section, the hidden key among the secrets.
+#[test]
+fn no_format_prints_a_secret_value() {
+    let raw: std::collections::BTreeMap<String, String> = serde_json::from_str(
+        &std::fs::read_to_string(fixtures().join("secrets.json")).expect("secrets.json"),
+    )
+    .expect("secrets.json parses");
+    assert!(raw.len() >= 5, "{raw:?}");
+    let formats = [
+        "table",
+        "json",
+        "sarif",
+        "cyclonedx",
+        "spdx-json",
+        "csv",
+        "markdown",
+        "html",
+        "junit",
+        "trivy-json",
+    ];
+    for format in formats {
+        let out = run("image", &bad(), &["--scanners", "all", "--format", format]);
+        assert_success(&out, &format!("drydock image --format {format}"));
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for (name, value) in &raw {
+            // The masked prefix (4 characters) may show; the rest never does.
+            assert!(
+                !text.contains(&value[4..]),
+                "--format {format} prints the {name} `{value}`"
+            );
+        }
+        if format == "table" {
+            let section = |title: &str| {
+                text.split(&format!("\n{title}\n"))
+                    .nth(1)
+                    .unwrap_or_else(|| panic!("no {title} section: {text}"))
+                    .to_string()
+            };
+            let secrets = section("Secrets");
+            assert!(
+                secrets.contains("DD-306") && secrets.contains("CRITICAL"),
+                "{secrets}"
+            );
+            let misconfig = section("Misconfigurations");
+            let misconfig = misconfig.split("\nSecrets\n").next().unwrap_or_default();
+            assert!(misconfig.contains("DD-301"), "{misconfig}");
+            assert!(!misconfig.contains("DD-306"), "{misconfig}");
+        }
+    }
+}
+
 /// `--severity`, `--fail-on` and `--exit-code` apply to misconfigurations and secrets; an
 /// ignore-file entry naming a check id suppresses it.
 #[test]
