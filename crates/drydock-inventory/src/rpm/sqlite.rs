@@ -151,6 +151,18 @@ pub(crate) fn blobs(file: &[u8]) -> Result<Vec<(i64, Vec<u8>)>, Error> {
 /// Walks the header blobs of an `rpmdb.sqlite` file, with their `hnum`, in `hnum` order;
 /// `visit` returns `false` to stop.
 pub(crate) fn walk(file: &[u8], visit: &mut dyn FnMut(i64, &[u8]) -> bool) -> Result<(), Error> {
+    let steps = (file.len() as u64)
+        .saturating_mul(STEPS_PER_BYTE)
+        .max(MIN_STEPS);
+    walk_within(file, steps, visit)
+}
+
+/// [`walk`], stopping any statement after about `steps` SQLite virtual-machine steps.
+fn walk_within(
+    file: &[u8],
+    steps: u64,
+    visit: &mut dyn FnMut(i64, &[u8]) -> bool,
+) -> Result<(), Error> {
     check_header(file)?;
     let mut conn = Connection::open_in_memory().map_err(sql)?;
     // A database from an image is untrusted input: SQLite's advice for such files.
@@ -176,9 +188,6 @@ pub(crate) fn walk(file: &[u8], visit: &mut dyn FnMut(i64, &[u8]) -> bool) -> Re
         "PRAGMA cell_size_check = ON; PRAGMA temp_store = MEMORY; PRAGMA query_only = ON;",
     )
     .map_err(sql)?;
-    let steps = (file.len() as u64)
-        .saturating_mul(STEPS_PER_BYTE)
-        .max(MIN_STEPS);
     let mut calls = 0u64;
     let max_calls = steps / STEP_GRAIN as u64;
     conn.progress_handler(
@@ -309,5 +318,34 @@ mod tests {
              INSERT INTO Packages VALUES (1, x'00'), (2, x'0102');",
         );
         assert_eq!(blobs(&ok), Ok(vec![(1, vec![0]), (2, vec![1, 2])]));
+    }
+
+    /// Issue 14 case 4, the time bound itself: the progress handler stops a statement that
+    /// runs past its step budget, and no blob is handed out after it fired. 100,000 rows take
+    /// about a million steps; the budget [`walk`] gives the file reads them all.
+    #[test]
+    fn issue14_case4_statements_stop_at_the_step_budget() {
+        let rows = 100_000;
+        let file = db_of(&format!(
+            "CREATE TABLE Packages (hnum INTEGER PRIMARY KEY, blob BLOB NOT NULL); \
+             WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {rows}) \
+             INSERT INTO Packages SELECT x, x'00' FROM c;"
+        ));
+        let budget = 100_000;
+        let mut seen = 0usize;
+        let err = walk_within(&file, budget, &mut |_, _| {
+            seen += 1;
+            true
+        })
+        .expect_err("over the budget");
+        assert_eq!(err, Error::TooSlow { steps: budget });
+        assert!(seen < rows, "{seen} rows read past the budget");
+        let mut all = 0usize;
+        walk(&file, &mut |_, _| {
+            all += 1;
+            true
+        })
+        .expect("within the budget");
+        assert_eq!(all, rows);
     }
 }
