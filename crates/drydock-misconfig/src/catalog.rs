@@ -343,19 +343,23 @@ pub fn check(id: &str) -> Option<&'static Check> {
 
 impl Check {
     /// The ids an ignore file may use for this check besides its own: each Trivy peer id in
-    /// its three spellings (`DS-0002`, `AVD-DS-0002`, `DS002`).
+    /// its three spellings (`DS-0002`, `AVD-DS-0002`, `DS002`). A run of ids is written
+    /// `DS-0007/DS-0016` or `DS-0015/0019`; each id in it counts.
     pub fn aliases(&self) -> Vec<String> {
         let mut out = Vec::new();
         for word in self.peers.split([' ', ',', ';']) {
-            let Some(num) = word.strip_prefix("DS-") else {
+            let Some(run) = word.strip_prefix("DS-") else {
                 continue;
             };
-            let Ok(n) = num.parse::<u32>() else {
-                continue;
-            };
-            out.push(word.to_string());
-            out.push(format!("AVD-{word}"));
-            out.push(format!("DS{n:03}"));
+            for num in run.split('/') {
+                let num = num.strip_prefix("DS-").unwrap_or(num);
+                let Ok(n) = num.parse::<u32>() else {
+                    continue;
+                };
+                out.push(format!("DS-{n:04}"));
+                out.push(format!("AVD-DS-{n:04}"));
+                out.push(format!("DS{n:03}"));
+            }
         }
         out
     }
@@ -369,5 +373,41 @@ mod alias_tests {
         assert_eq!(root.aliases(), ["DS-0002", "AVD-DS-0002", "DS002"]);
         let hidden = super::check("DD-306").expect("DD-306");
         assert!(hidden.aliases().is_empty(), "no peer reports it");
+    }
+
+    /// Every Trivy id the peers column names is an alias of its check, also in a run of ids
+    /// (`DS-0007/DS-0016/DS-0023`, `DS-0015/0019/…`).
+    #[test]
+    fn every_trivy_peer_id_is_an_alias() {
+        for c in super::CHECKS {
+            let trivy = c
+                .peers
+                .split("Trivy ")
+                .nth(1)
+                .map(|t| t.split([',', ' ']).next().unwrap_or_default());
+            let Some(ids) = trivy.filter(|t| t.starts_with("DS-")) else {
+                continue;
+            };
+            let aliases = c.aliases();
+            for part in ids.split('/') {
+                let num = part.trim_start_matches("DS-");
+                let n: u32 = num.parse().unwrap_or_else(|_| panic!("{}: `{part}`", c.id));
+                for spelling in [
+                    format!("DS-{n:04}"),
+                    format!("AVD-DS-{n:04}"),
+                    format!("DS{n:03}"),
+                ] {
+                    assert!(
+                        aliases.contains(&spelling),
+                        "{}: {spelling} in {aliases:?}",
+                        c.id
+                    );
+                }
+            }
+        }
+        let cache = super::check("DD-112").expect("DD-112");
+        assert_eq!(cache.aliases().len(), 15, "{:?}", cache.aliases());
+        let runtime = super::check("DD-204").expect("DD-204");
+        assert!(runtime.aliases().contains(&"DS016".to_string()));
     }
 }
