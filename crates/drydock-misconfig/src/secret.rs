@@ -348,6 +348,147 @@ mod tests {
         assert_eq!(scan(docker)[0].rule, "dockerconfig-secret");
     }
 
+    /// Every built-in rule finds a sample written to its vendor's documented format, masked,
+    /// and misses a near twin (one character short, a test key, a public block…). The samples
+    /// are built here, not real credentials.
+    #[test]
+    fn every_rule_has_a_sample_and_a_near_miss() {
+        let hex40 = "0123456789abcdef0123456789abcdef01234567";
+        let b32 = |n: usize| {
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+                .chars()
+                .cycle()
+                .take(n)
+                .collect::<String>()
+        };
+        let alnum = |n: usize| {
+            "a1B2c3D4e5F6g7H8"
+                .chars()
+                .cycle()
+                .take(n)
+                .collect::<String>()
+        };
+        let pem = |kind: &str| {
+            format!(
+                "-----BEGIN {kind}-----\n{}\n-----END {kind}-----\n",
+                alnum(96)
+            )
+        };
+        let samples: Vec<(&str, String, String)> = vec![
+            (
+                "aws-access-key-id",
+                format!("AKIA{}", b32(16)),
+                format!("AKIA{}", b32(15)),
+            ),
+            (
+                "aws-secret-access-key",
+                format!("aws_secret_access_key = {}", alnum(40)),
+                format!("aws_secret_access_key = {}", alnum(39)),
+            ),
+            (
+                "github-pat",
+                format!("ghp_{}", alnum(36)),
+                format!("ghp_{}", alnum(35)),
+            ),
+            (
+                "github-fine-grained-pat",
+                format!("github_pat_{}", alnum(82)),
+                format!("github_pat_{}", alnum(60)),
+            ),
+            (
+                "gitlab-pat",
+                format!("glpat-{}", alnum(20)),
+                format!("glpat-{}", alnum(19)),
+            ),
+            ("private-key", pem("RSA PRIVATE KEY"), pem("PUBLIC KEY")),
+            (
+                "slack-token",
+                format!("xoxb-{}", alnum(24)),
+                "xoxb-12345".to_string(),
+            ),
+            (
+                "slack-webhook-url",
+                format!(
+                    "https://hooks.slack.com/services/T{}/B{}/{}",
+                    b32(8),
+                    b32(8),
+                    alnum(24)
+                ),
+                format!(
+                    "https://hooks.slack.com/services/T{}/B{}/{}",
+                    b32(8),
+                    b32(8),
+                    alnum(15)
+                ),
+            ),
+            (
+                "stripe-secret-key",
+                format!("sk_live_{}", alnum(24)),
+                format!("sk_test_{}", alnum(24)),
+            ),
+            (
+                "npm-access-token",
+                format!("npm_{}", alnum(36)),
+                format!("npm_{}", alnum(35)),
+            ),
+            (
+                "pypi-upload-token",
+                format!("pypi-AgEIcHlwaS5vcmc{}", alnum(60)),
+                format!("pypi-AgEIcHlwaS5vcmc{}", alnum(20)),
+            ),
+            (
+                "gcp-service-account",
+                format!(r#"{{"type": "service_account", "private_key_id": "{hex40}"}}"#),
+                format!(r#"{{"type": "authorized_user", "private_key_id": "{hex40}"}}"#),
+            ),
+            (
+                "dockerconfig-secret",
+                r#"{"auths": {"registry.example.com": {"auth": "dXNlcjpwYXNzd29yZA=="}}}"#.into(),
+                r#"{"auths": {"registry.example.com": {}}, "credsStore": "desktop"}"#.into(),
+            ),
+            (
+                "jwt-token",
+                format!("eyJ{}.eyJ{}.{}", alnum(20), alnum(30), alnum(43)),
+                format!("eyJ{}.eyJ{}", alnum(20), alnum(30)),
+            ),
+        ];
+        for rule in rules() {
+            let (_, hit, miss) = samples
+                .iter()
+                .find(|(id, ..)| *id == rule.id)
+                .unwrap_or_else(|| panic!("rule `{}` has no sample", rule.id));
+            let text = format!("first line\nvalue: {hit}\n");
+            let hits = scan(&text);
+            let h = hits
+                .iter()
+                .find(|h| h.rule == rule.id)
+                .unwrap_or_else(|| panic!("`{}` misses its sample: {hits:?}", rule.id));
+            assert_eq!((h.line, h.severity), (2, rule.severity), "{}", rule.id);
+            let body = if rule.id == "private-key" {
+                &alnum(96)
+            } else {
+                hit
+            };
+            assert!(
+                !h.masked.contains(&body[body.len() - 12..]),
+                "{}: {}",
+                rule.id,
+                h.masked
+            );
+            let missed = scan(&format!("value: {miss}\n"));
+            assert!(
+                missed.iter().all(|h| h.rule != rule.id),
+                "`{}` fires on its near miss `{miss}`: {missed:?}",
+                rule.id
+            );
+        }
+        assert_eq!(
+            samples.len(),
+            rules().len(),
+            "a sample for a rule that does not exist"
+        );
+    }
+
     #[test]
     fn secret_names() {
         for n in [

@@ -148,3 +148,131 @@ fn shared_alpine_images() {
     let got: Vec<MisconfigFinding> = scan(&rootfs);
     assert!(got.is_empty(), "{got:#?}");
 }
+
+/// Credential files left in a tree (a directory target, the same file visitor as an image's
+/// layers): each kind the issue names is DD-304 at its path, and its twin — a public key, a
+/// file with only settings or a `${VAR}` reference, an `.env.example` — raises nothing.
+#[test]
+fn credential_files_and_their_twins() {
+    let key_body = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAAB".repeat(3);
+    let secret40 = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    let npm = format!("npm_{}", "q7W8e9R0".repeat(4) + "t1Y2");
+    let files: Vec<(&str, String, bool)> = vec![
+        (
+            "root/.ssh/id_ed25519",
+            format!(
+                "-----BEGIN OPENSSH PRIVATE KEY-----\n{key_body}\n-----END OPENSSH PRIVATE KEY-----\n"
+            ),
+            true,
+        ),
+        (
+            "root/.ssh/id_ed25519.pub",
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI app@host\n".into(),
+            false,
+        ),
+        (
+            "root/.aws/credentials",
+            format!("[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\naws_secret_access_key = {secret40}\n"),
+            true,
+        ),
+        (
+            "home/app/.aws/credentials",
+            "[default]\nregion = eu-west-1\n".into(),
+            false,
+        ),
+        (
+            "root/.docker/config.json",
+            r#"{"auths": {"registry.example.com": {"auth": "dXNlcjpwYXNzd29yZA=="}}}"#.into(),
+            true,
+        ),
+        (
+            "home/app/.docker/config.json",
+            r#"{"auths": {"registry.example.com": {}}, "credsStore": "desktop"}"#.into(),
+            false,
+        ),
+        (
+            "root/.npmrc",
+            format!("//registry.npmjs.org/:_authToken={npm}\n"),
+            true,
+        ),
+        (
+            "home/app/.npmrc",
+            "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n".into(),
+            false,
+        ),
+        (
+            "root/.pypirc",
+            "[pypi]\nusername = __token__\npassword = hunter22-upload\n".into(),
+            true,
+        ),
+        (
+            "home/app/.pypirc",
+            "[distutils]\nindex-servers = pypi\n".into(),
+            false,
+        ),
+        ("srv/app/.env", "DB_PASSWORD=hunter22\nPORT=8080\n".into(), true),
+        (
+            "srv/app/.env.example",
+            "DB_PASSWORD=hunter22\n".into(),
+            false,
+        ),
+        (
+            "srv/other/.env",
+            "DB_PASSWORD=${DB_PASSWORD}\nPORT=8080\n".into(),
+            false,
+        ),
+        (
+            "root/.kube/config",
+            "apiVersion: v1\nkind: Config\nusers:\n- name: ci\n  user:\n    token: abcdef0123456789\n"
+                .into(),
+            true,
+        ),
+        (
+            "home/app/.kube/config",
+            "apiVersion: v1\nkind: Config\nusers:\n- name: ci\n  user:\n    exec: {command: aws}\n"
+                .into(),
+            false,
+        ),
+        (
+            "root/.git-credentials",
+            "https://ci:hunter22@git.example.com\n".into(),
+            true,
+        ),
+        (
+            "root/.netrc",
+            "machine example.com login ci password hunter22\n".into(),
+            true,
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (path, text, _) in &files {
+        let p = dir.path().join(path);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, text).expect("write");
+    }
+    let target =
+        drydock_image::open(&dir.path().to_string_lossy(), &Default::default()).expect("open");
+    let out = scan_image(&target, &Options::default()).expect("scan");
+    assert!(out.warnings.is_empty(), "{:?}", out.warnings);
+    let got: BTreeSet<(String, String)> = out
+        .findings
+        .iter()
+        .map(|f| (f.id.clone(), f.evidence.subject().to_string()))
+        .collect();
+    let want: BTreeSet<(String, String)> = files
+        .iter()
+        .filter(|(_, _, bad)| *bad)
+        .map(|(p, ..)| ("DD-304".to_string(), p.to_string()))
+        .collect();
+    assert_eq!(got, want);
+    let text = serde_json::to_string(&out.findings).expect("json");
+    for secret in [
+        &key_body[..],
+        secret40,
+        &npm[4..],
+        "hunter22",
+        "abcdef0123456789",
+    ] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+}
