@@ -3,7 +3,9 @@
 //! wired to FIFOs by the shell): every page loads without console errors or exceptions, a
 //! filter applies through the page's script, hostile advisory text stays inert, and a finding is
 //! triaged through the form after logging in; the reload shows it persisted and in the audit
-//! trail. Screenshots are kept under `target/drydock-serve-screenshots/` (CI artifacts).
+//! trail. All of it on SQLite and on PostgreSQL. Screenshots are kept under
+//! `target/drydock-serve-screenshots/BACKEND/` (emptied first, so what is there is this run's),
+//! where `.ci/run` leaves them as the run's artifacts.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -42,11 +44,13 @@ struct Browser {
     session: String,
     /// Console errors, uncaught exceptions and error log entries seen so far.
     errors: Vec<String>,
+    /// Where the screenshots go.
+    shots: PathBuf,
     _dir: tempfile::TempDir,
 }
 
 impl Browser {
-    fn start(chromium: &std::path::Path) -> Browser {
+    fn start(chromium: &std::path::Path, shots: PathBuf) -> Browser {
         let dir = tempfile::tempdir().expect("a temp dir");
         let (fin, fout) = (dir.path().join("in"), dir.path().join("out"));
         for f in [&fin, &fout] {
@@ -111,6 +115,7 @@ impl Browser {
             next: 0,
             session: String::new(),
             errors: Vec::new(),
+            shots,
             _dir: dir,
         };
         let t = b.call(
@@ -222,10 +227,7 @@ impl Browser {
             .decode(r["data"].as_str().expect("image data"))
             .expect("base64");
         assert!(png.starts_with(b"\x89PNG"), "{name}: a PNG");
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../target/drydock-serve-screenshots");
-        std::fs::create_dir_all(&dir).expect("the screenshot dir");
-        std::fs::write(dir.join(format!("{name}.png")), png).expect("write the screenshot");
+        std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write the screenshot");
     }
 
     fn take_errors(&mut self) -> Vec<String> {
@@ -244,14 +246,36 @@ impl Drop for Browser {
     }
 }
 
+/// The screenshot directory of a backend, emptied.
+fn screenshot_dir(backend: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/drydock-serve-screenshots")
+        .join(backend);
+    match std::fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            panic!("empty {}: {e}", dir.display())
+        }
+        _ => {}
+    }
+    std::fs::create_dir_all(&dir).expect("the screenshot dir");
+    dir
+}
+
 #[test]
 fn chromium_loads_every_page_filters_and_triages_through_the_form() {
     let Some(chromium) = chromium() else { return };
-    let b = data::sqlite();
+    let backends = data::backends();
+    for b in &backends {
+        through_the_browser(&chromium, b);
+    }
+}
+
+fn through_the_browser(chromium: &std::path::Path, b: &data::Filled) {
+    let be = b.backend;
     let s = client::serve(&b.location, false);
     let u = s.url.clone();
     let o = data::app_observations()[0].clone();
-    let mut br = Browser::start(&chromium);
+    let mut br = Browser::start(chromium, screenshot_dir(b.backend));
 
     let pages = [
         ("01-overview", "/".to_string()),
@@ -271,21 +295,21 @@ fn chromium_loads_every_page_filters_and_triages_through_the_form() {
         let title = br.eval("document.title");
         assert!(
             title.as_str().is_some_and(|t| t.ends_with("· drydock")),
-            "{path}: {title}"
+            "{be} {path}: {title}"
         );
         assert_eq!(
             br.eval("window.__xss === undefined"),
             json!(true),
-            "{path}: a script ran"
+            "{be} {path}: a script ran"
         );
         br.screenshot(name);
         let errors = br.take_errors();
-        assert!(errors.is_empty(), "{path}: {errors:?}");
+        assert!(errors.is_empty(), "{be} {path}: {errors:?}");
     }
     // The trend chart drew bars.
     br.goto(&format!("{u}/"));
     let bars = br.eval("document.querySelectorAll('svg.trend rect').length");
-    assert!(bars.as_u64() > Some(0), "{bars}");
+    assert!(bars.as_u64() > Some(0), "{be}: {bars}");
 
     // A filter select applies at once (the page's script submits the form); the URL keeps it.
     br.goto(&format!("{u}/findings"));
@@ -299,7 +323,7 @@ fn chromium_loads_every_page_filters_and_triages_through_the_form() {
         search
             .as_str()
             .is_some_and(|q| q.contains(&format!("severity={}", o.severity))),
-        "{search}"
+        "{be}: {search}"
     );
     let sevs = br.eval(
         "Array.from(document.querySelectorAll('table.findings tbody tr td:first-child')).map(t => t.textContent.trim())",
@@ -307,7 +331,7 @@ fn chromium_loads_every_page_filters_and_triages_through_the_form() {
     let sevs = sevs.as_array().expect("rows").clone();
     assert!(
         !sevs.is_empty() && sevs.iter().all(|s| *s == json!(o.severity)),
-        "{sevs:?}"
+        "{be}: {sevs:?}"
     );
     br.screenshot("12-filtered");
 
@@ -320,7 +344,7 @@ fn chromium_loads_every_page_filters_and_triages_through_the_form() {
     let who = br.eval("document.querySelector('header .who').textContent");
     assert!(
         who.as_str().is_some_and(|w| w.contains("alice (triager)")),
-        "{who}"
+        "{be}: {who}"
     );
     let finding = format!("{u}/findings/{}", o.vuln_id);
     br.goto(&finding);
@@ -331,7 +355,7 @@ fn chromium_loads_every_page_filters_and_triages_through_the_form() {
          return [f.querySelector('[name=expires]').required, f.querySelector('[name=reason]').required, \
                  f.querySelector('.f-justification').hidden]; })()",
     );
-    assert_eq!(required, json!([true, true, true]));
+    assert_eq!(required, json!([true, true, true]), "{be}");
     br.eval_and_wait(&format!(
         "(() => {{ const f = document.querySelector('form.triage'); \
          f.querySelector('[name=package]').value = {pkg}; \
@@ -346,7 +370,7 @@ fn chromium_loads_every_page_filters_and_triages_through_the_form() {
     let href = br.eval("location.href");
     assert!(
         href.as_str().is_some_and(|h| h.contains("saved=")),
-        "{href}"
+        "{be}: {href}"
     );
     br.call("Page.reload", json!({}), true);
     br.wait_load();
@@ -356,23 +380,23 @@ fn chromium_loads_every_page_filters_and_triages_through_the_form() {
     let text = record.as_str().expect("text");
     assert!(
         text.contains("accepted") && text.contains("only reachable from the admin VPN"),
-        "{text}"
+        "{be}: {text}"
     );
     assert!(
         text.contains("Audit trail (4 events)") && text.contains("alice"),
-        "{text}"
+        "{be}: {text}"
     );
     br.eval("document.querySelector('section.record details').open = true");
     br.screenshot("13-triaged");
     let errors = br.take_errors();
-    assert!(errors.is_empty(), "{errors:?}");
+    assert!(errors.is_empty(), "{be}: {errors:?}");
 
     // And it is in the store, as alice.
     let mut store = drydock_store::Store::open(&b.location).expect("the store");
     let records = store
         .triage_list(&drydock_store::TriageFilter::default())
         .expect("records");
-    assert_eq!(records.len(), 1);
+    assert_eq!(records.len(), 1, "{be}");
     assert_eq!(records[0].fields.state, "accepted");
     assert_eq!(records[0].created_by, "alice");
     assert_eq!(records[0].key.repository, APP_REPO);
