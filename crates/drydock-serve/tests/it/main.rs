@@ -9,4 +9,6 @@ mod api;
 mod browser;
 mod client;
 mod data;
+mod lists;
+mod log;
 mod pages;
