@@ -182,7 +182,7 @@ fn run_line(r: &RunOut) -> Markup {
     html! {
         p.muted {
             "Run " strong { (r.run_id) } " (#" (r.seq) ") started " (r.started) " · "
-            (r.images_ok) " images scanned"
+            (r.images_ok + r.images_failed) " images scanned"
             @if r.images_failed > 0 { ", " span.badge.failed { (r.images_failed) " failed" } }
             " · drydock " (r.drydock_version)
             @if let Some(db) = &r.db_built_at { " · DB built " (db) }

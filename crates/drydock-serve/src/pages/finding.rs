@@ -1,6 +1,7 @@
 //! A finding: the images it affects, its triage records and audit trail, the triage form.
 
 use super::*;
+use crate::auth::Role;
 
 /// The finding page's query: the list parameters and the "saved" notice.
 #[derive(Debug, Default, Deserialize)]
@@ -95,6 +96,9 @@ async fn finding_page(
             h2 { "Set triage" }
             @match who.principal.as_ref().and_then(|p| p.csrf.as_ref().map(|c| (p, c))) {
                 None => p { a href="/login" { "Log in" } " with a triager token to triage." },
+                Some((me, _)) if me.role < Role::Triager => p.muted {
+                    "You are logged in as " (me.name) " (" (me.role.as_str()) "): triage needs a triager or admin token."
+                },
                 Some((_, csrf)) => (triage_form(&v, csrf, form.as_ref())),
             }
         }

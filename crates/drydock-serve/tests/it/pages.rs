@@ -46,6 +46,10 @@ fn every_page_renders_on_both_backends() {
         let overview = page(u, "/", &[]);
         assert!(overview.contains("Release 5.1"), "{}", b.backend);
         assert!(
+            overview.contains("4 images scanned, <span class=\"badge failed\">1 failed"),
+            "the newest run scanned four images, one failed"
+        );
+        assert!(
             overview.contains("<svg class=\"trend\""),
             "the trend chart is inline SVG"
         );
@@ -280,9 +284,14 @@ fn login_and_csrf_protected_triage_form() {
     );
     assert_eq!(r.status, 401);
 
-    // A viewer sees no write rights.
+    // A viewer gets no triage form, and a post is refused.
     let viewer = login(u, VIEWER);
     let p = get(&format!("{u}{path}"), &[("cookie", &viewer)]);
+    assert!(p.body.contains("victor (viewer)"), "logged in");
+    assert!(
+        !p.body.contains("action=\"/triage\""),
+        "no form for a viewer"
+    );
     let csrf_v = hidden_csrf(&p.body);
     let r = post(
         &format!("{u}/triage"),
@@ -361,4 +370,21 @@ fn login_and_csrf_protected_triage_form() {
     assert_eq!(out.status, 303);
     assert_eq!(send(&csrf, &[]).status, 401);
     s.running.stop().expect("stop");
+
+    // --read-only: no form even for a triager, and the form post is refused.
+    let ro = client::serve(&b.location, true);
+    let u = &ro.url;
+    let session = login(u, TRIAGER);
+    let p = page(u, &path, &[("cookie", &session)]);
+    assert!(p.contains("alice (triager)"), "logged in");
+    assert!(!p.contains("action=\"/triage\""), "no form when read-only");
+    let r = post(
+        &format!("{u}/triage"),
+        &[("cookie", &session)],
+        "application/x-www-form-urlencoded",
+        &format!("csrf={}&{body}", hidden_csrf(&p)),
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert!(r.body.contains("read-only"), "{}", r.body);
+    ro.running.stop().expect("stop");
 }
