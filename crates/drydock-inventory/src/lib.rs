@@ -167,6 +167,9 @@ impl FileVisitor for Visitor<'_> {
                     if r.packages.len() > limit::bounds().max_packages {
                         return Err(limit::too_many_packages());
                     }
+                    for p in &r.packages {
+                        limit::package_text(p)?;
+                    }
                     Ok(r)
                 });
                 (i, outcome)

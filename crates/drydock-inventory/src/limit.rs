@@ -28,6 +28,13 @@ pub const MAX_PACKAGES_PER_FILE: usize = 100_000;
 /// is about 15 MiB.
 pub const MAX_DOCUMENT_SIZE: usize = 32 << 20;
 
+/// Bytes of text one package may carry: its name, version, architecture, source name and
+/// version, and licences together. Real packages carry far less (a licence given as its full
+/// text, GPL-3.0's 35 KiB, is the largest seen); a hostile database naming one package with
+/// its whole 200 MB made the report cost 9 times the file (the name copied into the source
+/// name, the purl, the report).
+pub const MAX_PACKAGE_TEXT: usize = 64 << 10;
+
 /// The bounds on one file's parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Bounds {
@@ -74,13 +81,36 @@ pub(crate) fn too_many_packages() -> AnalyzeError {
     ))
 }
 
-/// Appends `p`, or fails once `out` holds [`Bounds::max_packages`]: checked before the
-/// package is kept, so a hostile database stops costing memory at the bound.
+/// Appends `p`, or fails once `out` holds [`Bounds::max_packages`] or when `p` carries more
+/// than [`MAX_PACKAGE_TEXT`]: checked before the package is kept, so a hostile database stops
+/// costing memory at the bound.
 pub(crate) fn push_package(out: &mut Vec<Package>, p: Package) -> Result<(), AnalyzeError> {
     if out.len() >= bounds().max_packages {
         return Err(too_many_packages());
     }
+    package_text(&p)?;
     out.push(p);
+    Ok(())
+}
+
+/// Fails when `p` carries more than [`MAX_PACKAGE_TEXT`] bytes of text, naming it (cut).
+pub(crate) fn package_text(p: &Package) -> Result<(), AnalyzeError> {
+    let source = p.source.as_ref().map_or(0, |s| {
+        s.name.len() + s.version.as_ref().map_or(0, String::len)
+    });
+    let text = p.name.len()
+        + p.version.len()
+        + p.arch.as_ref().map_or(0, String::len)
+        + source
+        + p.licenses.iter().map(String::len).sum::<usize>();
+    if text > MAX_PACKAGE_TEXT {
+        return Err(AnalyzeError::malformed(format!(
+            "package `{}` carries {text} bytes of name, version, source and licences; at most \
+             {} KiB a package; not read (docs/limits.md)",
+            drydock_package::text::shown_max(&p.name, 60),
+            MAX_PACKAGE_TEXT >> 10
+        )));
+    }
     Ok(())
 }
 
@@ -132,6 +162,52 @@ mod tests {
             .analyze("lib/apk/db/installed", &under)
             .expect("at the bound");
         assert_eq!(ok.packages.len(), MAX_PACKAGES_PER_FILE);
+    }
+
+    /// Issue 14 case 10: a package carrying a 200 MB name cost 9 times its database in the
+    /// report; one package's text is bounded, in every analyzer.
+    #[test]
+    fn issue14_case10_package_text_is_bounded() {
+        use crate::Analyzer;
+        let at = |n: usize| format!("P:{}\nV:1\n", "n".repeat(n - 1));
+        let ok = crate::apk::ApkAnalyzer
+            .analyze("lib/apk/db/installed", at(MAX_PACKAGE_TEXT / 2).as_bytes())
+            .expect("the name, its origin and the version fit");
+        assert_eq!(ok.packages.len(), 1);
+        let err = crate::apk::ApkAnalyzer
+            .analyze("lib/apk/db/installed", at(MAX_PACKAGE_TEXT).as_bytes())
+            .expect_err("over the bound");
+        assert!(
+            err.to_string().contains("at most 64 KiB a package"),
+            "{err}"
+        );
+        assert!(err.to_string().len() < 300, "the name is cut: {err}");
+        // A licence as long: the same bound, for an analyzer that builds its packages itself.
+        let licence = "l".repeat(MAX_PACKAGE_TEXT);
+        let metadata = format!(
+            "Metadata-Version: 2.4\nName: p\nVersion: 1.0\nLicense-Expression: {licence}\n"
+        );
+        let meta = drydock_image::FileMeta {
+            size: metadata.len() as u64,
+            mode: 0o644,
+            kind: drydock_image::EntryKind::File,
+        };
+        let err = drydock_image::FileVisitor::visit(
+            &crate::Visitor {
+                analyzers: &crate::analyzers(),
+                mode: crate::Mode::Fs,
+            },
+            "usr/lib/python3/site-packages/p-1.0.dist-info/METADATA",
+            &meta,
+            metadata.as_bytes(),
+        );
+        assert!(!err.is_empty(), "the METADATA analyzer read it");
+        assert!(
+            err.iter().any(|(_, r)| r
+                .as_ref()
+                .is_err_and(|e| e.to_string().contains("at most 64 KiB a package"))),
+            "{err:?}"
+        );
     }
 
     #[test]
