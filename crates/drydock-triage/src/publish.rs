@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use drydock_store::Store;
+
+use crate::date_of_unix;
 use serde::Serialize;
 
 use crate::TriageError;
@@ -70,14 +72,29 @@ fn write(path: &Path, text: &str) -> Result<(), TriageError> {
     })
 }
 
-/// Publishes run `run` (a selector: `latest`, a run id, …) into `out`.
+/// Publishes run `run` (a selector: `latest`, a run id, …) into `out`, expiry judged on the
+/// day the run ended (see [`publish_generated`]).
 pub fn publish(
     store: &mut Store,
     run: &str,
     out: &Path,
     opts: &PublishOptions,
 ) -> Result<(Published, BTreeMap<String, Vec<CsvRow>>), TriageError> {
+    publish_generated(store, run, out, opts, None)
+}
+
+/// [`publish`], generated at `generated_at` (Unix seconds; the CLI's `SOURCE_DATE_EPOCH`), else
+/// at the run's end: an acceptance expired on that day is `triaged` again in the CSV, as the
+/// site ([`crate::site::SiteOptions::generated_at`]) counts it again.
+pub fn publish_generated(
+    store: &mut Store,
+    run: &str,
+    out: &Path,
+    opts: &PublishOptions,
+    generated_at: Option<i64>,
+) -> Result<(Published, BTreeMap<String, Vec<CsvRow>>), TriageError> {
     let run = store.run(run)?;
+    let today = date_of_unix(generated_at.or(run.finished_at).unwrap_or(run.started_at));
     let all = store.releases(run.seq)?;
     let releases = if opts.releases.is_empty() {
         all
@@ -94,7 +111,7 @@ pub fn publish(
         opts.releases.clone()
     };
     let triage = TriageSuppressor::from_store(store)?;
-    let rows = release_csv::rows(store, run.seq, &releases, &opts.severities, &triage)?;
+    let rows = release_csv::rows(store, run.seq, &releases, &opts.severities, &triage, today)?;
     std::fs::create_dir_all(out).map_err(|source| TriageError::Write {
         path: out.display().to_string(),
         source,

@@ -8,6 +8,10 @@
 //! | `triaged`   | no record, `in_triage`, `affected`            | nothing written (no record)           |
 //! | `waiting`   | `waiting`                                     | `waiting`, release scope              |
 //! | `ignore`    | `not_affected`, `false_positive`, `accepted` | `accepted` until the given expiry, release scope, `notes` as the reason (required) |
+//!
+//! An `accepted` record past its expiry is written `triaged` (it counts again), its notes
+//! saying so: read back, the row makes no record, so a re-import never renews an acceptance
+//! that ran out.
 
 use std::collections::BTreeMap;
 
@@ -16,7 +20,7 @@ use drydock_store::Store;
 
 use crate::TriageError;
 use crate::state::{State, Triage, TriageInput};
-use crate::suppress::TriageSuppressor;
+use crate::suppress::{TriageSuppressor, describe};
 
 /// The columns, exactly, in order.
 pub const HEADER: [&str; 10] = [
@@ -49,7 +53,16 @@ impl CsvState {
         }
     }
 
-    /// The CSV state of a finding with this triage state (or none).
+    /// The CSV state of a finding with this triage record (or none) on `today`: an
+    /// acceptance past its expiry is `triaged` again.
+    pub fn of_record(t: Option<&Triage>, today: Date) -> CsvState {
+        match t {
+            Some(t) if t.state == State::Accepted && t.is_expired(today) => CsvState::Triaged,
+            t => CsvState::of(t.map(|t| t.state)),
+        }
+    }
+
+    /// The CSV state of a finding with this triage state (or none), expiry aside.
     pub fn of(state: Option<State>) -> CsvState {
         match state {
             Some(State::Waiting) => CsvState::Waiting,
@@ -99,13 +112,15 @@ fn severity_rank(s: &str) -> u8 {
 }
 
 /// The rows of each release of run `run_seq`: images in fleet-file order, then severity
-/// (highest first), vulnerability and package; only `severities` (upper case).
+/// (highest first), vulnerability and package; only `severities` (upper case). Expiry is
+/// judged on `today`.
 pub fn rows(
     store: &mut Store,
     run_seq: i64,
     releases: &[String],
     severities: &[String],
     triage: &TriageSuppressor,
+    today: Date,
 ) -> Result<BTreeMap<String, Vec<CsvRow>>, TriageError> {
     let images = store.images(run_seq)?;
     let mut out = BTreeMap::new();
@@ -157,10 +172,8 @@ pub fn rows(
                     url,
                     patched_version: o.fixed.clone().unwrap_or_default(),
                     mirrored: img.mirrored,
-                    state: CsvState::of(m.map(|m| m.triage.state)),
-                    notes: m
-                        .and_then(|m| m.triage.reason.clone().or(m.triage.notes.clone()))
-                        .unwrap_or_default(),
+                    state: CsvState::of_record(m.map(|m| m.triage), today),
+                    notes: m.map(|m| notes(m.triage, today)).unwrap_or_default(),
                     repository: img.repository.clone(),
                     ecosystem: o.ecosystem.clone(),
                     triage_id: m.map(|m| m.id),
@@ -170,6 +183,16 @@ pub fn rows(
         out.insert(release.clone(), rows);
     }
     Ok(out)
+}
+
+/// A triaged row's `notes`: the record's reason (else its notes); for an acceptance past its
+/// expiry, `acceptance expired on DATE (accepted: REASON)`.
+fn notes(t: &Triage, today: Date) -> String {
+    if t.state == State::Accepted && t.is_expired(today) {
+        describe(t, today)
+    } else {
+        t.reason.clone().or(t.notes.clone()).unwrap_or_default()
+    }
 }
 
 /// The CSV text of some rows.

@@ -146,9 +146,9 @@ impl Finding {
             .is_some_and(|(_, t)| t.suppresses(today))
     }
 
-    /// The release CSV's state of the finding.
-    pub fn csv_state(&self) -> CsvState {
-        CsvState::of(self.triage.as_ref().map(|(_, t)| t.state))
+    /// The release CSV's state of the finding on `today`.
+    pub fn csv_state(&self, today: Date) -> CsvState {
+        CsvState::of_record(self.triage.as_ref().map(|(_, t)| t), today)
     }
 }
 

@@ -366,7 +366,7 @@ fn finding_row(f: &Finding, today: Date) -> Markup {
             td.mono { (t(f.fixed.as_deref().unwrap_or(""))) }
             td {
                 span class={ "state state-" (shown.as_str()) } { (shown.as_str()) }
-                span.why.nowrap { "CSV: " (f.csv_state().as_str()) }
+                span.why.nowrap { "CSV: " (f.csv_state(today).as_str()) }
             }
             td { @if let Some((id, tr)) = &f.triage {
                 @if let Some(j) = tr.justification { code { (j.as_str()) } " " }

@@ -113,6 +113,62 @@ fn csv_per_release_and_read_back() {
         assert_eq!(recs.len(), 1);
         assert_eq!(recs[0].key(), rec.key());
         assert_eq!(recs[0].reason, rec.reason);
+
+        // An acceptance in v2.7 that ran out before the run ended (2026-05-28): `triaged` in
+        // the CSV, its notes saying so, and read back it makes no record (a re-import never
+        // renews it). Published as of a day before its expiry, it is `ignore`.
+        let first = &rows["v2.7"][0];
+        let (pkg, vuln) = (first.package_name.clone(), first.vulnerability_id.clone());
+        let lapsed = Triage::validate(
+            TriageInput {
+                scope: "release".into(),
+                release: Some("v2.7".into()),
+                package: pkg.clone(),
+                vuln_id: vuln.clone(),
+                state: "accepted".into(),
+                reason: Some("fine for the winter".into()),
+                expires: Some("2026-03-01".into()),
+                ..TriageInput::default()
+            },
+            "2026-01-01".parse().expect("date"),
+        )
+        .expect("valid then");
+        drydock_triage::set(s, &lapsed, "alice", 2).expect("set");
+        let is_it = |r: &release_csv::CsvRow| r.package_name == pkg && r.vulnerability_id == vuln;
+        let later = tempfile::tempdir().expect("dir");
+        let (_, rows) =
+            publish(s, "latest", later.path(), &PublishOptions::default()).expect("publish");
+        let row = rows["v2.7"].iter().find(|r| is_it(r)).expect("the row");
+        assert_eq!(row.state.as_str(), "triaged");
+        assert_eq!(
+            row.notes,
+            "acceptance expired on 2026-03-01 (accepted: fine for the winter)"
+        );
+        let csv = std::fs::read_to_string(later.path().join("v2.7.csv")).expect("csv");
+        let back = release_csv::read(&csv, "v2.7.csv").expect("reads");
+        let recs = release_csv::to_triage(
+            &back,
+            "v2.7",
+            "2026-12-01".parse().expect("d"),
+            today,
+            "v2.7.csv",
+        )
+        .expect("triage");
+        assert!(recs.is_empty(), "{recs:?}");
+        let before_expiry = 1_772_000_000; // 2026-02-25
+        let (_, rows) = drydock_triage::publish::publish_generated(
+            s,
+            "latest",
+            later.path(),
+            &PublishOptions::default(),
+            Some(before_expiry),
+        )
+        .expect("publish");
+        let row = rows["v2.7"].iter().find(|r| is_it(r)).expect("the row");
+        assert_eq!(
+            (row.state.as_str(), row.notes.as_str()),
+            ("ignore", "fine for the winter")
+        );
     }
 }
 

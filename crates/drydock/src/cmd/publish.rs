@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use clap::Args;
-use drydock_triage::publish::{PublishOptions, publish};
+use drydock_triage::publish::{PublishOptions, publish_generated};
 use drydock_triage::site::{self, SiteOptions};
 
 const EXAMPLES: &str = "\
@@ -71,7 +71,7 @@ pub fn run(a: PublishArgs) -> anyhow::Result<ExitCode> {
         releases: a.release.clone(),
         severities: severities.clone(),
     };
-    let (published, _) = publish(&mut store, &a.run, &a.out, &opts)?;
+    let (published, _) = publish_generated(&mut store, &a.run, &a.out, &opts, generated_at)?;
     for (release, s) in &published.releases {
         println!(
             "{release}: {} rows -> {}",
