@@ -54,7 +54,7 @@ pub use state::{
     Justification, Scope, State, Triage, TriageInput, add_days, date_of_unix, normalize_vuln_id,
     parse_days, unix_days,
 };
-pub use suppress::{Match, TriageSuppressor, describe};
+pub use suppress::{Match, TriageSuppressor, describe, unused_notice};
 
 use drydock_policy::{BadDate, Date};
 use drydock_store::{Store, StoreError, TriageBatchError, TriageOutcome, TriageWrite};

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use drydock_match::identity;
-use drydock_policy::{Date, Decision, Verdict};
+use drydock_policy::{Date, Decision, PolicyNotice, PolicyNoticeKind, Verdict};
 use drydock_store::{Store, TriageFilter, TriageRecord};
 
 use crate::TriageError;
@@ -14,11 +14,21 @@ use crate::state::{Scope, State, Triage};
 /// `not_affected`, `false_positive` and unexpired `accepted` records suppress (verdict
 /// `suppressed`, the reason, the expiry, `suppressed_by: "triage #ID"`); the other states, and
 /// expired acceptances, annotate the finding's reason and leave its verdict alone. Records that
-/// matched nothing in any image are [`TriageSuppressor::unused`].
+/// could have matched in the images it was applied to and matched nothing are
+/// [`TriageSuppressor::unused`].
 #[derive(Debug)]
 pub struct TriageSuppressor {
     records: Vec<(i64, Triage)>,
-    used: Mutex<BTreeSet<i64>>,
+    seen: Mutex<Seen>,
+}
+
+/// What the suppressor was applied to: the records that matched, the repositories and
+/// releases of the images it saw.
+#[derive(Debug, Default, Clone)]
+struct Seen {
+    used: BTreeSet<i64>,
+    repositories: BTreeSet<String>,
+    releases: BTreeSet<String>,
 }
 
 /// What [`TriageSuppressor::matching`] found for a finding.
@@ -44,7 +54,7 @@ impl TriageSuppressor {
             .collect();
         TriageSuppressor {
             records,
-            used: Mutex::new(BTreeSet::new()),
+            seen: Mutex::new(Seen::default()),
         }
     }
 
@@ -100,20 +110,62 @@ impl TriageSuppressor {
             .map(|(id, triage)| Match { id: *id, triage })
     }
 
-    /// Records that matched no finding in any image this suppressor was applied to.
-    pub fn unused(&self) -> Vec<(i64, &Triage)> {
-        let used = self.used.lock().map(|u| u.clone()).unwrap_or_default();
+    /// Records that matched no finding in the images this suppressor was applied to, of
+    /// those that could have: an image record of a repository it saw, a release record of a
+    /// release it saw, and with `whole_run` (it saw every image of a fleet run) an `all`
+    /// record. A record of a repository or release that was not scanned is not unused, nor is
+    /// an `all` record after one image: it is about images not scanned as much as this one.
+    pub fn unused(&self, whole_run: bool) -> Vec<(i64, &Triage)> {
+        let seen = self.seen.lock().map(|s| s.clone()).unwrap_or_default();
         self.records
             .iter()
-            .filter(|(id, _)| !used.contains(id))
+            .filter(|(id, t)| {
+                !seen.used.contains(id)
+                    && match &t.scope {
+                        Scope::Image(r) => seen.repositories.contains(r),
+                        Scope::Release(r) => seen.releases.contains(r),
+                        Scope::All => whole_run && !seen.repositories.is_empty(),
+                    }
+            })
             .map(|(id, t)| (*id, t))
             .collect()
     }
 
+    /// [`TriageSuppressor::unused`] as report notices (`kind: unused`, `source: triage #ID`),
+    /// the way unused ignore-file entries are reported.
+    pub fn unused_notices(&self, whole_run: bool) -> Vec<PolicyNotice> {
+        self.unused(whole_run)
+            .into_iter()
+            .map(|(id, t)| unused_notice(id, t))
+            .collect()
+    }
+
     fn mark(&self, id: i64) {
-        if let Ok(mut u) = self.used.lock() {
-            u.insert(id);
+        if let Ok(mut s) = self.seen.lock() {
+            s.used.insert(id);
         }
+    }
+
+    /// Notes the image a scan applies the records to.
+    fn saw(&self, repository: &str, releases: &[String]) {
+        if let Ok(mut s) = self.seen.lock() {
+            s.repositories.insert(repository.to_string());
+            s.releases.extend(releases.iter().cloned());
+        }
+    }
+}
+
+/// The notice for record `id` that matched no finding: `triage #3 (CVE-2024-1 in openssl,
+/// image registry.example/app) matches no finding: is it still needed?`.
+pub fn unused_notice(id: i64, t: &Triage) -> PolicyNotice {
+    PolicyNotice {
+        kind: PolicyNoticeKind::Unused,
+        source: format!("triage #{id}"),
+        id: t.vuln_id.clone(),
+        message: format!(
+            "triage #{id} ({} in {}, {}) matches no finding: is it still needed?",
+            t.vuln_id, t.package, t.scope
+        ),
     }
 }
 
@@ -178,6 +230,7 @@ impl drydock_scan::Suppressor for TriageSuppressor {
         decisions: &mut [Decision],
         today: Date,
     ) {
+        self.saw(repository, releases);
         for d in decisions.iter_mut() {
             let f = &d.finding;
             let vuln = identity::vulnerability_id(&f.id, &f.aliases);
@@ -210,6 +263,7 @@ impl drydock_scan::Suppressor for TriageSuppressor {
         entries: &mut [drydock_scan::MisconfigEntry],
         today: Date,
     ) {
+        self.saw(repository, releases);
         for e in entries.iter_mut() {
             let f = &e.finding;
             let by_name = |package: &str| self.matching(repository, releases, "", package, &f.id);

@@ -1,5 +1,6 @@
 //! Triage at scan time on real scans of the corpus image: accepted in release A, still
-//! accepted in release B (new tag, rebuilt image, same repository); expired: counted again.
+//! accepted in release B (the same repository); expired: counted again; records that matched
+//! nothing reported unused (the CLI's fleet test has release B as a new tag and rebuilt image).
 
 use std::sync::Arc;
 
@@ -85,7 +86,40 @@ fn acceptance_survives_releases_and_expires() {
             today,
         )
         .expect("valid");
-        drydock_triage::set(s, &unused, "alice", 3).expect("set");
+        let unused_all = drydock_triage::set(s, &unused, "alice", 3)
+            .expect("set")
+            .record
+            .id;
+        // An image record of this repository that matches nothing is unused; one of a
+        // repository no scan saw, and a release record of a release no scan saw, are not.
+        let record = |scope: &str, repository: Option<&str>, release: Option<&str>| {
+            Triage::validate(
+                TriageInput {
+                    scope: scope.into(),
+                    repository: repository.map(str::to_string),
+                    release: release.map(str::to_string),
+                    package: pkg.clone(),
+                    vuln_id: "CVE-1999-0002".into(),
+                    state: "affected".into(),
+                    ..TriageInput::default()
+                },
+                today,
+            )
+            .expect("valid")
+        };
+        let unused_here =
+            drydock_triage::set(s, &record("image", Some(&repository), None), "alice", 4)
+                .expect("set")
+                .record
+                .id;
+        drydock_triage::set(
+            s,
+            &record("image", Some("registry.example/elsewhere"), None),
+            "alice",
+            5,
+        )
+        .expect("set");
+        drydock_triage::set(s, &record("release", None, Some("C")), "alice", 6).expect("set");
 
         let sup = Arc::new(TriageSuppressor::from_store(s).expect("records"));
         for (release, day) in [("A", "2026-06-01"), ("B", "2026-07-01")] {
@@ -118,8 +152,21 @@ fn acceptance_survives_releases_and_expires() {
                 "release-scoped record"
             );
         }
-        let unused_ids: Vec<i64> = sup.unused().iter().map(|(id, _)| *id).collect();
-        assert_eq!(unused_ids.len(), 1);
+        let unused_ids =
+            |whole_run| -> Vec<i64> { sup.unused(whole_run).iter().map(|(id, _)| *id).collect() };
+        assert_eq!(unused_ids(true), [unused_all, unused_here]);
+        // After scans that are not a whole fleet run, an `all` record is not called unused.
+        assert_eq!(unused_ids(false), [unused_here]);
+        let notices = sup.unused_notices(false);
+        assert_eq!(notices.len(), 1);
+        assert_eq!(notices[0].source, format!("triage #{unused_here}"));
+        assert_eq!(
+            notices[0].message,
+            format!(
+                "triage #{unused_here} (CVE-1999-0002 in {pkg}, image {repository}) matches no \
+                 finding: is it still needed?"
+            )
+        );
         // The day after the expiry: counted again, the gate fails on it, the reason says so.
         let out = scan_with(&image, &["B"], Some(sup.clone()), d("2026-07-02"));
         let hit: Vec<_> = out.report.targets[0]
@@ -140,7 +187,7 @@ fn acceptance_survives_releases_and_expires() {
         assert!(out.gate_failed);
         assert_eq!(
             s.triage_list(&TriageFilter::default()).expect("list").len(),
-            3
+            6
         );
     }
 }

@@ -268,9 +268,8 @@ fn scan(args: FleetScanArgs) -> anyhow::Result<ExitCode> {
     let mut store = args.store.open()?;
     let mut settings = settings(&args, &fleet)?;
     // Triage recorded in the store applies to every image (by repository and release).
-    settings.suppressor = Some(std::sync::Arc::new(
-        drydock_triage::TriageSuppressor::from_store(&mut store)?,
-    ));
+    let triage = std::sync::Arc::new(drydock_triage::TriageSuppressor::from_store(&mut store)?);
+    settings.suppressor = Some(triage.clone());
     let opts = FleetScanOptions {
         run_id,
         shard,
@@ -300,6 +299,7 @@ fn scan(args: FleetScanArgs) -> anyhow::Result<ExitCode> {
             drydock_fleet::display::escape(&why, 300)
         );
     }
+    warn_unused_triage(&triage, &outcome, shard);
     let stdout = std::io::stdout();
     let mut w = stdout.lock();
     if args.format == "json" {
@@ -460,6 +460,31 @@ fn summary_table(o: &FleetOutcome, shard: Shard, w: &mut dyn std::io::Write) -> 
         }
     }
     Ok(())
+}
+
+/// Triage records that matched nothing in the run, one warning each, when this invocation
+/// scanned all of it (not a shard, nothing resumed): records of the repositories and releases
+/// scanned, and `all` records when no image failed. A record a failed image might have
+/// matched is not called unused.
+fn warn_unused_triage(triage: &drydock_triage::TriageSuppressor, o: &FleetOutcome, shard: Shard) {
+    if shard.count > 1 || o.images.iter().any(|i| i.resumed) {
+        return;
+    }
+    let failed: Vec<_> = o
+        .images
+        .iter()
+        .filter(|i| i.status == ScanStatus::Failed)
+        .collect();
+    for (id, t) in triage.unused(failed.is_empty()) {
+        let maybe_there = failed.iter().any(|i| match &t.scope {
+            drydock_triage::Scope::Image(r) => i.repository == *r,
+            drydock_triage::Scope::Release(r) => i.releases.contains(r),
+            drydock_triage::Scope::All => true,
+        });
+        if !maybe_there {
+            tracing::warn!("{}", drydock_triage::unused_notice(id, t).message);
+        }
+    }
 }
 
 fn summary_json(o: &FleetOutcome, w: &mut dyn std::io::Write) -> anyhow::Result<()> {

@@ -260,15 +260,24 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
     }
     let sinks = args.output.sinks(SCAN_FORMATS)?;
     let mut settings = settings(&args)?;
+    let mut triage = None;
     if let Some(location) = &args.store {
         let mut store = drydock_store::Store::open(location)?;
-        settings.suppressor = Some(std::sync::Arc::new(
-            drydock_triage::TriageSuppressor::from_store(&mut store)?,
-        ));
+        let t = std::sync::Arc::new(drydock_triage::TriageSuppressor::from_store(&mut store)?);
+        settings.suppressor = Some(t.clone());
+        triage = Some(t);
     }
     let db = open_db(&args.db, args.db_max_age)?;
     let spec = args.target.spec(platform_explicit)?;
-    let outcome = drydock_scan::scan(&spec, kind, &db, &settings)?;
+    let mut outcome = drydock_scan::scan(&spec, kind, &db, &settings)?;
+    // Triage records of this repository that matched nothing, reported as unused ignore-file
+    // entries are.
+    if let Some(t) = &triage {
+        for n in t.unused_notices(false) {
+            tracing::warn!("{}", n.message);
+            outcome.report.policy_notices.push(n);
+        }
+    }
     output::write_all(&outcome.report, &sinks, args.show_suppressed)?;
     super::attest::after_scan(
         &args.attest,

@@ -4,7 +4,7 @@
 //! `expected.json` (what was put into each image), not against hard-coded counts.
 
 #[path = "../../../drydock-store/tests/pg_cluster.rs"]
-mod pg_cluster;
+pub(crate) mod pg_cluster;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
