@@ -156,6 +156,68 @@ CVE ID | Affected Images | CVE Severity | Sourcegraph Assessment | Details\n\
     let mut sorted = ids.clone();
     sorted.sort();
     assert_eq!(ids, sorted);
+
+    // A page sorted by severity, then id (a CRITICAL row whose id sorts after the HIGH row's):
+    // the new rows go in by severity, then id; the kept rows stay as written.
+    let rank = |s: &str| match s.to_ascii_uppercase().as_str() {
+        "CRITICAL" => 0,
+        "HIGH" => 1,
+        "MEDIUM" => 2,
+        "LOW" => 3,
+        _ => 4,
+    };
+    let worst = |id: &str| {
+        found
+            .iter()
+            .filter(|f| f.vuln_id == id)
+            .map(|f| rank(&f.severity))
+            .min()
+            .unwrap_or(4)
+    };
+    let (crit, high) = found
+        .iter()
+        .filter(|c| worst(&c.vuln_id) == 0)
+        .find_map(|c| {
+            found
+                .iter()
+                .find(|h| worst(&h.vuln_id) == 1 && h.vuln_id < c.vuln_id)
+                .map(|h| (c.clone(), h.clone()))
+        })
+        .expect("a CRITICAL id that sorts after a HIGH id");
+    let rows = [
+        format!(
+            "{} | {} | Critical | Low | kept as is",
+            crit.vuln_id,
+            short_name(&crit.repository)
+        ),
+        format!(
+            "{} | {} | High | Low | also kept",
+            high.vuln_id,
+            short_name(&high.repository)
+        ),
+    ];
+    let text = format!(
+        "CVE ID | Affected Images | CVE Severity | Sourcegraph Assessment | Details\n\
+--- | --- | --- | --- | ---\n{}\n{}\n",
+        rows[0], rows[1]
+    );
+    let written = Page::parse(&text, "sev.md")
+        .expect("parses")
+        .updated(&found, &profile());
+    let again = Page::parse(&written, "w.md").expect("parses");
+    assert!(again.accepted.rows.len() > 2, "new rows were added");
+    let keys: Vec<(usize, &str)> = again
+        .accepted
+        .rows
+        .iter()
+        .map(|r| (rank(r.cells[2].trim()), r.id.as_str()))
+        .collect();
+    let mut sorted = keys.clone();
+    sorted.sort();
+    assert_eq!(keys, sorted, "by severity, then id");
+    for raw in &rows {
+        assert!(again.accepted.rows.iter().any(|r| &r.raw == raw), "{raw}");
+    }
 }
 
 #[test]
