@@ -138,6 +138,12 @@ fn shared_alpine_images() {
     let dir = crate::shared().join("data/images");
     let archive = dir.join("alpine-3.10.docker-archive.tar.gz");
     if !archive.is_file() {
+        let ci = std::env::var_os("CI").is_some_and(|v| !v.is_empty() && v != "false");
+        assert!(
+            !ci,
+            "{} is missing (CI must provide ../shared)",
+            archive.display()
+        );
         eprintln!("note: skipping, {} is missing", archive.display());
         return;
     }
@@ -275,4 +281,69 @@ fn credential_files_and_their_twins() {
     ] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
+}
+
+/// Bad input on the image side (the fixture script's `truncated` and `huge` images): a layer
+/// file cut short is an error naming the layer, never a panic; files over the read bound are
+/// not read — a credential file among them is a warning — and a larger bound finds what
+/// they hold, so the bound is what kept them out.
+#[test]
+fn truncated_and_huge_layer_files() {
+    let open = |name: &str| {
+        let path = crate::fixtures().join("images").join(name).join("oci");
+        let target = drydock_image::open(&path.to_string_lossy(), &Default::default())
+            .unwrap_or_else(|e| panic!("open {name}: {e}"));
+        (path, target)
+    };
+    let (path, target) = open("truncated");
+    let opts = Options {
+        image_path: Some(path),
+        ..Options::default()
+    };
+    let err = scan_image(&target, &opts).expect_err("a cut layer is an error");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("truncated") && msg.contains("layer `sha256:"),
+        "{msg}"
+    );
+
+    let (path, target) = open("huge");
+    let scan = |max_file_size| {
+        scan_image(
+            &target,
+            &Options {
+                image_path: Some(path.clone()),
+                limits: drydock_misconfig::FileLimits {
+                    max_file_size,
+                    ..Default::default()
+                },
+                ..Options::default()
+            },
+        )
+        .expect("files over the bound are not an error")
+    };
+    let bounded = scan(drydock_misconfig::FileLimits::default().max_file_size);
+    assert!(bounded.findings.is_empty(), "{:#?}", bounded.findings);
+    assert_eq!(bounded.warnings.len(), 1, "{:?}", bounded.warnings);
+    assert!(
+        bounded.warnings[0].contains("root/.aws/credentials")
+            && bounded.warnings[0].contains("bound"),
+        "{:?}",
+        bounded.warnings
+    );
+    let wide = scan(4 << 20);
+    assert!(wide.warnings.is_empty(), "{:?}", wide.warnings);
+    let got: BTreeSet<(String, String)> = wide
+        .findings
+        .iter()
+        .map(|f| (f.id.clone(), f.evidence.subject().to_string()))
+        .collect();
+    let want: BTreeSet<(String, String)> = [
+        ("DD-304", "root/.aws/credentials"),
+        ("DD-305", "app/big.log"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want);
 }
