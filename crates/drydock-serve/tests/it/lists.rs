@@ -139,6 +139,39 @@ fn filters_sorts_and_pages_of_every_list_on_both_backends() {
         assert_eq!(findings(u, "state=untriaged").len(), all.len(), "{be}");
         assert!(findings(u, "state=accepted,expired").is_empty(), "{be}");
 
+        // The release page's images × severity counts are its findings counted per image.
+        let rel = ok(
+            get(&format!("{u}/api/releases/{RELEASE}?per_page=500"), &[]),
+            "release",
+        );
+        let rows = rows_of(
+            u,
+            &format!("/api/findings?release={RELEASE}&"),
+            "/findings",
+            "",
+        );
+        let images = items(&rel["images"]);
+        assert!(images.len() > 2, "{be}: {images:?}");
+        for img in &images {
+            let mut want = std::collections::BTreeMap::<String, u64>::new();
+            for r in rows.iter().filter(|r| r["reference"] == img["reference"]) {
+                *want
+                    .entry(r["severity"].as_str().expect("a severity").to_string())
+                    .or_default() += 1;
+            }
+            assert_eq!(
+                img["by_severity"],
+                json!(want),
+                "{be}: {}",
+                img["reference"]
+            );
+            assert_eq!(img["total"], want.values().sum::<u64>(), "{be}");
+        }
+        assert!(
+            images.iter().filter(|i| i["total"] != 0).count() >= 2,
+            "{be}: images with findings"
+        );
+
         // Sorts: every documented key, both orders, and the defaults (severity and first_seen descending),
         // on the lists cut from the run index and on those sorted per request.
         let sorted = [
