@@ -57,6 +57,44 @@ fn every_page_renders_on_both_backends() {
         let release = page(u, &format!("/releases/{RELEASE}"), &[]);
         assert!(release.contains("failed to scan"));
         assert!(release.contains("layer sha256:0bad truncated"));
+        // The image page: each finding's fixed version, layer and path, advisory links, and the
+        // scan history.
+        let obs = data::app_observations();
+        let o = obs
+            .iter()
+            .find(|o| o.fixed.is_some() && o.layer.is_some() && o.path.is_some())
+            .expect("a finding with a fix, a layer and a path");
+        let img = page(
+            u,
+            &format!(
+                "/image?ref={}&q={}&package={}",
+                enc(APP),
+                enc(&o.vuln_id),
+                enc(&o.package)
+            ),
+            &[],
+        );
+        for (what, v) in [
+            ("fixed", o.fixed.as_deref()),
+            ("path", o.path.as_deref()),
+            ("layer", o.layer.as_deref().map(|l| &l[..l.len().min(19)])),
+        ] {
+            let v = v.expect("set");
+            assert!(
+                img.contains(v),
+                "{}: the image page shows {what} `{v}`",
+                b.backend
+            );
+        }
+        let all = page(u, &format!("/image?ref={}&per_page=500", enc(APP)), &[]);
+        assert!(
+            all.contains("rel=\"noopener noreferrer\">"),
+            "advisory links"
+        );
+        let history = &all[all.find("Scan history").expect("the scan history")..];
+        for run in ["#1", "#2", "#3"] {
+            assert!(history.contains(&format!("<td>{run}</td>")), "{run}");
+        }
         let mini = page(u, &format!("/image?ref={}", enc(MINI)), &[]);
         assert!(mini.contains("The newest scan failed"));
         // The filter is in the URL, and the page's links keep it.
