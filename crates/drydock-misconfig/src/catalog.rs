@@ -151,7 +151,7 @@ check!(
     Low,
     [D, H],
     "package index update without install in the same RUN",
-    "A cached `apt-get update` layer is reused by later builds, so installs get stale package versions and miss security fixes.",
+    "A cached `apt-get update` (or `apk update`, `zypper refresh`) layer is reused by later builds, so installs get stale package versions and miss security fixes. yum and dnf are not reported: they check their metadata's age at install time, and `yum/dnf update` upgrades rather than refreshes an index.",
     "Run `apt-get update && apt-get install …` in one RUN.",
     "Trivy DS-0017, Dockle CIS-DI-0007, CIS Docker 4.7"
 );

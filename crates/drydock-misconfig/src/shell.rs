@@ -135,6 +135,26 @@ mod tests {
     #[test]
     fn package_managers() {
         assert_eq!(analyse("apt-get update").update_alone, ["apt-get"]);
+        assert_eq!(analyse("apk update").update_alone, ["apk"]);
+        assert!(
+            analyse("apk update && apk add curl")
+                .update_alone
+                .is_empty()
+        );
+        assert_eq!(
+            analyse("zypper --non-interactive refresh").update_alone,
+            ["zypper"]
+        );
+        // yum and dnf check their metadata's age at install time, so a refreshed index in a
+        // cached layer does not pin old versions; `yum update` is an upgrade, not a refresh.
+        for c in [
+            "yum makecache",
+            "dnf makecache --refresh",
+            "dnf -y update",
+            "yum update -y",
+        ] {
+            assert!(analyse(c).update_alone.is_empty(), "{c}");
+        }
         let f = analyse("apt-get update && apt-get install -y curl");
         assert!(f.update_alone.is_empty());
         assert_eq!(f.cache_left, ["apt-get"]);

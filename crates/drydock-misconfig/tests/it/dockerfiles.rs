@@ -136,3 +136,46 @@ fn bad_input() {
     assert!(d.warnings.len() >= 9_999, "{}", d.warnings.len());
     assert!(t.elapsed().as_secs() < 30, "{:?}", t.elapsed());
 }
+
+/// docs/misconfig.md documents every check of the catalogue as the catalogue has it: id,
+/// title, severity, what it reads, peer ids, rationale and fix (the issue's "document each
+/// with its rationale and the peer ids it corresponds to"), so the two cannot drift.
+#[test]
+fn docs_document_every_check_as_the_catalogue_has_it() {
+    use drydock_misconfig::catalog::Input;
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/misconfig.md"),
+    )
+    .expect("docs/misconfig.md");
+    let mut missing = Vec::new();
+    for c in drydock_misconfig::CHECKS {
+        let reads: Vec<&str> = c
+            .inputs
+            .iter()
+            .map(|i| match i {
+                Input::Dockerfile => "Dockerfile",
+                Input::Config => "config",
+                Input::History => "history",
+                Input::Files => "files",
+            })
+            .collect();
+        let block = format!(
+            "### {} — {}\n\n- **Severity:** {} · **reads:** {} · **peers:** {}\n- **Why:** {}\n- **Fix:** {}\n",
+            c.id,
+            c.title,
+            c.severity,
+            reads.join(", "),
+            c.peers,
+            c.rationale,
+            c.fix
+        );
+        if !docs.contains(&block) {
+            missing.push(block);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "not in docs/misconfig.md as written:\n{}",
+        missing.join("\n")
+    );
+}
