@@ -138,11 +138,12 @@ pub(crate) fn scan<V: FileVisitor>(
         }
     }
     if let (n, Some(first)) = too_long {
-        let cut: String = first.chars().take(120).collect();
+        // A directory past the bound is not walked: what is under it is not counted one by one.
         walk.warnings.push(WalkWarning {
-            path: cut,
+            path: crate::text::shown_max(&first, 120).into_owned(),
             message: format!(
-                "{n} path(s) longer than PATH_MAX ({} bytes) were not read (this is the first, cut)",
+                "{n} path(s) longer than PATH_MAX ({} bytes) were not read, nor anything under \
+                 them (this is the first, cut)",
                 crate::merge::MAX_PATH
             ),
         });
