@@ -258,13 +258,19 @@ fn run_bounded(w: &Work, file: &Path, args: &[&str]) -> Output {
     run_within(w, 4 * size + (96 << 20), args)
 }
 
-/// `drydock sbom rootfs ARGS` with its data segment limited to `limit` bytes.
+/// CPU seconds a bounded run may use before the kernel stops it (`ulimit -t`): a hard bound
+/// on time that a loaded machine does not make flaky. The runs here take a few seconds.
+const CPU_SECONDS: u64 = 120;
+
+/// `drydock sbom rootfs ARGS` with its data segment limited to `limit` bytes and its CPU time
+/// to [`CPU_SECONDS`].
 fn run_within(w: &Work, limit: u64, args: &[&str]) -> Output {
     let mut sh = Command::new("sh");
     sh.arg("-c")
-        .arg("ulimit -d \"$1\" && shift && exec \"$@\"")
+        .arg("ulimit -d \"$1\" && ulimit -t \"$2\" && shift 2 && exec \"$@\"")
         .arg("sh")
         .arg((limit / 1024).to_string())
+        .arg(CPU_SECONDS.to_string())
         .arg(env!("CARGO_BIN_EXE_drydock"))
         .arg("sbom")
         .arg(w.path("rootfs"))
@@ -325,6 +331,52 @@ fn issue14_case10_package_databases_stay_within_memory_bounds() {
     assert!(err.contains("var/lib/dpkg/status"), "{err}");
     assert!(err.contains("more than 100000 packages"), "{err}");
     std::fs::remove_file(&status).expect("rm");
+
+    // apk `installed`: 90,000 packages listing their files (a hundred `R:` lines each), and
+    // one package carrying a 100 MB name (the name was copied into its source name, its purl
+    // and the report: 9 times the file). The bound on one package's text refuses it, naming
+    // the database, within the same memory.
+    let apk_dir = root.join("lib/apk/db");
+    std::fs::create_dir_all(&apk_dir).expect("mkdir");
+    let apk = apk_dir.join("installed");
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&apk).expect("create"));
+    let files = "R:f\n".repeat(100);
+    for i in 0..90_000 {
+        write!(
+            f,
+            "C:Q1{i:027}=\nP:p{i}\nV:1.{i}-r0\nA:x86_64\nS:1000\nI:2000\nT:a package\nL:MIT\no:p{i}\nF:usr/lib\n{files}\n"
+        )
+        .expect("write");
+    }
+    drop(f);
+    let out = run_bounded(&w, &apk, &["--format", "json"]);
+    assert!(
+        out.status.success(),
+        "90,000 apk packages within the bound: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(packages_in(&out), 90_000);
+    let mut f = std::io::BufWriter::new(std::fs::File::create(&apk).expect("create"));
+    f.write_all(b"P:").expect("write");
+    for _ in 0..100 {
+        f.write_all(&vec![b'n'; 1 << 20]).expect("write");
+    }
+    f.write_all(b"\nV:1.0-r0\n\n").expect("write");
+    drop(f);
+    for format in ["json", "table"] {
+        let out = run_bounded(&w, &apk, &["--format", format]);
+        let err = one_line_error(&out, "a 100 MB apk package name");
+        assert!(
+            err.contains("lib/apk/db/installed") && err.contains("at most 64 KiB a package"),
+            "{format}: {err}"
+        );
+        assert!(
+            err.len() < 1000,
+            "{format}: the name is cut: {} bytes",
+            err.len()
+        );
+    }
+    std::fs::remove_dir_all(root.join("lib")).expect("rm");
 
     // 3. A lockfile with one 200 MB line (a `requirements.txt` pin): read at its own size.
     let req = root.join("requirements.txt");
@@ -657,4 +709,178 @@ fn issue14_case11_inflated_copies_live_in_the_cache_and_go_on_every_exit() {
     assert!(err.contains("bytes"), "{err}");
     assert!(!copy.exists() && !lock.exists(), "swept at start");
     w.assert_no_leftovers();
+}
+
+/// Issue 14 case 4 through the binary: an `rpmdb.sqlite` whose `Packages` is a VIEW over an
+/// endless recursive query (ordered, so SQLite's sorter would fill a temporary store) spun
+/// forever. Under a hard CPU and memory limit it is now the scan's one-line error naming the
+/// database, and nothing is written to `$TMPDIR`.
+#[test]
+fn issue14_case04_hostile_rpm_schema_is_refused_within_bounds() {
+    let w = Work::new();
+    let rpm = w.path("rootfs/var/lib/rpm");
+    std::fs::create_dir_all(&rpm).expect("mkdir");
+    let db = rpm.join("rpmdb.sqlite");
+    const SCRIPT: &str = r#"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("CREATE VIEW Packages AS WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) "
+           "SELECT x AS hnum, randomblob(4096) AS blob FROM c ORDER BY blob")
+db.commit()
+"#;
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(&db)
+        .status()
+        .expect("python3 (needed by the fixtures)");
+    assert!(status.success(), "writing {}", db.display());
+    let out = run_within(&w, 256 << 20, &[]);
+    let err = one_line_error(&out, "a VIEW as Packages");
+    assert!(
+        err.contains("var/lib/rpm/rpmdb.sqlite") && err.contains("not a table"),
+        "{err}"
+    );
+    w.assert_no_leftovers();
+}
+
+/// drydock-image's `tests/fixtures/make_hostile.py` inputs, written into `out` with an Alpine
+/// 3.10 apk database whose packages have advisories in the test feeds.
+fn hostile_fixtures(out: &Path) {
+    const SCRIPT: &str = r#"
+import sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[1])
+import make_hostile as m
+m.APK_DB = (b"P:musl\nV:1.1.20-r4\nA:x86_64\no:musl\n\n"
+            b"P:busybox\nV:1.29.3-r9\nA:x86_64\no:busybox\n\n")
+m.OS_RELEASE = b'ID=alpine\nVERSION_ID=3.10.4\nPRETTY_NAME="Alpine Linux v3.10"\n'
+m.main(sys.argv[2])
+"#;
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../drydock-image/tests/fixtures");
+    let status = Command::new("python3")
+        .arg("-c")
+        .arg(SCRIPT)
+        .arg(&scripts)
+        .arg(out)
+        .status()
+        .expect("python3 (needed by the fixtures)");
+    assert!(status.success(), "make_hostile.py");
+}
+
+/// The findings of a JSON report, as `ID package installed`.
+fn findings_in(out: &Output) -> std::collections::BTreeSet<String> {
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    json["targets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|t| t["findings"].as_array().into_iter().flatten())
+        .map(|f| {
+            format!(
+                "{} {} {}",
+                f["id"].as_str().unwrap_or_default(),
+                f["package"].as_str().unwrap_or_default(),
+                f["installed"].as_str().unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// Issue 14 cases 1–3 through the binary, as a CI gate sees them: an apk database in a sparse
+/// tar entry (old GNU, PAX 0.0, 0.1, 1.0, in a rootfs and in a docker-archive layer), behind a
+/// directory symlink (a tarball, merged-/usr layers, a directory), in a root filesystem that
+/// carries a decoy or unrelated `manifest.json`: each scan reports the findings the plain root
+/// filesystem gives, and fails the gate (`--exit-code 1`). A rootfs carrying a complete decoy
+/// docker-archive is read as that archive, says so and names `--input-kind rootfs`, with which
+/// the findings are reported.
+#[test]
+fn issue14_cases_1_to_3_findings_are_reported() {
+    let w = Work::new();
+    let dir = w.path("hostile");
+    hostile_fixtures(&dir);
+    let db = crate::scan::db().to_str().expect("UTF-8");
+    let scan = |name: &str, extra: &[&str]| {
+        let path = dir.join(name);
+        let cmd = if path.is_dir() { "fs" } else { "image" };
+        let path = path.to_str().expect("UTF-8").to_string();
+        let mut args = vec![
+            cmd,
+            &path,
+            "--db",
+            db,
+            "--format",
+            "json",
+            "--exit-code",
+            "1",
+        ];
+        args.extend_from_slice(extra);
+        w.run(&args)
+    };
+    let plain = scan("case01-plain-rootfs.tar", &[]);
+    assert_eq!(plain.status.code(), Some(1), "{plain:?}");
+    let want = findings_in(&plain);
+    assert!(
+        want.iter().any(|f| f.contains(" musl ")) && want.iter().any(|f| f.contains(" busybox ")),
+        "the plain rootfs has findings for both packages: {want:?}"
+    );
+    for name in [
+        "case01-sparse-gnu-rootfs.tar",
+        "case01-sparse-pax0.0-rootfs.tar",
+        "case01-sparse-pax0.1-rootfs.tar",
+        "case01-sparse-pax1.0-rootfs.tar",
+        "case01-sparse-docker-archive.tar",
+        "case02-dirlink-rootfs.tar",
+        "case02-merged-usr-layers.tar",
+        "case02-dirlink-dir",
+        "case03-decoy-manifest-rootfs.tar",
+        "case03-unrelated-manifest-rootfs.tar",
+    ] {
+        let out = scan(name, &[]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {out:?}");
+        assert_eq!(findings_in(&out), want, "{name}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        if name.starts_with("case03") {
+            assert!(
+                err.contains("does not describe a docker-archive")
+                    && err.contains("--input-kind docker-archive"),
+                "{name}: says what was detected: {err}"
+            );
+        }
+    }
+    let out = scan("case03-full-decoy-rootfs.tar", &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("is read as a docker-archive") && err.contains("--input-kind rootfs"),
+        "{err}"
+    );
+    let out = scan("case03-full-decoy-rootfs.tar", &["--input-kind", "rootfs"]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(findings_in(&out), want);
+}
+
+/// Issue 14 case 14 through the binary: `drydock fs` on a tree holding a wanted file deeper
+/// than `PATH_MAX` prints one warning with the count and the first path, cut, and nothing
+/// else of it.
+#[test]
+fn issue14_case14_paths_past_path_max_are_printed_counted_and_cut() {
+    let w = Work::new();
+    let dir = w.path("hostile");
+    hostile_fixtures(&dir);
+    let tree = dir.join("case14-deep-dir");
+    let out = w.run(&["sbom", tree.to_str().expect("UTF-8")]);
+    assert!(out.status.success(), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.contains("PATH_MAX")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].contains("path(s) longer than PATH_MAX (4096 bytes) were not read"),
+        "{err}"
+    );
+    assert!(
+        lines[0].contains(&format!("{}…(", "d".repeat(120))),
+        "the first path, cut: {err}"
+    );
+    assert!(lines[0].len() < 2048, "{} bytes", lines[0].len());
+    assert_no_control_chars(&out.stderr, "stderr");
 }
