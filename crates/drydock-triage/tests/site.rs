@@ -612,6 +612,26 @@ fn site_in_headless_chromium() {
         );
     }
 
+    // Readable without JavaScript (headless Chromium cannot dump or shoot a page with scripts
+    // off, so the page's one script is cut out): every row is on the page the browser shows,
+    // the filter that needs the script stays hidden, nothing is fetched or blocked.
+    let (head, rest) = html.split_once("<script>").expect("the page's script");
+    let (_, tail) = rest.split_once("</script>").expect("its end");
+    let no_js = format!("{head}{tail}");
+    assert!(!no_js.contains("<script"));
+    let page_dir = dir.path().join(&page);
+    let no_js_page = page_dir.with_file_name("no-js.html");
+    std::fs::write(&no_js_page, &no_js).expect("write");
+    let no_js_rel = no_js_page
+        .strip_prefix(dir.path())
+        .expect("inside")
+        .display()
+        .to_string();
+    let dom = dump(&no_js_rel, "");
+    assert_eq!(body_rows(&dom).len(), body_rows(html).len(), "{page}");
+    assert!(dom.contains("<form class=\"filter\" hidden"), "{page}");
+    assert_eq!(attr(&dom, "data-shown"), None, "no script ran");
+
     // Pictures for a person: the index, a release, an image with triaged findings.
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
     for (name, page) in [
@@ -619,6 +639,7 @@ fn site_in_headless_chromium() {
         ("release", release_path("v2.6")),
         ("image", image_path("v2.6", "rancher/tools:1.0")),
         ("hostile", image_path(BETA, &evil_reference())),
+        ("image-no-js", no_js_rel.clone()),
     ] {
         let png = shots.join(format!("drydock-site-{name}.png"));
         let _ = std::fs::remove_file(&png);

@@ -115,6 +115,40 @@ fn ignore_files_become_records_with_reason_and_expiry() {
             got.records.len()
         );
 
+        // drydock's own file: each entry's reason and expiry kept; a package glob resolves to
+        // the packages the run has the vulnerability in; a path pattern travels in the notes.
+        let yaml = format!(
+            "ignore:\n  - id: {}\n    package: \"{}*\"\n    path: usr/lib\n    reason: \"behind the VPN; SEC-2\"\n    expires: 2026-10-31\n",
+            o.vuln_id,
+            &o.package[..o.package.len().min(3)]
+        );
+        let (rules, _) = read(&yaml, ".drydockignore.yaml", IgnoreKind::Drydock).expect("parses");
+        let got = to_triage(
+            &rules,
+            &ImportScope::Image(REPO.into()),
+            Some(&observed),
+            &defaults(),
+        )
+        .expect("imports");
+        assert!(got.unmatched.is_empty(), "{:?}", got.unmatched);
+        let r = got
+            .records
+            .iter()
+            .find(|r| r.package == o.package)
+            .expect("a record for the finding's package");
+        assert_eq!(
+            (r.state, r.reason.as_deref(), r.expires),
+            (
+                State::Accepted,
+                Some("behind the VPN; SEC-2"),
+                Some("2026-10-31".parse().expect("date"))
+            )
+        );
+        assert_eq!(
+            r.notes.as_deref(),
+            Some("imported from .drydockignore.yaml:2 (paths: usr/lib)")
+        );
+
         // Grype: an exact package needs no lookup; a not_affected rule keeps its VEX fields.
         let grype = format!(
             "ignore:\n  - vulnerability: {}\n    reason: not built\n    package:\n      name: {}\n      type: apk\n  - vulnerability: {}\n    vex-status: not_affected\n    vex-justification: vulnerable_code_not_present\n",

@@ -153,6 +153,37 @@ fn bad_input_is_exit_2_and_one_line() {
         ),
         "is in the past",
     );
+    for (extra, want) in [
+        (
+            &["--state", "accepted", "--reason", "r"][..],
+            "state `accepted` needs an expiry date (--expires YYYY-MM-DD)",
+        ),
+        (
+            &["--state", "accepted", "--expires", "2026-09-01"][..],
+            "state `accepted` needs a written reason (--reason)",
+        ),
+        (
+            &["--state", "false_positive"][..],
+            "state `false_positive` needs a written reason (--reason)",
+        ),
+        (
+            &["--state", "not_affected", "--reason", "r"][..],
+            "state `not_affected` needs a justification (--justification)",
+        ),
+        (
+            &[
+                "--state",
+                "not_affected",
+                "--reason",
+                "r",
+                "--justification",
+                "because",
+            ][..],
+            "unknown justification `because`",
+        ),
+    ] {
+        fails(&triage(&store, &[&base[..], extra].concat()), want);
+    }
     let corrupt = dir.path().join("corrupt.json");
     std::fs::write(&corrupt, "{\"statements\": [ {\"vulnerability\": ").expect("write");
     fails(
