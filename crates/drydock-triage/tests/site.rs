@@ -612,6 +612,46 @@ fn site_in_headless_chromium() {
         );
     }
 
+    // The package and text filters (a substring, any case), and two filters at once.
+    let rows = body_rows(html);
+    let pkg_of = |r: &str| attr(r, "data-pkg").expect("a package").to_lowercase();
+    let pkg = pkg_of(rows[0]);
+    let id = rows[0]
+        .split("rel=\"noopener noreferrer\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .expect("the first row's vulnerability link")
+        .to_string();
+    let high_pkg = pkg_of(
+        rows.iter()
+            .find(|r| r.contains("data-sev=\"HIGH\""))
+            .expect("a HIGH row"),
+    );
+    let with_pkg = |p: &str| rows.iter().filter(|r| pkg_of(r).contains(p)).count();
+    for (fragment, want) in [
+        (format!("#pkg={}", pkg.to_uppercase()), with_pkg(&pkg)),
+        (
+            format!("#q={}", id.to_lowercase()),
+            rows.iter()
+                .filter(|r| r.contains(&format!(">{id}<")))
+                .count(),
+        ),
+        (
+            format!("#sev=HIGH&pkg={high_pkg}"),
+            rows.iter()
+                .filter(|r| pkg_of(r).contains(&high_pkg) && r.contains("data-sev=\"HIGH\""))
+                .count(),
+        ),
+    ] {
+        assert!(want > 0 && want < rows.len(), "{fragment}: {want} rows");
+        let dom = dump(&page, &fragment);
+        assert_eq!(
+            attr(&dom, "data-shown"),
+            Some(want.to_string().as_str()),
+            "{fragment}"
+        );
+    }
+
     // Readable without JavaScript (headless Chromium cannot dump or shoot a page with scripts
     // off, so the page's one script is cut out): every row is on the page the browser shows,
     // the filter that needs the script stays hidden, nothing is fetched or blocked.
