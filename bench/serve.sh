@@ -9,6 +9,8 @@
 #
 #   bench/serve.sh [IMAGES] [RUNS] [FINDINGS]        (default 1000 30 200; N=20 requests each)
 #   STORE=path/h.db bench/serve.sh …                 (keep, or reuse, the store)
+#   STORE=postgres://USER@HOST:PORT/DB bench/serve.sh …  (PostgreSQL: an empty database is
+#                                                    filled, one with runs is reused)
 #   DRYDOCK=path/to/drydock bench/serve.sh …         (a release binary already built)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,12 +25,22 @@ if [ -z "${DRYDOCK:-}" ]; then
   cargo build --release -q --manifest-path "$ROOT/Cargo.toml" -p drydock
   DRYDOCK="$ROOT/target/release/drydock"
 fi
-if [ ! -f "$STORE" ]; then
+case "$STORE" in
+  postgres://*|postgresql://*)
+    BACKEND=PostgreSQL
+    FILL=$("$DRYDOCK" history runs --store "$STORE" --limit 1 --format json | python3 -c \
+      'import json, sys; print("no" if json.load(sys.stdin) else "yes")') ;;
+  *)
+    BACKEND=SQLite
+    FILL=$([ -f "$STORE" ] && echo no || echo yes) ;;
+esac
+if [ "$FILL" = yes ]; then
   echo "building the store: $IMAGES images × $RUNS runs × $FINDINGS findings" >&2
   t0=$(date +%s)
   cargo run --release -q --manifest-path "$ROOT/Cargo.toml" -p drydock-fleet --example history_scale -- \
     "$STORE" "$IMAGES" "$RUNS" "$FINDINGS" 10 >&2
-  echo "store built in $(( $(date +%s) - t0 )) s: $(du -h "$STORE" | cut -f1)" >&2
+  if [ "$BACKEND" = SQLite ]; then size=$(du -h "$STORE" | cut -f1); else size="$BACKEND"; fi
+  echo "store built in $(( $(date +%s) - t0 )) s: $size" >&2
 fi
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -59,9 +71,9 @@ for u in "${URLS[@]}"; do
 done
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; SERVER=
 
-python3 - "$TMP/log" "$TMP/client" "$N" "$IMAGES" "$RUNS" "$FINDINGS" "${URLS[@]}" <<'PY'
+python3 - "$TMP/log" "$TMP/client" "$N" "$IMAGES" "$RUNS" "$FINDINGS" "$BACKEND" "${URLS[@]}" <<'PY'
 import re, statistics, sys
-log, client, n, images, runs, findings, *urls = sys.argv[1:]
+log, client, n, images, runs, findings, backend, *urls = sys.argv[1:]
 n = int(n)
 # Server times in request order: one untimed warm-up, then n timed requests per URL.
 server = [float(m.group(2)) for m in re.finditer(r'path=(\S+) status=\d+ ms="?([\d.]+)', open(log).read())
@@ -71,7 +83,7 @@ clients = {}
 for line in open(client):
     u, t = line.rsplit(" ", 1)
     clients.setdefault(u, []).append(float(t) * 1000)
-print(f"drydock serve, {images} images × {runs} runs × {findings} findings (SQLite), {n} requests per URL\n")
+print(f"drydock serve, {images} images × {runs} runs × {findings} findings ({backend}), {n} requests per URL\n")
 print("| URL | server median (ms) | server max (ms) | client median (ms) | < 200 ms |")
 print("|---|---|---|---|---|")
 for i, u in enumerate(urls):

@@ -232,6 +232,7 @@ Examples:
   drydock fs . --skip-dirs '**/tests/fixtures' --severity HIGH,CRITICAL --exit-code 1
   drydock fs ./rootfs --format json=report.json --format table
   drydock fs . --format sarif --output drydock.sarif
+  drydock fs . --scanners vuln,misconfig,secret --fail-on HIGH   # also the Dockerfiles it finds
   drydock fs ./monorepo --max-packages 500000 --max-document-size 128MiB   # bounds: docs/limits.md";
 
 pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Result<ExitCode> {
