@@ -12,3 +12,4 @@ mod data;
 mod lists;
 mod log;
 mod pages;
+mod readiness;
