@@ -9,6 +9,7 @@ mod api;
 mod browser;
 mod client;
 mod data;
+mod health;
 mod lists;
 mod log;
 mod pages;
