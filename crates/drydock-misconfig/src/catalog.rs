@@ -139,9 +139,9 @@ check!(
     SUDO,
     "DD-110",
     Medium,
-    [D, H],
+    [D, H, F],
     "sudo installed or used",
-    "sudo in an image is an escalation path for a compromised non-root process (and has had its own CVEs); in a Dockerfile it is never needed (RUN already runs as the build user).",
+    "sudo in an image is an escalation path for a compromised non-root process (and has had its own CVEs); in a Dockerfile it is never needed (RUN already runs as the build user). A setuid `sudo` in any layer is reported, base image included, as is `sudo` installed or run in a Dockerfile or this image's history.",
     "Drop sudo; switch users with `USER` and use `gosu`/`setpriv` in entrypoints that must drop privileges.",
     "Trivy DS-0010, hadolint DL3004, Dockle DKL-DI-0001"
 );

@@ -251,6 +251,17 @@ fn finish_image(
             Output::Passwd(s) => passwd = Some((f.layer, s.as_str())),
             Output::Shadow(s) => shadow = Some((f.layer, s.as_str())),
             Output::Setuid { mode } => {
+                // sudo installed, wherever it came from (the base image's history is not
+                // checked for hygiene, and a squashed image has none): only a setuid sudo
+                // can raise privileges.
+                if matches!(files::canonical(&f.path), "bin/sudo" | "sbin/sudo") {
+                    out.findings.push(MisconfigFinding::new(
+                        &cat::SUDO,
+                        format!("sudo is installed (`/{}`, setuid)", f.path),
+                        cat::SUDO.severity,
+                        layer_ev(f.layer, &f.path, None, None),
+                    ));
+                }
                 let system = ["usr/", "bin/", "sbin/", "lib"]
                     .iter()
                     .any(|p| f.path.starts_with(p));

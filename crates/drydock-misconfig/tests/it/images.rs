@@ -41,6 +41,7 @@ fn bad_image_findings() {
             ("DD-107", "history[2]"),
             ("DD-107", "history[5]"),
             ("DD-109", "history[2]"),
+            ("DD-110", "/usr/bin/sudo (layer 0)"),
             ("DD-111", "history[2]"),
             ("DD-301", "/usr/local/bin/helper (layer 3)"),
             ("DD-302", "/etc/shadow:1 (layer 0)"),

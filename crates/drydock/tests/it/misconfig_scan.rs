@@ -382,17 +382,16 @@ fn triage_and_trivy_ids_suppress_misconfigurations_and_secrets() {
 #[test]
 fn sarif_has_a_rule_per_check_and_file_locations() {
     let dockerfile = fixtures().join("dockerfiles/dd109-curl-sh.Dockerfile");
+    let scan = [
+        "--scanners",
+        "vuln,misconfig,secret",
+        "--dockerfile",
+        dockerfile.to_str().expect("utf-8"),
+    ];
     let out = run(
         "image",
         &bad(),
-        &[
-            "--scanners",
-            "vuln,misconfig,secret",
-            "--dockerfile",
-            dockerfile.to_str().expect("utf-8"),
-            "--format",
-            "sarif",
-        ],
+        &[&scan[..], &["--format", "sarif"]].concat(),
     );
     let v = stdout_json(&out, "drydock image --format sarif");
     let run0 = &v["runs"][0];
@@ -403,6 +402,38 @@ fn sarif_has_a_rule_per_check_and_file_locations() {
     }
     let dd306 = rules.iter().find(|r| r["id"] == "DD-306").expect("DD-306");
     assert_eq!(dd306["properties"]["security-severity"], "9.5");
+    // One rule per check the JSON report of the same scan holds, none twice, each with the
+    // `security-severity` of the check's worst finding there.
+    let report = json("image", &bad(), &scan);
+    let mut worst: std::collections::BTreeMap<String, drydock_misconfig::Severity> =
+        Default::default();
+    for key in ["misconfigurations", "secrets"] {
+        for e in report["targets"][0][key].as_array().expect("entries") {
+            let sev: drydock_misconfig::Severity =
+                serde_json::from_value(e["severity"].clone()).expect("a severity");
+            let id = e["id"].as_str().expect("id").to_string();
+            let w = worst.entry(id).or_insert(sev);
+            *w = (*w).max(sev);
+        }
+    }
+    let dd_rules: Vec<&Value> = rules
+        .iter()
+        .filter(|r| r["id"].as_str().is_some_and(|id| id.starts_with("DD-")))
+        .collect();
+    let ids: Vec<&str> = dd_rules.iter().filter_map(|r| r["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        worst.keys().map(String::as_str).collect::<Vec<_>>(),
+        "one rule per check, in id order"
+    );
+    for r in &dd_rules {
+        let id = r["id"].as_str().expect("id");
+        assert_eq!(
+            r["properties"]["security-severity"],
+            worst[id].security_severity(),
+            "{id}"
+        );
+    }
     let results = run0["results"].as_array().expect("results");
     for r in results {
         let idx = r["ruleIndex"].as_u64().expect("ruleIndex") as usize;
