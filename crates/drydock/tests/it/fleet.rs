@@ -1131,7 +1131,7 @@ fn the_fleet_schema_agrees_with_the_parser() {
         ("defaults:\n  scanners: [vuln, licence]\n", "licence"),
         (
             "defaults:\n  ignore-unfixed: sometimes\n",
-            "bad.yaml:3:19: invalid boolean",
+            "bad.yaml:3:19`: invalid boolean",
         ),
         ("colour: blue\n", "colour"),
     ];
