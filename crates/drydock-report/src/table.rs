@@ -19,6 +19,13 @@ use crate::model::{Report, ReportKind, TargetReport, display_title, short_digest
 /// The narrowest the last (title) column is cut to when the terminal is narrow.
 const MIN_LAST_WIDTH: usize = 16;
 
+/// The widest a column is padded to: a longer cell is printed whole (up to [`MAX_CELL`]) and
+/// overflows its own row instead of widening every row of the table. Without it one 1,000-byte
+/// package name padded 100,000 rows to 1,000 columns (a 208 MB table for a 2.3 MB database;
+/// issue 14). The last column (advisory titles, paths) is padded to at most [`MAX_LAST_PAD`].
+const MAX_PAD: usize = 80;
+const MAX_LAST_PAD: usize = 200;
+
 pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut Vec<u8>) -> io::Result<()> {
     let paint = Paint { on: opts.color };
     for (i, t) in report.targets.iter().enumerate() {
@@ -467,9 +474,15 @@ impl Table {
 
     fn render(&self, paint: &Paint, out: &mut Vec<u8>) -> io::Result<()> {
         let mut widths: Vec<usize> = self.headers.iter().map(|h| h.width()).collect();
+        let last_index = widths.len().saturating_sub(1);
         for row in &self.rows {
-            for (w, c) in widths.iter_mut().zip(row) {
-                *w = (*w).max(c.text.width());
+            for (i, (w, c)) in widths.iter_mut().zip(row).enumerate() {
+                let cap = if i == last_index {
+                    MAX_LAST_PAD
+                } else {
+                    MAX_PAD
+                };
+                *w = (*w).max(c.text.width().min(cap));
             }
         }
         // `│ a │ b │`: each column takes its width plus three, plus the closing bar.
@@ -486,7 +499,6 @@ impl Table {
                 cut = Some(shrunk);
             }
         }
-        let last_index = widths.len().saturating_sub(1);
         let rule = |l: &str, m: &str, r: &str| {
             let parts: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
             format!("{l}{}{r}", parts.join(m))
@@ -599,5 +611,46 @@ mod tests {
     fn truncate_counts_columns() {
         assert_eq!(truncate("abcdef", 4), "abc…");
         assert_eq!(truncate("abc", 4), "abc");
+    }
+
+    /// Issue 14: one long cell widens only its own row, so the table grows with its rows and
+    /// the longest cell, not with their product.
+    #[test]
+    fn one_long_cell_does_not_pad_every_row() {
+        let long = "n".repeat(1000);
+        let mut t = Table::new(&["Package", "Version"]);
+        for i in 0..10_000 {
+            let name = if i == 5_000 {
+                long.clone()
+            } else {
+                format!("pkg-{i}")
+            };
+            t.row(vec![Cell::plain(&name), Cell::plain("1.0")]);
+        }
+        let mut out = Vec::new();
+        t.render(&Paint { on: false }, &mut out).expect("render");
+        let text = String::from_utf8(out).expect("utf-8");
+        assert!(text.contains(&long), "the long cell is printed whole");
+        let short = text
+            .lines()
+            .find(|l| l.contains("pkg-42 "))
+            .expect("a short row");
+        assert!(
+            short.width() <= MAX_PAD + "Version".len() + 7,
+            "a short row is padded to the cap, not to the long cell: {} columns",
+            short.width()
+        );
+        assert!(
+            text.len() < 10_000 * (3 * MAX_PAD) + long.len(),
+            "{} bytes",
+            text.len()
+        );
+        // Cells under the cap still line up.
+        let widths: std::collections::BTreeSet<usize> = text
+            .lines()
+            .filter(|l| l.starts_with('│') && !l.contains(&long))
+            .map(|l| l.width())
+            .collect();
+        assert_eq!(widths.len(), 1, "{widths:?}");
     }
 }
