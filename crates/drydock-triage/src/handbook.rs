@@ -588,15 +588,37 @@ fn assessment_terms(cell: &str) -> (Option<drydock_policy::Date>, Option<String>
         cell.get(i + 6..i + 16)
             .and_then(|d| d.parse::<drydock_policy::Date>().ok())
     });
-    let approver = lower.find("approved by ").map(|i| {
-        cell[i + 12..]
-            .split([',', ';', '.'])
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_string()
-    });
+    let approver = lower
+        .find("approved by ")
+        .map(|i| approver_name(&cell[i + 12..]));
     (expires, approver.filter(|a| !a.is_empty()))
+}
+
+/// The name at the start of `text`: up to a `,` or `;`, or a `.` that ends a sentence (followed
+/// by a space or the end, and not after a one-letter initial: `J. Doe`, `jane.doe@example.com`
+/// and `Dr. Ng` stay whole, `Jane Doe. Reviewed yearly` ends at `Doe`).
+fn approver_name(text: &str) -> String {
+    let mut end = text.len();
+    for (i, c) in text.char_indices() {
+        if c == ',' || c == ';' {
+            end = i;
+            break;
+        }
+        if c == '.' {
+            let next_is_space = text[i + 1..].chars().next().is_none_or(char::is_whitespace);
+            let word = text[..i]
+                .rsplit(char::is_whitespace)
+                .next()
+                .unwrap_or_default();
+            let abbreviation =
+                word.chars().count() == 1 || matches!(word, "Dr" | "Mr" | "Ms" | "Mrs");
+            if next_is_space && !abbreviation {
+                end = i;
+                break;
+            }
+        }
+    }
+    text[..end].trim().to_string()
 }
 
 fn unescape_cell(s: &str) -> String {
@@ -774,6 +796,27 @@ pub fn write_page(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn approver_names_keep_initials_and_stop_at_a_sentence() {
+        let cases = [
+            ("Accepted until 2027-01-31, approved by J. Doe", "J. Doe"),
+            (
+                "Accepted until 2027-01-31, approved by Jane Doe. Reviewed yearly",
+                "Jane Doe",
+            ),
+            (
+                "approved by jane.doe@example.com; see ticket",
+                "jane.doe@example.com",
+            ),
+            ("Approved by Dr. Ng, CISO", "Dr. Ng"),
+            ("accepted, approved by the CISO.", "the CISO"),
+        ];
+        for (cell, want) in cases {
+            assert_eq!(assessment_terms(cell).1.as_deref(), Some(want), "{cell}");
+        }
+        assert_eq!(assessment_terms("approved by .").1, None);
+    }
+
     use super::*;
 
     #[test]
