@@ -127,6 +127,32 @@ pub fn scan(
     db: &Db,
     settings: &ScanSettings,
 ) -> Result<ScanOutcome, ScanError> {
+    scan_with(spec, kind, Some(db), settings)
+}
+
+/// [`scan`] with only the misconfiguration and secret checks (`settings.scanners` without
+/// `vuln`), reading no vulnerability DB: `drydock config --image`. The results go through
+/// the same policy, suppressor and gate as [`scan`]'s.
+pub fn scan_checks(
+    spec: &TargetSpec,
+    kind: Kind,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
+    if settings.scanners.vuln {
+        return Err(ScanError::Usage(
+            "matching vulnerabilities needs the DB: use `scan`".into(),
+        ));
+    }
+    scan_with(spec, kind, None, settings)
+}
+
+/// [`scan`], with the DB only when vulnerabilities are matched.
+fn scan_with(
+    spec: &TargetSpec,
+    kind: Kind,
+    db: Option<&Db>,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
     // `drydock fs` reads directories only: never pull a registry reference for it.
     if kind == Kind::Fs && !std::path::Path::new(&spec.target).exists() {
         return Err(ScanError::Usage(format!(
@@ -134,12 +160,38 @@ pub fn scan(
             spec.target
         )));
     }
-    // An SBOM (CycloneDX or SPDX JSON) is one more kind of target, as `trivy sbom` reads it.
     let path = std::path::Path::new(&spec.target);
+    // `drydock fs Dockerfile`: the Dockerfile is the target, checked as `drydock config` does.
+    if kind == Kind::Fs && path.is_file() && drydock_misconfig::is_dockerfile_name(&spec.target) {
+        if !settings.scanners.checks() {
+            return Err(ScanError::Usage(format!(
+                "`{0}` is a Dockerfile: it has no packages to match; check it with `drydock fs {0} --scanners misconfig,secret` or `drydock config {0}`",
+                spec.target
+            )));
+        }
+        return scan_dockerfiles(&spec.target, &[path.to_path_buf()], db, settings);
+    }
+    // An SBOM (CycloneDX or SPDX JSON) is one more kind of target, as `trivy sbom` reads it.
     if kind != Kind::Fs && path.is_file() && drydock_report::is_json_file(path) {
+        let Some(db) = db else {
+            return Err(ScanError::Usage(format!(
+                "`{}` is an SBOM: it lists packages, with no image config or files to check",
+                spec.target
+            )));
+        };
         return scan_sbom(spec, path, db, settings);
     }
-    let (target, local_path) = target::open_local(spec)?;
+    let (target, local_path) = match target::open_local(spec) {
+        // A file `drydock fs` cannot read as anything: say what it reads instead of why the
+        // file is no archive.
+        Err(e) if kind == Kind::Fs && path.is_file() => {
+            return Err(ScanError::Usage(format!(
+                "`{0}` is a file, not a directory: `drydock fs` scans a directory or a Dockerfile (named `Dockerfile`, `Containerfile`, `*.Dockerfile` or `Dockerfile.*`; any name: `drydock config {0}`); an image archive is `drydock image {0}` (read as one: {e})",
+                spec.target
+            )));
+        }
+        other => other?,
+    };
     match (&target, kind) {
         (Target::Dir(p), Kind::Image) => {
             return Err(ScanError::Usage(format!(
@@ -156,7 +208,7 @@ pub fn scan(
         }
         _ => {}
     }
-    scan_opened(spec, &target, &local_path, db, settings)
+    scan_opened_with(spec, &target, &local_path, db, settings)
 }
 
 /// The pipeline for a target already opened (a fleet opens each image first, to learn its
@@ -168,6 +220,16 @@ pub fn scan_opened(
     target: &Target,
     local_path: &str,
     db: &Db,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
+    scan_opened_with(spec, target, local_path, Some(db), settings)
+}
+
+fn scan_opened_with(
+    spec: &TargetSpec,
+    target: &Target,
+    local_path: &str,
+    db: Option<&Db>,
     settings: &ScanSettings,
 ) -> Result<ScanOutcome, ScanError> {
     // Misconfiguration and secret checks ride along in the inventory's layer walk.
@@ -205,7 +267,7 @@ pub fn scan_opened(
         }
         _ => None,
     };
-    let mut out = scan_inventory(spec, target, result, db, settings)?;
+    let mut out = scan_inventory_with(spec, target, result, db, settings)?;
     if let Some(m) = misconfig {
         add_checks(&mut out, m, settings);
     }
@@ -255,8 +317,18 @@ fn add_checks(out: &mut ScanOutcome, checked: drydock_misconfig::Outcome, settin
 pub fn scan_inventory(
     spec: &TargetSpec,
     target: &Target,
-    mut result: InventoryResult,
+    result: InventoryResult,
     db: &Db,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
+    scan_inventory_with(spec, target, result, Some(db), settings)
+}
+
+fn scan_inventory_with(
+    spec: &TargetSpec,
+    target: &Target,
+    mut result: InventoryResult,
+    db: Option<&Db>,
     settings: &ScanSettings,
 ) -> Result<ScanOutcome, ScanError> {
     let repository = identity_repository(spec, target);
@@ -304,7 +376,54 @@ pub fn scan_sbom(
     let mut tr = TargetReport::new(spec.target.clone(), input.format.as_str());
     tr.set_inventory(inventory.os.clone(), inventory.packages.clone());
     let repository = spec.target.clone();
-    evaluate(spec, &spec.target, repository, &inventory, tr, db, settings)
+    evaluate(
+        spec,
+        &spec.target,
+        repository,
+        &inventory,
+        tr,
+        Some(db),
+        settings,
+    )
+}
+
+/// Dockerfiles as one target named `name` (`drydock config`, `drydock fs Dockerfile`): each
+/// parsed and checked, the results through the same policy, suppressor and gate as an
+/// image's. The DB is read only when `settings.scanners.vuln` asks for it (there are no
+/// packages to match; the report says so).
+pub fn scan_dockerfiles(
+    name: &str,
+    dockerfiles: &[std::path::PathBuf],
+    db: Option<&Db>,
+    settings: &ScanSettings,
+) -> Result<ScanOutcome, ScanError> {
+    let mut checked = drydock_misconfig::Outcome::default();
+    for path in dockerfiles {
+        let o =
+            drydock_misconfig::scan_dockerfile(path).map_err(|source| ScanError::Misconfig {
+                target: path.display().to_string(),
+                source,
+            })?;
+        checked.findings.extend(o.findings);
+        checked.warnings.extend(o.warnings);
+    }
+    checked.findings.retain(|f| {
+        if drydock_misconfig::is_secret_check(&f.id) {
+            settings.scanners.secret
+        } else {
+            settings.scanners.misconfig
+        }
+    });
+    drydock_misconfig::sort(&mut checked.findings);
+    for w in &checked.warnings {
+        tracing::warn!("{w}");
+    }
+    let spec = TargetSpec::new(name);
+    let inventory = drydock_package::Inventory::default();
+    let tr = TargetReport::new(name, "dockerfile");
+    let mut out = evaluate(&spec, name, name.to_string(), &inventory, tr, db, settings)?;
+    add_checks(&mut out, checked, settings);
+    Ok(out)
 }
 
 /// Match, decide, report: the part every kind of target shares.
@@ -314,15 +433,18 @@ fn evaluate(
     repository: String,
     inventory: &drydock_package::Inventory,
     mut tr: TargetReport,
-    db: &Db,
+    db: Option<&Db>,
     settings: &ScanSettings,
 ) -> Result<ScanOutcome, ScanError> {
     let errors = inventory.warnings.clone();
-    let mut matched = drydock_match::match_inventory(name, inventory, db, &settings.match_options)
-        .map_err(|e| ScanError::Match {
-            target: spec.target.clone(),
-            source: e,
-        })?;
+    let mut matched = match db {
+        Some(db) => drydock_match::match_inventory(name, inventory, db, &settings.match_options)
+            .map_err(|e| ScanError::Match {
+                target: spec.target.clone(),
+                source: e,
+            })?,
+        None => drydock_match::MatchOutcome::default(),
+    };
     if !settings.scanners.vuln {
         // `--scanners misconfig,secret`: the inventory stays in the report, no findings.
         matched.findings.clear();
@@ -331,11 +453,12 @@ fn evaluate(
     drydock_match::identity::assign(&mut matched.findings, &repository);
     // Say what could not be checked: an empty inventory, or packages no advisory source covers,
     // is never a silent green.
-    if inventory.packages.is_empty() {
+    if settings.scanners.vuln && inventory.packages.is_empty() {
         tracing::warn!("no packages found in `{name}`: nothing was checked");
     }
     tr.coverage = std::mem::take(&mut matched.coverage);
-    if !settings.quiet_coverage
+    if settings.scanners.vuln
+        && !settings.quiet_coverage
         && let Some(line) = tr.coverage_notice()
     {
         tracing::warn!("`{name}`: {line}");

@@ -40,9 +40,8 @@ pub struct ScanArgs {
     /// Warn when the DB is older than this many days.
     #[arg(long, value_name = "DAYS", default_value_t = 7)]
     pub db_max_age: u64,
-    /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
-    #[arg(long, short = 's', value_delimiter = ',', value_name = "SEVERITIES")]
-    pub severity: Vec<Severity>,
+    #[command(flatten)]
+    pub gate: GateArgs,
     /// Do not report vulnerabilities that have no fixed version yet.
     #[arg(long)]
     pub ignore_unfixed: bool,
@@ -52,32 +51,15 @@ pub struct ScanArgs {
     /// stay in JSON as `filtered` with the evidence. See docs/reachability.md.
     #[arg(long)]
     pub linked_only: bool,
-    /// Exit with this code when a reported finding fails the gate (default 0, or 1 with --fail-on).
-    #[arg(long, value_name = "N")]
-    pub exit_code: Option<u8>,
-    /// Fail the gate only for findings at or above this severity; the report still shows all.
-    #[arg(long, value_name = "SEVERITY")]
-    pub fail_on: Option<Severity>,
     /// Only findings with a fixed version fail the gate.
     #[arg(long)]
     pub fixable_only: bool,
     /// Also fail the gate on advisory warnings (RustSec unmaintained, unsound, notice).
     #[arg(long)]
     pub fail_on_warnings: bool,
-    /// Apply the triage recorded in this history store (accepted, not affected, false
-    /// positive findings are suppressed with their reason); `DRYDOCK_STORE` does not turn it on.
-    #[arg(long, value_name = "PATH|URL")]
-    pub store: Option<String>,
-    /// Ignore file: drydock YAML (id, reason and expires required), `.trivyignore` or
-    /// `.trivyignore.yaml` [default: those present in the current directory].
-    #[arg(long, alias = "ignorefile", value_name = "FILE")]
-    pub ignore_file: Vec<PathBuf>,
     /// VEX document (OpenVEX or CycloneDX VEX): `not_affected` and `fixed` statements suppress.
     #[arg(long, value_name = "FILE")]
     pub vex: Vec<PathBuf>,
-    /// Show filtered and suppressed findings (with their reason) in the table.
-    #[arg(long)]
-    pub show_suppressed: bool,
     /// Re-score CVSS with this environment profile from drydock.toml (`[env-profiles.NAME]`).
     #[arg(long, value_name = "NAME")]
     pub env_profile: Option<String>,
@@ -96,6 +78,104 @@ pub struct ScanArgs {
     pub fail_issue: super::track::FailIssueArgs,
     #[command(flatten)]
     pub attest: super::attest::ScanAttestArgs,
+}
+
+/// The policy and gate flags every scan takes, `drydock config` included: `--severity`,
+/// `--fail-on`, `--exit-code`, the ignore file and `--store` triage.
+#[derive(Debug, Args)]
+pub struct GateArgs {
+    /// Report only these severities (comma-separated: UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL).
+    #[arg(long, short = 's', value_delimiter = ',', value_name = "SEVERITIES")]
+    pub severity: Vec<Severity>,
+    /// Exit with this code when a reported finding fails the gate (default 0, or 1 with --fail-on).
+    #[arg(long, value_name = "N")]
+    pub exit_code: Option<u8>,
+    /// Fail the gate only for findings at or above this severity; the report still shows all.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
+    /// Apply the triage recorded in this history store (accepted, not affected, false
+    /// positive findings are suppressed with their reason); `DRYDOCK_STORE` does not turn it on.
+    #[arg(long, value_name = "PATH|URL")]
+    pub store: Option<String>,
+    /// Ignore file: drydock YAML (id, reason and expires required), `.trivyignore` or
+    /// `.trivyignore.yaml` [default: those present in the current directory].
+    #[arg(long, alias = "ignorefile", value_name = "FILE")]
+    pub ignore_file: Vec<PathBuf>,
+    /// Show filtered and suppressed findings (with their reason) in the table.
+    #[arg(long)]
+    pub show_suppressed: bool,
+}
+
+impl GateArgs {
+    /// The policy of these flags alone (the vulnerability-only ones at their defaults).
+    pub fn policy(&self) -> anyhow::Result<Policy> {
+        let ignore = if self.ignore_file.is_empty() {
+            IgnoreFile::discover(std::path::Path::new("."))?
+        } else {
+            let mut merged: Option<IgnoreFile> = None;
+            for f in &self.ignore_file {
+                let file = IgnoreFile::load(f)?;
+                match &mut merged {
+                    Some(m) => m.entries.extend(file.entries),
+                    None => merged = Some(file),
+                }
+            }
+            merged
+        };
+        Ok(Policy {
+            severities: (!self.severity.is_empty())
+                .then(|| self.severity.iter().copied().collect::<BTreeSet<_>>()),
+            ignore,
+            fail_on: self.fail_on,
+            ..Policy::default()
+        })
+    }
+
+    /// Whether a gate was asked for (`--exit-code`, `--fail-on`): only then does the report
+    /// carry one.
+    pub fn gate_requested(&self) -> bool {
+        self.exit_code.is_some() || self.fail_on.is_some()
+    }
+
+    /// The exit code for a gate outcome: `--exit-code`, else 1 with `--fail-on`, else 0.
+    pub fn exit_code(&self, failed: bool) -> ExitCode {
+        let code = self
+            .exit_code
+            .unwrap_or(if self.fail_on.is_some() { 1 } else { 0 });
+        if failed && code != 0 {
+            ExitCode::from(code)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+
+    /// `--store`: the history store's triage as the settings' suppressor.
+    pub fn triage(
+        &self,
+        settings: &mut ScanSettings,
+    ) -> anyhow::Result<Option<std::sync::Arc<drydock_triage::TriageSuppressor>>> {
+        let Some(location) = &self.store else {
+            return Ok(None);
+        };
+        let mut store = drydock_store::Store::open(location)?;
+        let t = std::sync::Arc::new(drydock_triage::TriageSuppressor::from_store(&mut store)?);
+        settings.suppressor = Some(t.clone());
+        Ok(Some(t))
+    }
+}
+
+/// Triage records of this repository that matched nothing, reported as unused ignore-file
+/// entries are.
+pub fn report_unused_triage(
+    triage: Option<&drydock_triage::TriageSuppressor>,
+    report: &mut drydock_report::Report,
+) {
+    if let Some(t) = triage {
+        for n in t.unused_notices(false) {
+            tracing::warn!("{}", n.message);
+            report.policy_notices.push(n);
+        }
+    }
 }
 
 /// Trivy's CI flags, with Trivy's meaning where drydock has one and as documented no-ops where
@@ -261,25 +341,12 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
     }
     let sinks = args.output.sinks(SCAN_FORMATS)?;
     let mut settings = settings(&args)?;
-    let mut triage = None;
-    if let Some(location) = &args.store {
-        let mut store = drydock_store::Store::open(location)?;
-        let t = std::sync::Arc::new(drydock_triage::TriageSuppressor::from_store(&mut store)?);
-        settings.suppressor = Some(t.clone());
-        triage = Some(t);
-    }
+    let triage = args.gate.triage(&mut settings)?;
     let db = open_db(&args.db, args.db_max_age)?;
     let spec = args.target.spec(platform_explicit)?;
     let mut outcome = drydock_scan::scan(&spec, kind, &db, &settings)?;
-    // Triage records of this repository that matched nothing, reported as unused ignore-file
-    // entries are.
-    if let Some(t) = &triage {
-        for n in t.unused_notices(false) {
-            tracing::warn!("{}", n.message);
-            outcome.report.policy_notices.push(n);
-        }
-    }
-    output::write_all(&outcome.report, &sinks, args.show_suppressed)?;
+    report_unused_triage(triage.as_deref(), &mut outcome.report);
+    output::write_all(&outcome.report, &sinks, args.gate.show_suppressed)?;
     super::attest::after_scan(
         &args.attest,
         &spec.target,
@@ -295,14 +362,7 @@ pub fn run(args: ScanArgs, kind: Kind, platform_explicit: bool) -> anyhow::Resul
 
 /// The exit code for a gate outcome: `--exit-code`, else 1 with `--fail-on`, else 0.
 pub fn exit_code(args: &ScanArgs, failed: bool) -> ExitCode {
-    let code = args
-        .exit_code
-        .unwrap_or(if args.fail_on.is_some() { 1 } else { 0 });
-    if failed && code != 0 {
-        ExitCode::from(code)
-    } else {
-        ExitCode::SUCCESS
-    }
+    args.gate.exit_code(failed)
 }
 
 /// The policy and gate settings of the scan flags.
@@ -314,7 +374,7 @@ pub fn settings(args: &ScanArgs) -> anyhow::Result<ScanSettings> {
         },
         fail_on_warnings: args.fail_on_warnings,
         // A gate is reported when one was asked for.
-        gate_requested: args.exit_code.is_some() || args.fail_on.is_some() || args.fail_on_warnings,
+        gate_requested: args.gate.gate_requested() || args.fail_on_warnings,
         today: None,
         suppressor: None,
         releases: Vec::new(),
@@ -357,37 +417,21 @@ pub fn open_db(db: &DbPath, max_age_days: u64) -> anyhow::Result<Db> {
 }
 
 pub fn policy(args: &ScanArgs) -> anyhow::Result<Policy> {
-    let ignore = if args.ignore_file.is_empty() {
-        IgnoreFile::discover(std::path::Path::new("."))?
-    } else {
-        let mut merged: Option<IgnoreFile> = None;
-        for f in &args.ignore_file {
-            let file = IgnoreFile::load(f)?;
-            match &mut merged {
-                Some(m) => m.entries.extend(file.entries),
-                None => merged = Some(file),
-            }
-        }
-        merged
-    };
     let vex = args
         .vex
         .iter()
         .map(|p| VexDoc::load(p))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Policy {
-        severities: (!args.severity.is_empty())
-            .then(|| args.severity.iter().copied().collect::<BTreeSet<_>>()),
         ignore_unfixed: args.ignore_unfixed,
         linked_only: args.linked_only,
-        ignore,
         vex,
-        fail_on: args.fail_on,
         fixable_only: args.fixable_only,
         severity_source: match args.severity_source {
             SeveritySourceArg::Base => SeveritySourceChoice::Base,
             SeveritySourceArg::Environmental => SeveritySourceChoice::Environmental,
         },
+        ..args.gate.policy()?
     })
 }
 

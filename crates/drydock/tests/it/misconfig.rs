@@ -1,4 +1,5 @@
-//! `drydock config`: Dockerfiles and images through the CLI, the gate, bad input, and a
+//! `drydock config`: Dockerfiles and images through the CLI, the policy (ignore files,
+//! `--fail-on`, triage) and gate of the scan commands, every report format, bad input, and a
 //! differential check against Trivy's Dockerfile checks on the fixtures of drydock-misconfig.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -6,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use crate::{drydock, peer, stdout};
+use crate::{assert_success, drydock, peer, stdout};
 
 /// The fixtures made by drydock-misconfig's committed script, built once per run.
 pub(crate) fn fixtures() -> &'static Path {
@@ -31,14 +32,31 @@ pub(crate) fn expected() -> BTreeMap<String, BTreeSet<String>> {
     serde_json::from_str(&text).expect("expected.json parses")
 }
 
+/// `drydock config ARGS --format json`, run in an empty directory (no ignore file is found).
 fn json(args: &[&str]) -> serde_json::Value {
+    let cwd = tempfile::tempdir().expect("tempdir");
     let out = drydock()
         .arg("config")
         .args(args)
         .args(["--format", "json"])
+        .current_dir(cwd.path())
         .output()
         .expect("run drydock");
     serde_json::from_str(&stdout(&out, "drydock config")).expect("JSON output")
+}
+
+/// Every misconfiguration and secret of a report, over its targets.
+pub(crate) fn entries(v: &serde_json::Value) -> Vec<&serde_json::Value> {
+    v["targets"]
+        .as_array()
+        .expect("targets")
+        .iter()
+        .flat_map(|t| {
+            ["misconfigurations", "secrets"]
+                .into_iter()
+                .flat_map(move |k| t[k].as_array().into_iter().flatten())
+        })
+        .collect()
 }
 
 /// `drydock config DIR` finds every fixture Dockerfile; per file, exactly the expected ids.
@@ -50,7 +68,7 @@ fn config_on_a_directory() {
         .keys()
         .map(|k| (k.clone(), BTreeSet::new()))
         .collect();
-    for f in v["findings"].as_array().expect("findings") {
+    for f in entries(&v) {
         let path = f["evidence"]["path"].as_str().expect("a Dockerfile path");
         let name = Path::new(path)
             .file_name()
@@ -73,10 +91,8 @@ fn config_on_images_and_the_gate() {
     let v = json(&["--image", bad.to_str().expect("utf-8")]);
     let text = v.to_string();
     assert!(!text.contains("AKIAIOSFODNN7EXAMPLE"), "{text}");
-    let hidden: Vec<&serde_json::Value> = v["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
+    let hidden: Vec<&serde_json::Value> = entries(&v)
+        .into_iter()
         .filter(|f| f["id"] == "DD-306")
         .collect();
     assert_eq!(hidden.len(), 1, "{text}");
@@ -103,9 +119,7 @@ fn config_on_images_and_the_gate() {
         "misconfig",
     ]);
     assert!(
-        v["findings"]
-            .as_array()
-            .expect("findings")
+        entries(&v)
             .iter()
             .all(|f| !["DD-105", "DD-106", "DD-107", "DD-305", "DD-306"]
                 .contains(&f["id"].as_str().unwrap_or_default())),
@@ -200,4 +214,340 @@ fn same_verdicts_as_trivy_where_checks_agree() {
     }
     assert!(diffs.is_empty(), "{}", diffs.join("\n"));
     assert!(theirs.len() > 10, "Trivy found too little: {theirs:?}");
+}
+
+/// A Dockerfile of the test's own in `dir`: a root user (DD-101, HIGH) and a script piped
+/// into a shell (DD-109, MEDIUM). Returns its path and the line of each.
+fn own_dockerfile(dir: &Path) -> (PathBuf, usize, usize) {
+    let text = "FROM alpine:3.19\nUSER root\nHEALTHCHECK NONE\nRUN curl -fsSL https://get.example.com/i.sh | sh\n";
+    let path = dir.join("Dockerfile");
+    std::fs::write(&path, text).expect("write the Dockerfile");
+    let line = |needle: &str| 1 + text.lines().position(|l| l.contains(needle)).expect(needle);
+    (path, line("USER root"), line("| sh"))
+}
+
+/// `drydock config ARGS` run in `dir` (where the default ignore files are looked up).
+fn config_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    drydock()
+        .arg("config")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run drydock config")
+}
+
+fn config_json_in(dir: &Path, args: &[&str]) -> serde_json::Value {
+    let out = config_in(dir, &[args, &["--format", "json"]].concat());
+    serde_json::from_str(&stdout(&out, "drydock config")).expect("JSON output")
+}
+
+/// The one entry with check id `id`.
+fn entry<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    let found: Vec<_> = entries(v).into_iter().filter(|e| e["id"] == id).collect();
+    assert_eq!(found.len(), 1, "one {id} in {v}");
+    found[0]
+}
+
+/// The ignore file of the scan commands applies to `drydock config`: a `.drydockignore.yaml`
+/// entry by our check id, `.trivyignore` lines by Trivy's id (found in the working directory
+/// without `--ignore-file`, as `image` and `fs` find it) and a fingerprint-narrowed entry each
+/// suppress exactly their finding, and none is reported unused.
+#[test]
+fn config_ignore_files_suppress_by_our_id_and_trivys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (df, _, _) = own_dockerfile(dir.path());
+    let df = df.to_str().expect("utf-8");
+    let v = config_json_in(dir.path(), &[df]);
+    assert_eq!(entry(&v, "DD-101")["verdict"], "fail", "{v}");
+    assert_eq!(entry(&v, "DD-109")["verdict"], "fail", "{v}");
+    let fingerprint = entry(&v, "DD-109")["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string();
+
+    let suppressed = |v: &serde_json::Value, id: &str, reason: &str| {
+        let e = entry(v, id);
+        assert_eq!(e["verdict"], "suppressed", "{e}");
+        assert_eq!(e["reason"], reason, "{e}");
+        let notices = v["policy_notices"].to_string();
+        assert!(!notices.contains("matches no finding"), "{notices}");
+    };
+    // Our id, in a drydock ignore file named by --ignore-file.
+    let ours = dir.path().join("ours.yaml");
+    std::fs::write(
+        &ours,
+        "ignore:\n  - id: DD-101\n    reason: \"the entrypoint drops privileges\"\n    expires: 2099-12-31\n",
+    )
+    .expect("write");
+    let v = config_json_in(dir.path(), &[df, "--ignore-file", "ours.yaml"]);
+    suppressed(&v, "DD-101", "the entrypoint drops privileges");
+    assert_eq!(entry(&v, "DD-109")["verdict"], "fail");
+    // Trivy's ids, from the working directory's `.trivyignore` with no flag.
+    for trivy_id in ["DS002", "AVD-DS-0002"] {
+        std::fs::write(
+            dir.path().join(".trivyignore"),
+            format!("# root until the base image has a user\n{trivy_id}\n"),
+        )
+        .expect("write");
+        let v = config_json_in(dir.path(), &[df]);
+        suppressed(&v, "DD-101", "root until the base image has a user");
+        assert_eq!(entry(&v, "DD-109")["verdict"], "fail");
+    }
+    std::fs::remove_file(dir.path().join(".trivyignore")).expect("rm");
+    // A fingerprint-narrowed entry: that one finding.
+    std::fs::write(
+        &ours,
+        format!(
+            "ignore:\n  - id: DD-109\n    fingerprint: {fingerprint}\n    reason: \"pinned by the proxy\"\n    expires: 2099-12-31\n"
+        ),
+    )
+    .expect("write");
+    let v = config_json_in(dir.path(), &[df, "--ignore-file", "ours.yaml"]);
+    suppressed(&v, "DD-109", "pinned by the proxy");
+    assert_eq!(entry(&v, "DD-101")["verdict"], "fail");
+    // An entry that matches nothing is reported unused, as by the other scans.
+    std::fs::write(
+        &ours,
+        "ignore:\n  - id: DD-999\n    reason: \"no such check\"\n    expires: 2099-12-31\n",
+    )
+    .expect("write");
+    let v = config_json_in(dir.path(), &[df, "--ignore-file", "ours.yaml"]);
+    assert!(
+        v["policy_notices"]
+            .as_array()
+            .expect("policy_notices")
+            .iter()
+            .any(|n| n["id"] == "DD-999" && n["kind"] == "unused"),
+        "{v}"
+    );
+}
+
+/// `--fail-on HIGH` exits 1 on the HIGH root-user check and 0 once an ignore entry
+/// suppresses it; `--exit-code` alone fails on any reported finding; `--severity` leaves
+/// the others out of the gate. The JSON carries the gate.
+#[test]
+fn config_fail_on_and_exit_code() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (df, _, _) = own_dockerfile(dir.path());
+    let df = df.to_str().expect("utf-8");
+    // The premise, from the report: DD-101 is the only finding at HIGH or above.
+    let v = config_json_in(dir.path(), &[df]);
+    let high: BTreeSet<&str> = entries(&v)
+        .iter()
+        .filter(|e| matches!(e["severity"].as_str(), Some("HIGH" | "CRITICAL")))
+        .filter_map(|e| e["id"].as_str())
+        .collect();
+    assert_eq!(high, BTreeSet::from(["DD-101"]), "{v}");
+    assert!(entries(&v).len() > 1, "{v}");
+
+    let code = |args: &[&str]| {
+        config_in(dir.path(), &[&[df][..], args].concat())
+            .status
+            .code()
+    };
+    assert_eq!(code(&["--fail-on", "HIGH"]), Some(1));
+    assert_eq!(code(&["--fail-on", "CRITICAL"]), Some(0));
+    assert_eq!(code(&["--fail-on", "HIGH", "--exit-code", "5"]), Some(5));
+    assert_eq!(code(&["--exit-code", "4"]), Some(4));
+    assert_eq!(
+        code(&["--severity", "CRITICAL", "--exit-code", "4"]),
+        Some(0)
+    );
+    assert_eq!(code(&[]), Some(0), "no gate asked for");
+    // The JSON of a run whose gate failed (exit 1): still the whole report.
+    let gate_json = || {
+        let out = config_in(dir.path(), &[df, "--fail-on", "HIGH", "--format", "json"]);
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON output")
+    };
+    let v = gate_json();
+    assert_eq!(v["gate"]["failed"], true, "{v}");
+    assert_eq!(v["gate"]["counted"], 1, "{v}");
+
+    std::fs::write(dir.path().join(".trivyignore"), "DS002\n").expect("write");
+    assert_eq!(code(&["--fail-on", "HIGH"]), Some(0));
+    let v = gate_json();
+    assert_eq!(v["gate"]["failed"], false, "{v}");
+    // The rest still fail a gate without --fail-on.
+    assert_eq!(code(&["--exit-code", "4"]), Some(4));
+}
+
+/// Every format the scan commands write misconfigurations in, to `--output`: each names both
+/// checks; the SARIF results point at the Dockerfile and the check's line. SPDX (packages
+/// only) is refused with the list of formats.
+#[test]
+fn config_writes_every_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (df, root_line, curl_line) = own_dockerfile(dir.path());
+    let df = df.to_str().expect("utf-8");
+    for format in [
+        "table",
+        "json",
+        "sarif",
+        "cyclonedx",
+        "csv",
+        "markdown",
+        "html",
+        "junit",
+        "trivy-json",
+    ] {
+        let file = dir.path().join(format!("report.{format}"));
+        let out = config_in(
+            dir.path(),
+            &[
+                df,
+                "--format",
+                format,
+                "--output",
+                file.to_str().expect("utf-8"),
+            ],
+        );
+        assert_success(&out, &format!("drydock config --format {format}"));
+        assert!(out.stdout.is_empty(), "{format}: --output, not stdout");
+        let text = std::fs::read_to_string(&file).expect("the report file");
+        for id in ["DD-101", "DD-109"] {
+            assert!(text.contains(id), "{format} without {id}: {text}");
+        }
+        if format != "table" && format != "csv" && format != "markdown" {
+            assert!(
+                format == "html"
+                    || format == "junit"
+                    || serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+                "{format} is not JSON"
+            );
+        }
+    }
+    let sarif: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("report.sarif")).expect("sarif"),
+    )
+    .expect("SARIF JSON");
+    let results = sarif["runs"][0]["results"].as_array().expect("results");
+    for (id, line) in [("DD-101", root_line), ("DD-109", curl_line)] {
+        let r = results
+            .iter()
+            .find(|r| r["ruleId"] == id)
+            .unwrap_or_else(|| panic!("a {id} result in {sarif}"));
+        let loc = &r["locations"][0]["physicalLocation"];
+        assert!(
+            loc["artifactLocation"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/Dockerfile")),
+            "{r}"
+        );
+        assert_eq!(
+            loc["region"]["startLine"].as_u64(),
+            Some(line as u64),
+            "{r}"
+        );
+    }
+    let out = config_in(dir.path(), &[df, "--format", "spdx-json"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("sarif"));
+}
+
+/// `--store`: a triage record naming the check and the finding's fingerprint suppresses
+/// that finding in `drydock config`, as in `drydock image`.
+#[test]
+fn config_applies_store_triage() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (df, _, _) = own_dockerfile(dir.path());
+    let df = df.to_str().expect("utf-8");
+    let store = dir.path().join("h.db");
+    let store = store.to_str().expect("utf-8");
+    let v = config_json_in(dir.path(), &[df, "--store", store]);
+    let fingerprint = entry(&v, "DD-109")["fingerprint"]
+        .as_str()
+        .expect("fingerprint")
+        .to_string();
+    let out = drydock()
+        .args([
+            "triage",
+            "set",
+            "DD-109",
+            "--package",
+            &fingerprint,
+            "--all",
+        ])
+        .args([
+            "--state",
+            "accepted",
+            "--reason",
+            "the proxy pins the script",
+        ])
+        .args(["--expires", "2099-01-01", "--store", store])
+        .env("DRYDOCK_USER", "alice")
+        .output()
+        .expect("run drydock triage set");
+    assert_success(&out, "drydock triage set");
+    let v = config_json_in(dir.path(), &[df, "--store", store]);
+    let e = entry(&v, "DD-109");
+    assert_eq!(e["verdict"], "suppressed", "{e}");
+    assert_eq!(e["suppressed_by"], "triage #1", "{e}");
+    assert_eq!(entry(&v, "DD-101")["verdict"], "fail");
+}
+
+/// `drydock fs` given a Dockerfile checks it as `drydock config` does (same findings and
+/// fingerprints); without a check scanner, and for a file that is neither a Dockerfile nor an
+/// image, it says what to run instead of reporting a truncated archive.
+#[test]
+fn fs_takes_a_single_dockerfile() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (df, _, curl_line) = own_dockerfile(dir.path());
+    let fs = |target: &Path, args: &[&str]| {
+        drydock()
+            .arg("fs")
+            .arg(target)
+            .arg("--db")
+            .arg(crate::scan::db())
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("run drydock fs")
+    };
+    let key = |v: &serde_json::Value| -> BTreeSet<(String, String)> {
+        entries(v)
+            .iter()
+            .map(|e| (e["id"].to_string(), e["fingerprint"].to_string()))
+            .collect()
+    };
+    let out = fs(
+        &df,
+        &[
+            "--scanners",
+            "misconfig,secret",
+            "--format",
+            "json",
+            "--fail-on",
+            "HIGH",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let alone = config_json_in(dir.path(), &[df.to_str().expect("utf-8")]);
+    assert!(!key(&v).is_empty());
+    assert_eq!(key(&v), key(&alone));
+    assert_eq!(entry(&v, "DD-109")["evidence"]["line"], curl_line, "{v}");
+
+    let out = fs(&df, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("--scanners misconfig")
+            && err.contains("drydock config")
+            && !err.contains("truncated"),
+        "{err}"
+    );
+    let notes = dir.path().join("notes.txt");
+    std::fs::write(&notes, "not a Dockerfile\n").expect("write");
+    let out = fs(&notes, &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("is a file, not a directory") && err.lines().count() == 1,
+        "{err}"
+    );
 }
