@@ -36,7 +36,10 @@ pub(crate) fn write(report: &Report, opts: &WriteOptions, out: &mut Vec<u8>) -> 
         match report.kind {
             ReportKind::Sbom => packages(t, opts, out)?,
             ReportKind::Vulnerability => {
-                findings(t, opts, &paint, out)?;
+                // A Dockerfile has no packages: no vulnerability count line for it.
+                if t.kind != "dockerfile" || !t.findings.is_empty() {
+                    findings(t, opts, &paint, out)?;
+                }
                 misconfig_sections(t, opts, &paint, out)?;
             }
         }
