@@ -285,8 +285,13 @@ fn assert_one_line_error(out: &Output, needle: &str) {
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
+/// Runs `drydock sbom` with a layer cache of its own: a layer another test walked is served by
+/// its `diff_id` without reading the blob (Trivy's rule, docs/fleet.md), so a damaged blob of
+/// a layer the shared cache knows would not be read at all.
 fn sbom_fails(target: &Path, extra: &[&str], needle: &str) {
+    let cache = tempfile::tempdir().expect("tempdir");
     let out = drydock()
+        .env("DRYDOCK_CACHE_DIR", cache.path())
         .arg("sbom")
         .arg(target)
         .args(extra)
@@ -342,6 +347,42 @@ fn bad_input_digest_mismatch() {
     )]));
     std::fs::write(&blob, &bytes).expect("write blob");
     sbom_fails(&dir, &[], &layer_digest);
+    // With the layer in the cache (a good copy of the image walked first), the damaged blob is
+    // served by its diff_id unless --verify-layers asks for every blob to be hashed.
+    let cache = tempfile::tempdir().expect("tempdir");
+    let (_g, good) = fixtures::simple_layout(vec![fixtures::alpine_layer()]);
+    let warm = drydock()
+        .env("DRYDOCK_CACHE_DIR", cache.path())
+        .arg("sbom")
+        .arg(&good)
+        .output()
+        .expect("run drydock");
+    assert_eq!(
+        warm.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&warm.stderr)
+    );
+    let served = drydock()
+        .env("DRYDOCK_CACHE_DIR", cache.path())
+        .arg("sbom")
+        .arg(&dir)
+        .output()
+        .expect("run drydock");
+    assert_eq!(
+        served.status.code(),
+        Some(0),
+        "served by its diff_id: {}",
+        String::from_utf8_lossy(&served.stderr)
+    );
+    let verified = drydock()
+        .env("DRYDOCK_CACHE_DIR", cache.path())
+        .arg("sbom")
+        .arg(&dir)
+        .arg("--verify-layers")
+        .output()
+        .expect("run drydock");
+    assert_one_line_error(&verified, &layer_digest);
 }
 
 #[test]
