@@ -121,12 +121,12 @@ pub fn finding_list(
     })
 }
 
-pub fn release(
+/// The latest complete run listing release `name`, and the release's rows in it.
+fn release_rows(
     store: &mut Store,
     name: &str,
-    filter: &Filter,
     today: Date,
-) -> Result<ReleaseView, AppError> {
+) -> Result<(Run, Vec<FindingRow>), AppError> {
     let run = store
         .latest_run_with_release(name)
         .map_err(|_| AppError::NotFound(format!("no complete run lists the release `{name}`")))?;
@@ -139,6 +139,16 @@ pub fn release(
         },
         today,
     )?;
+    Ok((run, all))
+}
+
+pub fn release(
+    store: &mut Store,
+    name: &str,
+    filter: &Filter,
+    today: Date,
+) -> Result<ReleaseView, AppError> {
+    let (run, all) = release_rows(store, name, today)?;
     let kept: Vec<&FindingRow> = all.iter().filter(|r| filter.keeps(r)).collect();
     let mut per_image: BTreeMap<&str, Vec<&FindingRow>> = BTreeMap::new();
     for r in &kept {
@@ -196,18 +206,7 @@ pub fn readiness(
     filter: &Filter,
     today: Date,
 ) -> Result<ReadinessView, AppError> {
-    let run = store
-        .latest_run_with_release(name)
-        .map_err(|_| AppError::NotFound(format!("no complete run lists the release `{name}`")))?;
-    let all = rows(
-        store,
-        &LiveQuery {
-            run_seq: run.seq,
-            release: Some(name.to_string()),
-            ..LiveQuery::default()
-        },
-        today,
-    )?;
+    let (run, all) = release_rows(store, name, today)?;
     let failed_images: Vec<String> = store
         .images(run.seq)?
         .into_iter()
